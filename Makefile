@@ -1,0 +1,26 @@
+# Two commands for a new user: `make demo` and `make test`. Everything else is what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench calls
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/hotline-qc demo --out demo-run
+
+test: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m benchmarks.asr_throughput
+
+# Regenerating synthetic calls needs RHVoice (Debian non-free), unpacked privately by the shared tool.
+calls: $(BIN)/.installed
+	../shared/tools/install-rhvoice.sh
+	$(BIN)/hotline-qc generate-calls --out demo-run/generated --count 60 --seed 1

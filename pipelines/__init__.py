@@ -1,0 +1,1 @@
+from pipelines import offline  # noqa: F401  (must run before Prefect or model libraries are imported)

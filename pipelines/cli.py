@@ -1,0 +1,176 @@
+"""The `hotline-qc` command. Imports are per command: `encrypt` on a recording server should not load Prefect."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from pipelines import offline  # noqa: F401
+
+KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _key_paths(args) -> list[Path]:
+    paths = list(args.keys or [])
+    if not paths and os.environ.get(KEYS_ENV):
+        paths = [Path(p) for p in os.environ[KEYS_ENV].split(os.pathsep) if p]
+    if not paths:
+        raise UsageError(f"no private keys configured: pass --keys DIR (or a key file), or set {KEYS_ENV}")
+    return paths
+
+
+def cmd_keys_new(args) -> int:
+    from ingest.keys import generate_key_pair
+
+    pair = generate_key_pair(args.out, algorithm=args.algorithm)
+    print(f"key id {pair.key_id}")
+    print(f"public key (give to the recording system): {pair.public}")
+    print(f"private key (keep on the QC side, mode 600): {pair.private}")
+    return 0
+
+
+def cmd_encrypt(args) -> int:
+    from ingest.envelope import encrypt_file
+
+    encrypt_file(args.public_key, args.input, args.output)
+    print(f"encrypted {args.input} -> {args.output}")
+    return 0
+
+
+def cmd_process(args) -> int:
+    from pipelines.flows import process_calls
+
+    if not args.inbox.is_dir():
+        raise UsageError(f"inbox {args.inbox} is not a folder")
+    summary = process_calls(inbox=args.inbox, db_path=args.db, key_paths=_key_paths(args), force=args.force,
+                            concurrency=args.concurrency, model_path=args.model, quarantine=args.quarantine,
+                            show_progress=not args.no_progress)
+    print(f"{summary.done} done, {summary.failed} failed, {summary.skipped} skipped of {summary.total} calls; "
+          f"{summary.audio_seconds / 3600:.2f} h of audio in {summary.wall_seconds:.0f} s")
+    print(f"results: {args.db}")
+    if summary.failed:
+        print(f"failed calls are in {args.quarantine or args.inbox / 'quarantine'} with their reasons")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from storage.db import Database
+    from storage.export import export_calls
+
+    _require_db(args.db)
+    with Database(args.db) as db:
+        n = export_calls(db, args.out)
+    print(f"exported {n} calls to {args.out}")
+    return 0
+
+
+def cmd_search(args) -> int:
+    from storage.db import Database
+    from storage.search import search
+
+    _require_db(args.db)
+    with Database(args.db) as db:
+        hits = search(db, args.query, limit=args.limit)
+    if not hits:
+        print("no calls found")
+    for hit in hits:
+        print(f"{hit.call_id}  {hit.started_at:%Y-%m-%d %H:%M}  operator {hit.operator_id or '-'}  score {hit.score:.2f}")
+        for seg in hit.segments:
+            print(f"    [{seg.start:7.1f}s] {seg.text}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from pipelines.demo import run_demo
+
+    return run_demo(args.out, limit=args.calls)
+
+
+def cmd_generate_calls(args) -> int:
+    from demo_calls.generate import generate_calls
+
+    paths = generate_calls(args.out, count=args.count, seed=args.seed, audio_format=args.format)
+    print(f"generated {len(paths)} calls in {args.out}")
+    return 0
+
+
+def _require_db(path: Path) -> None:
+    if not path.exists():
+        raise UsageError(f"database {path} does not exist; run `hotline-qc process` first")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hotline-qc", description="Speech analytics and quality control for the hotline")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    keys = sub.add_parser("keys", help="manage recording encryption keys").add_subparsers(dest="keys_command", required=True)
+    new = keys.add_parser("new", help="make a key pair: the public key for the recording system, the private for QC")
+    new.add_argument("--out", type=Path, required=True)
+    new.add_argument("--algorithm", choices=("x25519", "rsa"), default="x25519")
+    new.set_defaults(func=cmd_keys_new)
+
+    enc = sub.add_parser("encrypt", help="encrypt one recording for a public key (what a recording system does)")
+    enc.add_argument("--public-key", type=Path, required=True)
+    enc.add_argument("--in", dest="input", type=Path, required=True)
+    enc.add_argument("--out", dest="output", type=Path, required=True)
+    enc.set_defaults(func=cmd_encrypt)
+
+    proc = sub.add_parser("process", help="decrypt, transcribe and store every recording in INBOX")
+    proc.add_argument("inbox", type=Path)
+    proc.add_argument("--db", type=Path, required=True)
+    proc.add_argument("--keys", type=Path, action="append", help=f"private key file or folder (repeatable; or {KEYS_ENV})")
+    proc.add_argument("--force", action="store_true", help="redo calls already done")
+    proc.add_argument("--concurrency", type=int, default=1, help="calls processed at once (default 1)")
+    proc.add_argument("--model", type=Path, help="CTranslate2 Whisper model folder (default: packaged base)")
+    proc.add_argument("--quarantine", type=Path, help="where bad recordings go (default INBOX/quarantine)")
+    proc.add_argument("--no-progress", action="store_true")
+    proc.set_defaults(func=cmd_process)
+
+    exp = sub.add_parser("export", help="write one JSON object per call")
+    exp.add_argument("--db", type=Path, required=True)
+    exp.add_argument("--out", type=Path, required=True)
+    exp.set_defaults(func=cmd_export)
+
+    srch = sub.add_parser("search", help="find calls by words in their transcripts (Russian word forms included)")
+    srch.add_argument("--db", type=Path, required=True)
+    srch.add_argument("--limit", type=int, default=20)
+    srch.add_argument("query")
+    srch.set_defaults(func=cmd_search)
+
+    demo = sub.add_parser("demo", help="encrypt the packaged demo calls, process them and show the results")
+    demo.add_argument("--out", type=Path, default=Path("demo-run"))
+    demo.add_argument("--calls", type=int, help="process only the first N demo calls")
+    demo.set_defaults(func=cmd_demo)
+
+    gen = sub.add_parser("generate-calls", help="render synthetic hotline calls with ground truth (needs RHVoice)")
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--count", type=int, default=24)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
+    gen.set_defaults(func=cmd_generate_calls)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Prefect's per-task INFO lines would bury the progress bar; PREFECT_LOGGING_LEVEL=INFO brings them back.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted: calls already stored are kept; run the same command again to resume", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001  the CLI's contract is one clear line, not a traceback
+        if os.environ.get("HOTLINE_QC_DEBUG"):
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""`hotline-qc demo`: what a new user sees first — the packaged demo calls encrypted, processed and searched."""
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from ingest.envelope import encrypt_file
+from ingest.keys import generate_key_pair
+from pipelines.flows import process_calls
+from storage.db import Database
+from storage.export import export_calls
+from storage.search import search
+
+MARKER = ".hotline-qc-demo"
+EXAMPLE_QUERY = "ошибка авторизации"
+
+
+def demo_recordings() -> list[Path]:
+    data = Path(str(resources.files("demo_calls") / "data"))
+    return sorted(p for p in data.iterdir() if p.suffix in (".ogg", ".wav", ".flac"))
+
+
+def _fresh_folder(out: Path) -> None:
+    if out.exists():
+        if not (out / MARKER).exists():
+            raise FileExistsError(f"{out} exists and is not a demo folder; choose another --out")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / MARKER).touch()
+
+
+def run_demo(out: Path, limit: int | None = None) -> int:
+    _fresh_folder(out)
+    recordings = demo_recordings()[:limit]
+    pair = generate_key_pair(out / "keys")
+    inbox = out / "inbox"
+    inbox.mkdir()
+    for audio in recordings:
+        encrypt_file(pair.public, audio, inbox / f"{audio.stem}.enc")
+        shutil.copy(audio.with_suffix(".json"), inbox / f"{audio.stem}.json")
+    print(f"encrypted {len(recordings)} demo calls for key {pair.key_id} into {inbox}")
+
+    db_path = out / "hotline.duckdb"
+    summary = process_calls(inbox=inbox, db_path=db_path, key_paths=[out / "keys"])
+    print(f"{summary.done} done, {summary.failed} failed of {summary.total} calls "
+          f"({summary.audio_seconds / 60:.1f} min of audio in {summary.wall_seconds:.0f} s)")
+
+    export = out / "calls.jsonl"
+    with Database(db_path) as db:
+        export_calls(db, export)
+        hits = search(db, EXAMPLE_QUERY, limit=3)
+    print(f'\nsearch "{EXAMPLE_QUERY}":')
+    for hit in hits:
+        print(f"  {hit.call_id}: {hit.segments[0].text if hit.segments else ''}")
+    print(f"\ndatabase:    {db_path}\nexport:      {export}\nquarantine:  {inbox / 'quarantine'}")
+    print(f"try:         hotline-qc search --db {db_path} \"не могу войти\"")
+    return 0 if summary.failed == 0 else 1

