@@ -37,17 +37,23 @@ def cmd_keys_new(args) -> int:
 def cmd_encrypt(args) -> int:
     from ingest.envelope import encrypt_file
 
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     encrypt_file(args.public_key, args.input, args.output)
     print(f"encrypted {args.input} -> {args.output}")
     return 0
 
 
 def cmd_process(args) -> int:
-    from pipelines.flows import process_calls
+    from ingest.keys import Keyring
 
     if not args.inbox.is_dir():
         raise UsageError(f"inbox {args.inbox} is not a folder")
-    summary = process_calls(inbox=args.inbox, db_path=args.db, key_paths=_key_paths(args), force=args.force,
+    key_paths = _key_paths(args)
+    Keyring.from_paths(key_paths)  # a key problem is one line here, not a failed flow run with a traceback
+
+    from pipelines.flows import process_calls
+
+    summary = process_calls(inbox=args.inbox, db_path=args.db, key_paths=key_paths, force=args.force,
                             concurrency=args.concurrency, model_path=args.model, quarantine=args.quarantine,
                             show_progress=not args.no_progress)
     print(f"{summary.done} done, {summary.failed} failed, {summary.skipped} skipped of {summary.total} calls; "

@@ -85,7 +85,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                 if outcome.status == "failed":
                     failures.append(outcome)
                     progress.note(f"[red]failed[/red] {Path(outcome.path).name}: {outcome.reason}")
-                progress.advance(outcome.status, outcome.audio_seconds)
+                progress.advance(Path(outcome.path).name, outcome.status, outcome.audio_seconds)
         db.rebuild_search_index()
         wall = time.perf_counter() - started
         db.finish_run(run_id, calls_total=len(recordings), calls_done=counts["done"], calls_failed=counts["failed"],

@@ -26,7 +26,10 @@ class CallProgress:
     def __exit__(self, *exc) -> None:
         self._progress.stop()
 
-    def advance(self, status: str, audio_seconds: float) -> None:
+    def advance(self, name: str, status: str, audio_seconds: float) -> None:
+        if self._progress.disable:
+            # without a bar (logs, CI) one line per call says the same
+            self._progress.console.print(f"{status} {name} ({audio_seconds:.1f} s audio)", highlight=False)
         self.hours += audio_seconds / 3600
         self.failed += status == "failed"
         self.skipped += status == "skipped"

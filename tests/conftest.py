@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pipelines import offline  # noqa: F401  same offline switches as the product
+
+# Prefect's shutdown INFO lines are written after pytest closed its capture streams
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 

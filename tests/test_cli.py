@@ -1,0 +1,152 @@
+"""The `hotline-qc` command as a user runs it: a real process, real files, real output."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+
+from conftest import eval_file
+from inbox import deliver, sidecar
+
+ROOT = Path(__file__).resolve().parents[1]
+HQC = str(Path(sys.executable).with_name("hotline-qc"))
+DIALOGUE = "audio_tts_ru/dialogue_rhv_8k.flac"
+
+
+def hqc(*args, env=None, check=True, timeout=300):
+    done = subprocess.run([HQC, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli") / "keys"
+    out = hqc("keys", "new", "--out", folder).stdout
+    public, private = sorted(folder.glob("*.pub.pem")), sorted(folder.glob("*.key.pem"))
+    assert len(public) == len(private) == 1 and public[0].name.split(".")[0] in out
+    return folder, public[0], private[0]
+
+
+def test_keys_new_keeps_the_private_key_to_its_owner(keys):
+    folder, public, private = keys
+    assert private.stat().st_mode & 0o777 == 0o600
+    assert b"PRIVATE" not in public.read_bytes()
+
+
+def test_rsa_keys_work_too(tmp_path):
+    hqc("keys", "new", "--out", tmp_path, "--algorithm", "rsa")
+    public = next(tmp_path.glob("*.pub.pem"))
+    hqc("encrypt", "--public-key", public, "--in", eval_file(DIALOGUE), "--out", tmp_path / "inbox" / "r.enc")
+    (tmp_path / "inbox" / "r.json").write_text(json.dumps(sidecar("r", language="ru")))
+    out = hqc("process", tmp_path / "inbox", "--db", tmp_path / "qc.duckdb", "--keys", tmp_path, "--no-progress").stdout
+    assert "1 done, 0 failed" in out
+
+
+def test_private_key_readable_by_others_is_refused(keys, tmp_path):
+    folder, public, private = keys
+    loose = tmp_path / private.name
+    loose.write_bytes(private.read_bytes())
+    loose.chmod(0o644)
+    deliver(tmp_path / "inbox", "x", public, eval_file(DIALOGUE), sidecar("x"))
+    done = hqc("process", tmp_path / "inbox", "--db", tmp_path / "qc.duckdb", "--keys", loose, check=False)
+    assert done.returncode == 2
+    assert "chmod 600" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    assert (tmp_path / "inbox" / "x.enc").exists()
+
+
+def test_encrypt_process_export_search(keys, tmp_path):
+    folder, public, _ = keys
+    inbox = tmp_path / "inbox"
+    hqc("encrypt", "--public-key", public, "--in", eval_file(DIALOGUE), "--out", inbox / "call-1.enc")
+    (inbox / "call-1.json").write_text(json.dumps(sidecar("call-1", operator_id="op-7", language="ru")))
+    db = tmp_path / "qc.duckdb"
+    out = hqc("process", inbox, "--db", db, "--keys", folder, "--no-progress").stdout
+    assert "1 done, 0 failed, 0 skipped of 1 calls" in out and str(db) in out
+    hqc("export", "--db", db, "--out", tmp_path / "calls.jsonl")
+    (call,) = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    assert call["call_id"] == "call-1" and call["status"] == "done" and call["operator_id"] == "op-7"
+    found = hqc("search", "--db", db, "ошибки авторизации").stdout
+    assert "call-1" in found and "авторизации" in found
+    assert "no calls found" in hqc("search", "--db", db, "пенсия").stdout
+
+
+def test_missing_inbox_and_database_give_one_clear_line(tmp_path):
+    done = hqc("process", tmp_path / "nowhere", "--db", tmp_path / "qc.duckdb", "--keys", tmp_path, check=False)
+    assert done.returncode == 2 and done.stderr.startswith("error: inbox") and done.stderr.count("\n") == 1
+    done = hqc("export", "--db", tmp_path / "none.duckdb", "--out", tmp_path / "x.jsonl", check=False)
+    assert done.returncode == 2 and "does not exist" in done.stderr
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(keys, tmp_path):
+    folder, public, _ = keys
+    inbox = tmp_path / "inbox"
+    for n in range(3):
+        deliver(inbox, f"call-{n}", public, eval_file(DIALOGUE), sidecar(f"call-{n}", language="ru"))
+    db = tmp_path / "qc.duckdb"
+    proc = subprocess.Popen([HQC, "process", str(inbox), "--db", str(db), "--keys", str(folder), "--no-progress"],
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    for line in proc.stderr:  # the per-call log line says the first call is stored
+        if line.startswith("done "):
+            break
+    proc.send_signal(signal.SIGKILL)  # as hard as a power cut: no cleanup runs
+    proc.wait()
+    out = hqc("process", inbox, "--db", db, "--keys", folder, "--no-progress").stdout
+    assert "skipped" in out
+    skipped = int(out.split(" skipped")[0].rsplit(" ", 1)[1])
+    assert skipped >= 1 and f"{3 - skipped} done" in out
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM calls WHERE status = 'done'").fetchone()[0] == 3
+        per_call = con.execute("SELECT count(*) FROM segments GROUP BY call_id").fetchall()
+    assert len({n for (n,) in per_call}) == 1  # no call stored twice or half
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_runs_against_a_prefect_server(keys, tmp_path):
+    folder, public, _ = keys
+    port = _free_port()
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "prefect server did not start"
+            time.sleep(1)
+        deliver(tmp_path / "inbox", "served", public, eval_file(DIALOGUE), sidecar("served", language="ru"))
+        out = hqc("process", tmp_path / "inbox", "--db", tmp_path / "qc.duckdb", "--keys", folder, "--no-progress",
+                  env={"PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "client")}).stdout
+        assert "1 done" in out
+        runs = httpx.post(f"{api}/flow_runs/filter", json={}, timeout=10).json()
+        assert [(r["name"] != "", r["state_type"]) for r in runs] == [(True, "COMPLETED")]
+        flows = httpx.post(f"{api}/flows/filter", json={}, timeout=10).json()
+        assert [f["name"] for f in flows] == ["process_calls"]
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()

@@ -1,0 +1,216 @@
+"""The process_calls flow end to end: real keys, real encryption, real model, real DuckDB, ephemeral Prefect."""
+from __future__ import annotations
+
+import json
+import wave
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from audio_factory import encode, read_audio
+from conftest import eval_file
+from inbox import deliver, sidecar
+from ingest.keys import generate_key_pair
+from pipelines.flows import process_calls
+
+MONO_RU = "audio_tts_ru/dialogue_rhv_8k.flac"
+STEREO_EN = "audio_real/fasterwhisper_en_fixtures/stereo_diarization.wav"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("keys")
+    return generate_key_pair(folder / "qc"), generate_key_pair(folder / "other")
+
+
+def silent_wav(seconds: float) -> bytes:
+    return encode(np.zeros((1, int(8000 * seconds)), dtype=np.float32), 8000, "wav")
+
+
+def deliver_batch(inbox: Path, keys) -> dict[str, str]:
+    """Two good calls and one of every kind of bad input; returns name -> expected failure stage."""
+    qc, other = keys
+    deliver(inbox, "good-mono", qc.public, eval_file(MONO_RU), sidecar("good-mono", operator_id="op-1", language="ru"))
+    deliver(inbox, "good-stereo", qc.public, eval_file(STEREO_EN),
+            sidecar("good-stereo", channels="stereo", operator_channel=0))
+    tampered = deliver(inbox, "tampered", qc.public, eval_file(MONO_RU), sidecar("tampered"))
+    data = bytearray(tampered.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    tampered.write_bytes(bytes(data))
+    truncated = deliver(inbox, "truncated", qc.public, eval_file(MONO_RU), sidecar("truncated"))
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size * 2 // 3])
+    deliver(inbox, "unknown-key", other.public, eval_file(MONO_RU), sidecar("unknown-key"))
+    deliver(inbox, "no-sidecar", qc.public, eval_file(MONO_RU), None)
+    deliver(inbox, "bad-sidecar", qc.public, eval_file(MONO_RU), {"call_id": "bad-sidecar", "started_at": "yesterday"})
+    (inbox / "empty.enc").write_bytes(b"")
+    (inbox / "empty.json").write_text(json.dumps(sidecar("empty")))
+    deliver(inbox, "not-audio", qc.public, "Протокол совещания, не звук.\n".encode() * 200, sidecar("not-audio"))
+    speech = read_audio(eval_file(MONO_RU), 16000)
+    deliver(inbox, "aac", qc.public, encode(speech, 16000, "m4a-aac"), sidecar("aac"))
+    deliver(inbox, "silence", qc.public, silent_wav(6), sidecar("silence"))
+    return {"tampered": "decrypt", "truncated": "decrypt", "unknown-key": "decrypt", "no-sidecar": "sidecar",
+            "bad-sidecar": "sidecar", "empty": "decrypt", "not-audio": "decode", "aac": "decode", "silence": "asr"}
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory, keys):
+    root = tmp_path_factory.mktemp("batch")
+    inbox = root / "inbox"
+    expected = deliver_batch(inbox, keys)
+    delivered = sorted(p.name for p in inbox.iterdir())
+    summary = process_calls(inbox=inbox, db_path=root / "qc.duckdb", key_paths=[keys[0].private.parent],
+                            concurrency=2, show_progress=False)
+    return root, inbox, expected, delivered, summary
+
+
+def rows(db: Path, sql: str):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_good_calls_are_done_and_every_bad_one_failed_without_stopping_the_batch(batch):
+    root, inbox, expected, delivered, summary = batch
+    assert (summary.total, summary.done, summary.failed, summary.skipped) == (11, 2, 9, 0)
+    statuses = dict(rows(root / "qc.duckdb", "SELECT call_id, status FROM calls"))
+    assert statuses == {"good-mono": "done", "good-stereo": "done", **{name: "failed" for name in expected}}
+
+
+def test_each_failure_has_a_one_line_reason_and_the_right_stage(batch):
+    root, inbox, expected, delivered, summary = batch
+    failures = {Path(path).stem: (stage, reason)
+                for path, stage, reason in rows(root / "qc.duckdb", "SELECT recording_path, stage, reason FROM failures")}
+    assert {name: stage for name, (stage, _) in failures.items()} == expected
+    for stage, reason in failures.values():
+        assert reason and "\n" not in reason and len(reason) < 300
+    assert "authentication" in failures["tampered"][1]
+    assert "not configured" in failures["unknown-key"][1]
+    assert "sidecar" in failures["no-sidecar"][1]
+    assert "started_at" in failures["bad-sidecar"][1]
+    assert "empty" in failures["empty"][1]
+    assert "aac" in failures["aac"][1]
+    assert "silence" in failures["silence"][1]
+    errors = dict(rows(root / "qc.duckdb", "SELECT call_id, error FROM calls WHERE status = 'failed'"))
+    assert errors["tampered"] == failures["tampered"][1]
+
+
+def test_bad_recordings_are_quarantined_with_their_reason_and_nothing_is_deleted(batch):
+    root, inbox, expected, delivered, summary = batch
+    quarantine = inbox / "quarantine"
+    for name in expected:
+        assert (quarantine / f"{name}.enc").exists()
+        assert (quarantine / f"{name}.reason.txt").read_text().strip()
+        assert (quarantine / f"{name}.json").exists() or name == "no-sidecar"
+    remaining = sorted(p.name for p in inbox.iterdir() if p.is_file())
+    quarantined = sorted(p.name for p in quarantine.iterdir() if not p.name.endswith(".reason.txt"))
+    assert sorted(remaining + quarantined) == delivered
+
+
+def test_export_has_every_call_in_the_stable_shape(batch, tmp_path):
+    from storage.db import Database
+    from storage.export import export_calls
+
+    root, *_ = batch
+    with Database(root / "qc.duckdb") as db:
+        export_calls(db, tmp_path / "calls.jsonl")
+    calls = {c["call_id"]: c for c in map(json.loads, (tmp_path / "calls.jsonl").read_text().splitlines())}
+    assert len(calls) == 11
+    mono, stereo = calls["good-mono"], calls["good-stereo"]
+    assert mono["language"] == "ru" and mono["operator_id"] == "op-1" and mono["duration_s"] == pytest.approx(25.08, abs=0.05)
+    assert "авторизации" in " ".join(s["text"] for s in mono["segments"])
+    assert {s["channel"] for s in stereo["segments"]} == {0, 1} and stereo["language"] == "en"
+    assert set(mono["segments"][0]) == {"start", "end", "text", "channel", "speaker", "role"}
+    assert calls["silence"]["status"] == "failed" and calls["silence"]["segments"] == []
+
+
+def test_search_finds_russian_word_forms_after_the_batch(batch):
+    from storage.db import Database
+    from storage.search import search
+
+    root, *_ = batch
+    with Database(root / "qc.duckdb") as db:
+        assert [h.call_id for h in search(db, "ошибки авторизацией")] == ["good-mono"]
+
+
+def test_rerun_skips_done_calls_and_force_redoes_them_without_duplicates(batch, keys):
+    root, inbox, *_ = batch
+    db = root / "qc.duckdb"
+    segments_before = rows(db, "SELECT count(*) FROM segments")[0][0]
+    again = process_calls(inbox=inbox, db_path=db, key_paths=[keys[0].private], show_progress=False)
+    assert (again.total, again.skipped, again.done, again.failed) == (2, 2, 0, 0)
+    forced = process_calls(inbox=inbox, db_path=db, key_paths=[keys[0].private], force=True, show_progress=False)
+    assert (forced.done, forced.skipped) == (2, 0)
+    assert rows(db, "SELECT count(*) FROM segments")[0][0] == segments_before
+    runs = rows(db, "SELECT calls_done, calls_skipped, asr_model FROM processing_runs ORDER BY started_at")
+    assert [r[:2] for r in runs] == [(2, 0), (0, 2), (2, 0)] and "whisper" in runs[0][2]
+
+
+def test_a_call_already_done_from_another_recording_is_not_silently_replaced(batch, keys, tmp_path):
+    root, *_ = batch
+    inbox = tmp_path / "inbox"
+    deliver(inbox, "again", keys[0].public, eval_file(MONO_RU), sidecar("good-mono", language="ru"))
+    summary = process_calls(inbox=inbox, db_path=root / "qc.duckdb", key_paths=[keys[0].private], show_progress=False)
+    assert summary.failed == 1 and "--force" in summary.failures[0].reason
+    assert rows(root / "qc.duckdb", "SELECT status FROM calls WHERE call_id = 'good-mono'") == [("done",)]
+
+
+def test_transient_errors_are_retried(tmp_path, keys, monkeypatch):
+    import pipelines.call_processing as processing
+
+    deliver(tmp_path / "inbox", "flaky", keys[0].public, eval_file(MONO_RU), sidecar("flaky", language="ru"))
+    real_hash, attempts = processing._sha256, []
+
+    def flaky_disk(path):  # the file store hiccups once, as a network share does
+        attempts.append(path)
+        if len(attempts) == 1:
+            raise OSError("Stale file handle")
+        return real_hash(path)
+
+    monkeypatch.setattr(processing, "_sha256", flaky_disk)
+    summary = process_calls(inbox=tmp_path / "inbox", db_path=tmp_path / "qc.duckdb", key_paths=[keys[0].private],
+                            show_progress=False)
+    assert summary.done == 1 and len(attempts) == 2
+
+
+def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
+    """Peak Python memory for a 24-minute call stays near that of a 6-minute call: it is never held whole."""
+    import tracemalloc
+
+    from asr.model import ModelSettings
+    from pipelines.call_processing import ProcessingSettings, process_recording
+    from storage.db import Database
+
+    speech = (read_audio(eval_file(MONO_RU), 8000)[0] * 32767).astype("<i2")
+    noise = (np.random.default_rng(1).normal(0, 30, 8000 * 60)).astype("<i2")
+    peaks = {}
+    with Database(tmp_path / "qc.duckdb") as db:
+        run = db.start_run("test", "whisper", {})
+        for minutes in (6, 24):
+            wav = tmp_path / f"long{minutes}.wav"
+            with wave.open(str(wav), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(8000)
+                out.writeframes(speech.tobytes())
+                for _ in range(minutes):
+                    out.writeframes(noise.tobytes())
+                out.writeframes(speech.tobytes())
+            recording = deliver(tmp_path / "inbox", f"long{minutes}", keys[0].public, wav, sidecar(f"long{minutes}", language="ru"))
+            wav.unlink()
+            settings = ProcessingSettings(model=ModelSettings.from_env(), window_s=120)
+            tracemalloc.start()
+            outcome = process_recording(recording, db, _keyring(keys), run, settings)
+            peaks[minutes] = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            assert outcome.status == "done", outcome.reason
+            assert outcome.audio_seconds > minutes * 60
+    whole_call_mb = 24 * 60 * 16000 * 4 / 2**20
+    assert peaks[24] < 1.1 * peaks[6] + 5, peaks
+    assert peaks[24] < 0.6 * whole_call_mb, peaks  # holding the call whole would take whole_call_mb
+
+
+def _keyring(keys):
+    from ingest.keys import Keyring
+
+    return Keyring.from_paths([keys[0].private])
