@@ -20,7 +20,9 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.asr_throughput
 
-# Regenerating synthetic calls needs RHVoice (Debian non-free), unpacked privately by the shared tool.
+# Regenerating synthetic calls needs RHVoice (Debian non-free), unpacked privately by the shared tool;
+# RHVoice-test also needs libsonic0 and libpulse0, which that tool does not install.
 calls: $(BIN)/.installed
 	../shared/tools/install-rhvoice.sh
+	apt-get install -y -qq libsonic0 libpulse0
 	$(BIN)/hotline-qc generate-calls --out demo-run/generated --count 60 --seed 1

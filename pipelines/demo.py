@@ -50,7 +50,7 @@ def run_demo(out: Path, limit: int | None = None) -> int:
     with Database(db_path) as db:
         export_calls(db, export)
         hits = search(db, EXAMPLE_QUERY, limit=3)
-    print(f'\nsearch "{EXAMPLE_QUERY}":')
+    print(f'\nsearch "{EXAMPLE_QUERY}":' + ("" if hits else " no call mentions it"))
     for hit in hits:
         print(f"  {hit.call_id}: {hit.segments[0].text if hit.segments else ''}")
     print(f"\ndatabase:    {db_path}\nexport:      {export}\nquarantine:  {inbox / 'quarantine'}")
