@@ -17,6 +17,7 @@ from ingest.audio import AudioError, AudioReader, AudioWindow
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
+from scoring.rescore import score_call
 from storage.db import Database
 from storage.records import RecordingInfo
 
@@ -49,6 +50,7 @@ class ProcessingSettings:
     quarantine: Path | None = None
     force: bool = False
     window_s: float = 300.0
+    script: Path | None = None
 
 
 def find_recordings(inbox: Path) -> list[Path]:
@@ -144,6 +146,9 @@ def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: s
         started = time.perf_counter()
         db.save_call(run_id, metadata, info, transcript)
         timings["store"] = time.perf_counter() - started
+        started = time.perf_counter()
+        score_call(db, metadata.call_id, transcript, metadata.operator_channel, settings.script)
+        timings["score"] = time.perf_counter() - started
         return CallOutcome(str(recording), metadata.call_id, "done", transcript.duration_s, stage_seconds=timings)
     except BadRecording as bad:
         moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", bad.reason)

@@ -55,6 +55,7 @@ def cmd_process(args) -> int:
 
     summary = process_calls(inbox=args.inbox, db_path=args.db, key_paths=key_paths, force=args.force,
                             concurrency=args.concurrency, model_path=args.model, quarantine=args.quarantine,
+                            script=args.script,
                             show_progress=not args.no_progress)
     print(f"{summary.done} done, {summary.failed} failed, {summary.skipped} skipped of {summary.total} calls; "
           f"{summary.audio_seconds / 3600:.2f} h of audio in {summary.wall_seconds:.0f} s")
@@ -88,6 +89,19 @@ def cmd_search(args) -> int:
         print(f"{hit.call_id}  {hit.started_at:%Y-%m-%d %H:%M}  operator {hit.operator_id or '-'}  score {hit.score:.2f}")
         for seg in hit.segments:
             print(f"    [{seg.start:7.1f}s] {seg.text}")
+    return 0
+
+
+def cmd_score(args) -> int:
+    from scoring.encoder import load_encoder
+    from scoring.rescore import rescore
+    from storage.db import Database
+
+    _require_db(args.db)
+    with Database(args.db) as db:
+        summary = rescore(db, args.script, encoder=load_encoder(args.encoder) if args.encoder else None)
+    print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}; "
+          f"{summary.verdicts_changed} verdicts changed; {summary.seconds:.0f} s")
     return 0
 
 
@@ -134,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     proc.add_argument("--concurrency", type=int, default=1, help="calls processed at once (default 1)")
     proc.add_argument("--model", type=Path, help="CTranslate2 Whisper model folder (default: packaged base)")
     proc.add_argument("--quarantine", type=Path, help="where bad recordings go (default INBOX/quarantine)")
+    proc.add_argument("--script", type=Path, help="operator script YAML (default: the shipped hotline script)")
     proc.add_argument("--no-progress", action="store_true")
     proc.set_defaults(func=cmd_process)
 
@@ -147,6 +162,12 @@ def build_parser() -> argparse.ArgumentParser:
     srch.add_argument("--limit", type=int, default=20)
     srch.add_argument("query")
     srch.set_defaults(func=cmd_search)
+
+    sc = sub.add_parser("score", help="re-score stored transcripts against the operator script (no transcription)")
+    sc.add_argument("--db", type=Path, required=True)
+    sc.add_argument("--script", type=Path, help="script YAML (default: the shipped hotline script)")
+    sc.add_argument("--encoder", type=Path, help="transformers model folder (default: packaged multilingual encoder)")
+    sc.set_defaults(func=cmd_score)
 
     demo = sub.add_parser("demo", help="encrypt the packaged demo calls, process them and show the results")
     demo.add_argument("--out", type=Path, default=Path("demo-run"))

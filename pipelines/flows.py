@@ -18,6 +18,7 @@ from ingest.keys import Keyring
 from pipelines.call_processing import (CallOutcome, ProcessingSettings, find_recordings, process_recording,
                                        record_unfinished)
 from pipelines.progress import CallProgress
+from scoring.script import load_script
 from storage.db import Database
 
 PIPELINE_VERSION = version("hotline-qc")
@@ -55,12 +56,13 @@ class BatchSummary:
 
 @flow(name="process_calls", log_prints=True)
 def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool = False, concurrency: int = 1,
-                  model_path: Path | None = None, quarantine: Path | None = None,
+                  model_path: Path | None = None, quarantine: Path | None = None, script: Path | None = None,
                   show_progress: bool = True) -> BatchSummary:
     started = time.perf_counter()
     keyring = Keyring.from_paths(key_paths)
     model = ModelSettings.from_env(path=model_path, num_workers=concurrency)
-    settings = ProcessingSettings(model=model, force=force, quarantine=quarantine)
+    load_script(script)  # a broken script stops the batch here, before any call is half-processed
+    settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script)
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()
     stages: Counter[str] = Counter()

@@ -21,7 +21,7 @@ from storage.records import CallStatus, RecordingInfo
 # The extension file is built for exactly the pinned DuckDB release (pyproject pins both).
 FTS_EXTENSION = (Path(str(resources.files("duckdb_extension_fts"))) / "extensions" / f"v{duckdb.__version__}"
                  / "fts.duckdb_extension")
-RUN_STAGES = ("decode", "asr", "store")  # processing_runs has a <stage>_seconds column for each
+RUN_STAGES = ("decode", "asr", "store", "score")  # processing_runs has a <stage>_seconds column for each
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -198,7 +198,7 @@ class Database:
         wall_seconds: float,
         stage_seconds: dict[str, float],
     ) -> None:
-        """Close a run with its totals; stage_seconds keys are 'decode' (decryption included), 'asr', 'store'."""
+        """Close a run with its totals; stage_seconds keys are RUN_STAGES; decode includes decryption."""
         unknown = set(stage_seconds) - set(RUN_STAGES)
         if unknown:
             raise ValueError(
@@ -207,8 +207,9 @@ class Database:
         with self._write() as cur:
             updated = cur.execute(
                 "UPDATE processing_runs SET finished_at = now(), calls_total = ?, calls_done = ?,"
-                " calls_failed = ?, calls_skipped = ?, audio_seconds = ?, wall_seconds = ?,"
-                " decode_seconds = ?, asr_seconds = ?, store_seconds = ? WHERE run_id = ? RETURNING run_id",
+                " calls_failed = ?, calls_skipped = ?, audio_seconds = ?, wall_seconds = ?, "
+                + ", ".join(f"{stage}_seconds = ?" for stage in RUN_STAGES)
+                + " WHERE run_id = ? RETURNING run_id",
                 [
                     calls_total, calls_done, calls_failed, calls_skipped, audio_seconds, wall_seconds,
                     *(stage_seconds.get(stage) for stage in RUN_STAGES),

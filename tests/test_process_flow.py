@@ -122,6 +122,10 @@ def test_export_has_every_call_in_the_stable_shape(batch, tmp_path):
     assert {s["channel"] for s in stereo["segments"]} == {0, 1} and stereo["language"] == "en"
     assert set(mono["segments"][0]) == {"start", "end", "text", "channel", "speaker", "role"}
     assert calls["silence"]["status"] == "failed" and calls["silence"]["segments"] == []
+    assert calls["silence"]["checklist"] is None and calls["silence"]["score"] is None
+    greeting = mono["checklist"]["greeting"]
+    assert greeting["verdict"] == "passed" and "горячая линия" in greeting["evidence"][0]["quote"].lower()
+    assert len(mono["checklist"]) == 11 and 0 <= mono["score"]["total"] <= 100
 
 
 def test_search_finds_russian_word_forms_after_the_batch(batch):

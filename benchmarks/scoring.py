@@ -1,0 +1,248 @@
+"""Checklist verdicts against the truth of generated calls, on real ASR transcripts and on the reference text.
+
+    .venv/bin/python -m benchmarks.scoring            # report set (seed 23)
+    .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher was tuned on (seed 11)
+
+Calls are rendered once with RHVoice and transcribed once with the packaged Whisper model (stereo calls: roles
+from the channels; mono calls: speakers from `diarization`); both are cached under benchmarks/out/scoring/, so a
+re-run only scores. The tune and report sets come from different seeds: thresholds and phrase rules were adjusted
+looking at the tune set only.
+
+An item's precision, recall and F1 are averaged over the verdicts (passed, failed, not applicable) that occur in
+its truth or its predictions, so a rare «failed» counts as much as the common «passed»; macro F1 averages items.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from asr.records import Segment, Transcript, Word
+from benchmarks.common import ROOT, print_table
+
+OUT = ROOT / "benchmarks" / "out" / "scoring"
+SETS = {"tune": 11, "report": 23}
+CALLS_PER_SET = {"tune": 60, "report": 40}
+
+
+def call_folder(set_name: str) -> Path:
+    return OUT / f"{set_name}-seed{SETS[set_name]}"
+
+
+def render_calls(folder: Path, seed: int, count: int) -> None:
+    from demo_calls.generate import MANIFEST, generate_calls
+
+    if (folder / MANIFEST).exists():
+        return
+    print(f"rendering {count} calls (seed {seed}) into {folder} ...", flush=True)
+    generate_calls(folder, count, seed, audio_format="ogg",
+                   progress=lambda done, total, call_id: print(f"  {done}/{total} {call_id}", flush=True))
+
+
+def transcribe_calls(folder: Path) -> None:
+    """The real ASR on every rendered call; stereo roles from the channel, mono roles from diarization."""
+    import numpy as np
+
+    from asr.model import ModelSettings, shared_model
+    from asr.transcribe import transcribe_windows
+    from ingest.audio import AudioReader
+
+    model = None
+    for audio in sorted(folder.glob("*.ogg")):
+        cached = audio.with_suffix(".asr.json")
+        sidecar = json.loads(audio.with_suffix(".json").read_text(encoding="utf-8"))
+        if cached.exists() or (sidecar.get("channels") != "stereo" and not _can_diarize()):
+            continue
+        model = model or shared_model(ModelSettings.from_env())
+        started = time.perf_counter()
+        with audio.open("rb") as f, AudioReader(f) as reader:
+            windows = list(reader.windows())
+        transcript = transcribe_windows(model, windows, "ru")
+        if sidecar.get("channels") == "stereo":
+            transcript = _stereo_roles(transcript, sidecar["operator_channel"])
+        else:
+            transcript = _diarized_roles(transcript, np.concatenate([w.samples.mean(axis=0) for w in windows]))
+        cached.write_text(json.dumps(asdict(transcript), ensure_ascii=False), encoding="utf-8")
+        print(f"  {audio.stem} ({sidecar.get('channels')}): {transcript.duration_s:.0f} s audio in "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+
+
+def _can_diarize() -> bool:
+    try:
+        importlib.import_module("diarization.mono")  # pyannote and its weights: mono calls are skipped without them
+    except ImportError as exc:
+        print(f"  mono calls skipped: diarization unavailable ({exc})", flush=True)
+        return False
+    return True
+
+
+def _stereo_roles(transcript: Transcript, operator_channel: int) -> Transcript:
+    from dataclasses import replace
+
+    segments = tuple(
+        replace(s, role="operator" if s.channel == operator_channel else "caller") for s in transcript.segments
+    )
+    return replace(transcript, segments=segments)
+
+
+def _diarized_roles(transcript: Transcript, samples) -> Transcript:
+    """pyannote speakers on the words; roles by a stand-in rule until `diarization` assigns them: the operator
+    answers the call, the first other voice is the caller, and any later voice is a specialist (an operator)."""
+    from dataclasses import replace
+
+    from diarization.mono import diarize
+    from diarization.words import assign_speakers
+
+    attributed = assign_speakers(transcript, diarize(samples))
+    speakers = list(dict.fromkeys(s.speaker for s in attributed.segments if s.speaker is not None))
+    caller = speakers[1] if len(speakers) > 1 else None
+    segments = tuple(replace(s, role="caller" if s.speaker == caller else "operator") for s in attributed.segments)
+    return replace(attributed, segments=segments)
+
+
+def load_transcript(path: Path) -> Transcript:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    segments = tuple(
+        Segment(**{**s, "words": tuple(Word(**w) for w in s["words"])}) for s in data.pop("segments")
+    )
+    return Transcript(**data, segments=segments)
+
+
+def reference_transcript(truth: dict) -> Transcript:
+    """What was really said, turn by turn, with the roles the generator knows."""
+    segments = tuple(
+        Segment(start=t["start"], end=t["end"], text=t["text"], channel=t["channel"], speaker=t["speaker"],
+                role=t["role"])
+        for t in sorted(truth["turns"], key=lambda t: t["start"])
+    )
+    return Transcript(language="ru", language_probability=1.0, duration_s=truth["duration_s"], segments=segments)
+
+
+def five_minute_call(truths: list[Path]) -> Transcript:
+    """Reference calls played one after another until five minutes are filled."""
+    segments, offset = [], 0.0
+    for truth_path in truths:
+        call = reference_transcript(json.loads(truth_path.read_text(encoding="utf-8")))
+        for s in call.segments:
+            if offset + s.end > 300.0:
+                return Transcript("ru", 1.0, 300.0, tuple(segments))
+            segments.append(Segment(offset + s.start, offset + s.end, s.text, s.channel, speaker=s.speaker, role=s.role))
+        offset += call.duration_s
+    return Transcript("ru", 1.0, offset, tuple(segments))
+
+
+def item_table(pairs: dict[str, list[tuple[str, str]]]) -> tuple[list[list], float]:
+    """Per item: precision, recall and F1 averaged over the verdicts (passed, failed, not applicable) that occur
+    in the truth or the prediction, so a rare «failed» weighs as much as the common «passed»."""
+    rows, f1s = [], []
+    for item_id, verdict_pairs in pairs.items():
+        classes = sorted({v for pair in verdict_pairs for v in pair})
+        ps, rs, fs = [], [], []
+        for c in classes:
+            tp = sum(1 for t, p in verdict_pairs if t == c and p == c)
+            predicted = sum(1 for _, p in verdict_pairs if p == c)
+            actual = sum(1 for t, _ in verdict_pairs if t == c)
+            precision = tp / predicted if predicted else 0.0
+            recall = tp / actual if actual else 0.0
+            ps.append(precision)
+            rs.append(recall)
+            fs.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+        support = {c: sum(1 for t, _ in verdict_pairs if t == c) for c in ("passed", "failed", "not_applicable")}
+        accuracy = sum(1 for t, p in verdict_pairs if t == p) / len(verdict_pairs)
+        f1 = sum(fs) / len(fs)
+        f1s.append(f1)
+        rows.append([item_id, f"{support['passed']}/{support['failed']}/{support['not_applicable']}",
+                     accuracy, sum(ps) / len(ps), sum(rs) / len(rs), f1])
+    return rows, sum(f1s) / len(f1s)
+
+
+def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | None = None
+             ) -> tuple[list[list], float, list[tuple[float, float]]]:
+    """Per-item table and macro F1 of one transcript source, and (seconds, call duration) of every scoring."""
+    from demo_calls.records import CHECKLIST_ITEMS
+
+    pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
+    timings = []
+    holds_right = transfers_right = 0
+    for truth_path in sorted(folder.glob("*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        if source == "asr":
+            cached = truth_path.with_name(truth_path.name.replace(".truth.json", ".asr.json"))
+            if not cached.exists():
+                continue
+            if channels is not None and truth["channels"] != channels:
+                continue
+            transcript = load_transcript(cached)
+        else:
+            transcript = reference_transcript(truth)
+        started = time.perf_counter()
+        score = scorer.score(transcript)
+        elapsed = time.perf_counter() - started
+        timings.append((elapsed, transcript.duration_s))
+        holds_right += score.metrics.hold_count == truth["hold_count"]
+        transfers_right += (score.metrics.transfers > 0) == truth["transfer"]
+        for item in CHECKLIST_ITEMS:
+            predicted = score.item(item)
+            pairs[item].append((truth["checklist"][item], predicted.verdict))
+            if verbose and truth["checklist"][item] != predicted.verdict:
+                print(f"[{source}] {truth['call_id']} {item}: truth {truth['checklist'][item]}, got "
+                      f"{predicted.verdict} ({predicted.reason}) {[e.quote for e in predicted.evidence]}")
+    if not timings:
+        return [], 0.0, []
+    rows, macro = item_table(pairs)
+    rows.append(["metrics: hold count", "", holds_right / len(timings), "", "", ""])
+    rows.append(["metrics: transfer", "", transfers_right / len(timings), "", "", ""])
+    return rows, macro, timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="report")
+    parser.add_argument("--prepare-only", action="store_true", help="render and transcribe, do not score")
+    parser.add_argument("--verbose", action="store_true", help="print every wrong verdict with its reason")
+    parser.add_argument("--cached", action="store_true",
+                        help="score only what is already rendered and transcribed (no RHVoice, no ASR)")
+    args = parser.parse_args(argv)
+    folder = call_folder(args.set)
+    if not args.cached:
+        render_calls(folder, SETS[args.set], CALLS_PER_SET[args.set])
+        transcribe_calls(folder)
+    if args.prepare_only:
+        return 0
+    from scoring.encoder import load_encoder
+    from scoring.scorer import CallScorer
+    from scoring.script import load_script
+
+    scorer = CallScorer(load_script(), load_encoder())
+    header = ["item", "truth P/F/NA", "accuracy", "precision", "recall", "F1"]
+    timings = []
+    # time a 5-minute call none of whose sentences the scorer has seen (its caches keep words and sentences)
+    truths = sorted(folder.glob("*.truth.json"))
+    scorer.score(reference_transcript(json.loads(truths[-1].read_text(encoding="utf-8"))))
+    five_minutes = five_minute_call(truths[:-1])
+    started, cpu_started = time.perf_counter(), time.process_time()
+    scorer.score(five_minutes)
+    five, five_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    for source, channels, title in (("asr", "stereo", "ASR transcripts of stereo calls (roles from channels)"),
+                                    ("asr", "mono", "ASR transcripts of mono calls (roles from diarization)"),
+                                    ("reference", None, "reference text, all calls")):
+        rows, macro, scored = evaluate(folder, scorer, source, args.verbose, channels)
+        if not scored:
+            continue
+        timings += scored
+        print_table(f"{args.set} set (seed {SETS[args.set]}), {title}, {len(scored)} calls: macro F1 {macro:.3f}",
+                    header, rows)
+    seconds, minutes = sum(t for t, _ in timings), sum(d for _, d in timings) / 60
+    print(f"\nscoring time per 5-minute call: {five:.3f} s ({five_cpu:.3f} s CPU; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) for 5 minutes of the set's reference turns not seen "
+          f"before; all {len(timings)} scorings above: {5 * seconds / minutes:.3f} s per 5 minutes of audio "
+          f"(encoder {scorer.encoder.name})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,278 @@
+"""Judging each checklist item of one call: passed, failed or not applicable, always with the reason and quotes.
+
+Phrases are first looked for everywhere in the call; the item's position (opening, closing) then decides which
+of those count. Looking everywhere first lets the information item tell an answer apart from lines that belong to
+other items (a hold, an identification request, a transfer announcement).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring.conversation import CALLER, Conversation, Sentence
+from scoring.matching import Hit, Matcher
+from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict
+from scoring.script import ChecklistItem, Condition, RequestType, Script
+
+CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
+TRANSFER_APART_S = 15.0
+# the script condition whose phrases announce a transfer: the case after it is the specialist's to answer
+TRANSFER_CONDITION = "transfer"
+_DURATION = frozenset({"час", "день", "сутки", "рабочий", "минута", "неделя", "месяц", "год"})
+_NUMERALS = frozenset(
+    "ноль один два три четыре пять шесть семь восемь девять десять одиннадцать двенадцать тринадцать четырнадцать "
+    "пятнадцать шестнадцать семнадцать восемнадцать девятнадцать двадцать тридцать сорок пятьдесят шестьдесят "
+    "семьдесят восемьдесят девяносто сто двести триста четыреста пятьсот шестьсот семьсот восемьсот девятьсот "
+    "тысяча".split()
+)
+
+
+@dataclass(frozen=True)
+class ConditionResult:
+    holds: bool
+    hits: tuple[Hit, ...]
+    reason: str
+
+
+def evidence(hit: Hit, method: str | None = None) -> Evidence:
+    s = hit.sentence
+    return Evidence(round(s.start, 2), round(s.end, 2), s.speaker, s.text, method or hit.method)
+
+
+class Checklist:
+    """The verdicts of one call. Build one per call: it holds that call's matches."""
+
+    def __init__(self, script: Script, matcher: Matcher, call: Conversation):
+        self.script, self.matcher, self.call = script, matcher, call
+        self.conditions = {cid: self._condition(c) for cid, c in script.conditions.items()}
+        self.hits = {item.item_id: self._item_hits(item) for item in script.items if item.phrases}
+        self.transfer_end = max((h.sentence.end for h in self._transfer_hits()), default=None)
+        self.case_sentences = self._case()
+
+    # --- what the call shows ------------------------------------------------------------------------------
+    def _item_hits(self, item: ChecklistItem) -> list[Hit]:
+        """Lemma hits anywhere in the call; meaning is compared within the item's position only, and for an item
+        that must be said only when no rule found it there (embedding sentences is most of a call's scoring time)."""
+        said = self.call.by(item.speaker)
+        hits = self.matcher.said(item.phrases, said)
+        if not item.phrases.examples:
+            return hits
+        window = self.window(item, [Hit(s, "") for s in said])
+        if item.check == "said" and self.window(item, hits):
+            return hits
+        lemma_sentences = {h.sentence.index for h in hits}
+        similar = self.matcher.similar(item.phrases, [h.sentence for h in window
+                                                      if h.sentence.index not in lemma_sentences])
+        return sorted(hits + [Hit(s, m) for s, m in similar], key=lambda h: h.sentence.start)
+
+    def _condition(self, condition: Condition) -> ConditionResult:
+        sentences = self.call.by(condition.speaker)
+        if condition.phrases:
+            hits = self.matcher.hits(condition.phrases, sentences)
+            if hits:
+                return ConditionResult(True, tuple(hits), f"{condition.description}: said at {hits[0].sentence.start:.1f} s")
+        if condition.min_words is not None:
+            words = sum(s.words for s in sentences)
+            if words >= condition.min_words:
+                return ConditionResult(True, (), f"{condition.description}: {words} words")
+        return ConditionResult(False, (), f"not so: {condition.description}")
+
+    def _transfer_hits(self) -> list[Hit]:
+        """Announcements of a transfer: the case after the last one is the specialist's to answer."""
+        result = self.conditions.get(TRANSFER_CONDITION)
+        return list(result.hits) if result is not None else []
+
+    def transfers(self) -> int:
+        """Transfer announcements, a line that repeats one («…переведу вас, оставайтесь на линии») counted once."""
+        count, last_end = 0, None
+        for hit in sorted(self._transfer_hits(), key=lambda h: h.sentence.start):
+            if last_end is None or hit.sentence.start - last_end > TRANSFER_APART_S:
+                count += 1
+            last_end = hit.sentence.end
+        return count
+
+    def _case(self) -> list[Sentence]:
+        """Sentences where the caller's question is answered: after the caller first spoke and after any transfer."""
+        callers = [s for s in self.call.sentences if s.role == CALLER]
+        begin = callers[0].start if callers else None
+        if begin is None and any(s.role is None for s in self.call.sentences):
+            begin = 0.0  # nobody told who spoke: the whole call may hold the answer
+        if self.transfer_end is not None:
+            begin = max(begin or 0.0, self.transfer_end)
+        if begin is None:
+            return []
+        return [s for s in self.call.sentences if s.start >= begin]
+
+    def window(self, item: ChecklistItem, hits: list[Hit]) -> list[Hit]:
+        said = self.call.by(item.speaker)
+        if item.position == "any" or not said:
+            return hits
+        if item.position == "opening":
+            limit = said[0].start + self.script.settings.opening_seconds
+            return [h for h in hits if h.sentence.start <= limit]
+        limit = said[-1].end - self.script.settings.closing_seconds
+        return [h for h in hits if h.sentence.end >= limit]
+
+    def applicable(self, item: ChecklistItem) -> tuple[bool, list[str]]:
+        """Whether every condition of the item holds, and the reasons of those that do not. Callers check their
+        hits first: an item that was done counts even where its condition was not recognised."""
+        unmet = [c for c in item.when if not self.conditions[c].holds]
+        reasons = [self.conditions[c].reason for c in unmet]
+        return not unmet, reasons
+
+    # --- verdicts -------------------------------------------------------------------------------------------
+    def verdicts(self) -> tuple[ItemVerdict, ...]:
+        answers = {item.item_id: self._answers(item) for item in self.script.items if item.check == "answered"}
+        result = []
+        for item in self.script.items:
+            judge = {"said": self._said, "not_said": self._not_said, "request": self._request,
+                     "answered": lambda i: self._answered(i, *answers[i.item_id])}[item.check]
+            verdict, reason, proof = judge(item)
+            result.append(ItemVerdict(item.item_id, verdict, reason, tuple(proof), item.weight, item.critical))
+        return tuple(result)
+
+    def _said(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
+        hits = self.window(item, self.hits[item.item_id])
+        applies, unmet = self.applicable(item)
+        if not hits:
+            if not applies:
+                return NOT_APPLICABLE, "; ".join(unmet), []
+            where = {"opening": " in the opening", "closing": " in the closing", "any": ""}[item.position]
+            proof = [evidence(h, f"condition: {self.conditions[c].reason}") for c in item.when
+                     for h in self.conditions[c].hits[:1]]
+            return FAILED, f"not said{where}: {item.description}", proof
+        if item.before is not None:
+            deadline = self._first_case_time(item.before)
+            if deadline is not None and hits[0].sentence.start >= deadline:
+                return FAILED, (f"said only at {hits[0].sentence.start:.1f} s, after '{item.before}' began at "
+                                f"{deadline:.1f} s"), [evidence(hits[0])]
+        return PASSED, f"said at {hits[0].sentence.start:.1f} s", [evidence(h) for h in hits[:3]]
+
+    def _not_said(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
+        hits = self.window(item, self.hits[item.item_id])
+        applies, unmet = self.applicable(item)
+        if hits:
+            return FAILED, f"said {len(hits)} time(s): {item.description}", [evidence(h) for h in hits]
+        if not applies:
+            return NOT_APPLICABLE, "; ".join(unmet), []
+        return PASSED, f"none of it among {len(self.call.by(item.speaker))} sentences", []
+
+    # --- information ----------------------------------------------------------------------------------------
+    def _answers(self, item: ChecklistItem) -> tuple[list[Sentence], list[tuple[Sentence, str]]]:
+        """The case's sentences of `item.speaker` that inform, and those that evade."""
+        # lines that do another item's job (a hold, a transfer, a request's number and deadline) are not answers
+        claimed = {h.sentence.index for item_id, hits in self.hits.items() if item_id != item.item_id
+                   for h in self.window(self.script.item(item_id), hits)}
+        claimed |= {h.sentence.index for h in self._transfer_hits()}
+        claimed |= {s.index for other in self.script.items if other.check == "request"
+                    for h in self.hits[other.item_id] for s in self._context(h.sentence)}
+        informative, evasive = [], []
+        for sentence in self.case_sentences:
+            if not sentence.said_by(item.speaker) or sentence.index in claimed:
+                continue
+            evades = self.matcher.says_any(item.evasive, sentence) if item.evasive else None
+            if evades is not None:
+                evasive.append((sentence, evades))
+            elif sentence.words - self.matcher.covered(item.routine, sentence) >= item.min_words:
+                # words of routine phrases do not count: Whisper often glues a routine line to an answer
+                informative.append(sentence)
+        return informative, evasive
+
+    def _first_case_time(self, item_id: str) -> float | None:
+        item = self.script.item(item_id)
+        if item.check != "answered":
+            hits = self.hits.get(item_id) or []
+            return hits[0].sentence.start if hits else None
+        informative, evasive = self._answers(item)
+        times = [s.start for s in informative] + [s.start for s, _ in evasive]
+        return min(times, default=None)
+
+    def _answered(self, item: ChecklistItem, informative: list[Sentence], evasive: list[tuple[Sentence, str]]
+                  ) -> tuple[str, str, list[Evidence]]:
+        applies, unmet = self.applicable(item)
+        if not applies and not informative:
+            return NOT_APPLICABLE, "; ".join(unmet), []
+        if informative:
+            method = "an answer of {} words, not a line of any other item"
+            return PASSED, f"answered from {informative[0].start:.1f} s", [
+                Evidence(round(s.start, 2), round(s.end, 2), s.speaker, s.text, method.format(s.words))
+                for s in informative[:2]
+            ]
+        if evasive:
+            return FAILED, "the answer gave nothing to act on", [
+                Evidence(round(s.start, 2), round(s.end, 2), s.speaker, s.text, f"evasive: {how}")
+                for s, how in evasive[:3]
+            ]
+        return FAILED, "no reference information or instructions were given", []
+
+    # --- request registration -------------------------------------------------------------------------------
+    def _request(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
+        hits = self.window(item, self.hits[item.item_id])
+        applies, unmet = self.applicable(item)
+        if not hits:
+            if not applies:
+                return NOT_APPLICABLE, "; ".join(unmet), []
+            proof = [evidence(h, f"condition: {self.conditions[c].reason}") for c in item.when
+                     for h in self.conditions[c].hits[:2]]
+            return FAILED, "the question was left unsolved and no request was registered", proof
+        kind, kind_proof = self._request_type(hits)
+        best: tuple[str, str, list[Evidence]] | None = None
+        for hit in hits:
+            context = self._context(hit.sentence)
+            promised = [(t, h) for t in self.script.request_types
+                        for h in self.matcher.hits(t.promises, context)]
+            numbered = [s for s in context[:3] if _has_number(s)]
+            proof = [evidence(hit)]
+            if not numbered:
+                outcome = (FAILED, "a request was registered but its number was not told to the caller", proof)
+            elif not promised:
+                outcome = (FAILED, "a request was registered without stating its response time",
+                           proof + [evidence(Hit(numbered[0], "request number"))])
+            else:
+                stated = {t.type_id for t, _ in promised}
+                proof += [evidence(Hit(numbered[0], "request number"))] if numbered[0] is not hit.sentence else []
+                proof += [evidence(h, f"response time of a {t.type_id} request: {h.method}") for t, h in promised[:1]]
+                if kind.type_id in stated:
+                    outcome = (PASSED, f"request registered with its number; response time {kind.response_time} "
+                                       f"fits a {kind.type_id} request", proof + kind_proof)
+                else:
+                    wrong = promised[0][0]
+                    outcome = (FAILED, f"promised {wrong.response_time} ({wrong.type_id}), but a {kind.type_id} "
+                                       f"request has {kind.response_time}", proof + kind_proof)
+            if best is None or outcome[0] == PASSED:
+                best = outcome
+            if outcome[0] == PASSED:
+                break
+        return best
+
+    def _context(self, sentence: Sentence) -> list[Sentence]:
+        """What the same speaker says with and right after a registration: its number and response time belong
+        there. Whatever the other side says meanwhile does not cut it off: on a separate channel Whisper may time
+        a caller's «записываю» anywhere in that stretch."""
+        return [s for s in self.call.sentences[sentence.index:]
+                if s.role == sentence.role and s.start - sentence.end <= CONTEXT_SECONDS]
+
+    def _request_type(self, registrations: list[Hit]) -> tuple[RequestType, list[Evidence]]:
+        """The type is read from what the call is about; the operator's own promise must not decide it."""
+        skip = {s.index for h in registrations for s in self._context(h.sentence)}
+        skip |= {h.sentence.index for item_id, hits in self.hits.items()
+                 if self.script.item(item_id).check == "said" for h in hits}
+        about = [s for s in self.call.sentences if s.index not in skip]
+        default = None
+        for request_type in self.script.request_types:
+            if not request_type.cues:
+                default = default or request_type
+                continue
+            hits = self.matcher.hits(request_type.cues, about)
+            if hits:
+                return request_type, [evidence(hits[0], f"{request_type.type_id} request: {hits[0].method}")]
+        return default or self.script.request_types[-1], []
+
+
+def _has_number(sentence: Sentence) -> bool:
+    """A request number: four digits or three number words, not counting a duration («24 часа», «пять дней»)."""
+    tokens = sentence.tokens
+    counted = [t for n, t in enumerate(tokens)
+               if n + 1 >= len(tokens) or not any(tokens[m].lemma in _DURATION for m in range(n + 1, min(n + 3, len(tokens))))]
+    digits = sum(len(t.surface) for t in counted if t.surface.isdigit())
+    numerals = sum(1 for t in counted if t.lemma in _NUMERALS)
+    return digits >= 4 or numerals >= 3

@@ -1,0 +1,315 @@
+"""Finding a script's phrases in what was said: lemma rules with tolerance for ASR errors, and similarity of meaning.
+
+A lemma rule is a phrase written the way people say it («горячая линия госуслуг»); it matches any inflection
+(pymorphy3 lemmas), up to two words inserted between its words («чем я могу вам помочь»), and words the ASR got
+slightly wrong: a rule word of six letters or more also matches a word at least `fuzzy` alike in spelling
+(Jaro-Winkler, which weighs the beginning most, where Russian keeps the stem: «госуслок» for «госуслуг» is 0.90,
+«перезвоните» for «перевожу» 0.86), or one that starts with it (Whisper glues «оператор Анна» into «операторанно»).
+Shorter words must match exactly: «пять» and «десять» must never be confused. A rule word written «=назовите»
+matches only that form, and `{name}` matches any personal first name.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pymorphy3
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from scoring.script import Phrases
+
+if TYPE_CHECKING:
+    from scoring.conversation import Sentence
+    from scoring.encoder import SentenceEncoder
+
+_WORD = re.compile(r"\d+|[^\W\d_]+(?:-[^\W\d_]+)*")
+MAX_GAP = 2  # words allowed between two words of a rule
+FUZZY_MIN_LENGTH = 6
+MAX_KNOWN_WORDS = 200_000
+MAX_KNOWN_SENTENCES = 50_000
+MIN_SIMILAR_WORDS = 3  # shorter sentences are not compared by meaning
+TURN_GAP_SECONDS = 1.5  # the parts of a multi-part rule are said in one turn: sentences at most this far apart
+
+
+@dataclass(frozen=True)
+class Token:
+    surface: str
+    lemma: str
+    first_name: bool = False  # a personal first name («Анна», «Михаил»): what the rule word {name} matches
+
+
+class Lemmatizer:
+    def __init__(self) -> None:
+        self._morph = pymorphy3.MorphAnalyzer()
+        self._token = lru_cache(maxsize=50_000)(self._token_uncached)
+
+    def _token_uncached(self, word: str) -> Token:
+        if word.isdigit():
+            return Token(word, word)
+        parse = self._morph.parse(word)[0]
+        # a guessed parse of an unknown (often ASR-garbled) word says Name too easily
+        return Token(word, parse.normal_form.replace("ё", "е"), "Name" in parse.tag and self._morph.word_is_known(word))
+
+    def tokens(self, text: str) -> tuple[Token, ...]:
+        return tuple(self._token(w) for w in _WORD.findall(text.lower().replace("ё", "е")))
+
+
+@dataclass(frozen=True)
+class Hit:
+    sentence: Sentence
+    method: str
+
+
+NAME = Token("{name}", "{name}", True)
+
+
+@dataclass(frozen=True)
+class _RuleWord:
+    token: Token
+    exact: bool  # written «=назовите»: only this very form, where the lemma would also match «назову»
+
+
+@dataclass(frozen=True)
+class _Rule:
+    phrase: str
+    ids: tuple[int, ...]  # of its words, in order
+
+
+class Matcher:
+    """Matches phrases against the sentences of one call at a time (`start` resets the per-call caches).
+
+    Each distinct word is compared with the rule words once and the result kept, so a rule is tried on a sentence
+    only when all its words occur there; a sentence is embedded only when some list of examples is compared with
+    it, and once per distinct text.
+    """
+
+    def __init__(self, lemmatizer: Lemmatizer, encoder: SentenceEncoder | None, fuzzy: float, similarity: float):
+        self.lemmatizer = lemmatizer
+        self.encoder = encoder
+        self.fuzzy = fuzzy
+        self.similarity = similarity
+        self._rules: dict[str, _Rule] = {}
+        self._rule_words: dict[_RuleWord, int] = {}
+        self._long_words: list[_RuleWord] | None = None  # rule words long enough to match approximately
+        self._long_surfaces: list[str] = []
+        self._word_matches: dict[Token, dict[int, str]] = {}  # call word -> {rule word id: note}
+        self._sentence_words: dict[int, list[dict[int, str]]] = {}
+        self._examples: dict[str, np.ndarray] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # sentence text -> embedding, kept across calls
+
+    def learn(self, phrases: Sequence[Phrases]) -> None:
+        """Compile the rules and embed the examples of a script once, before its calls are scored."""
+        for p in phrases:
+            for group in p.groups:
+                for phrase in group:
+                    self._rule(phrase)
+        examples = [e for p in phrases for e in p.examples if e not in self._examples]
+        if examples and self.encoder is not None:
+            for example, vector in zip(examples, self.encoder.encode(examples)):
+                self._examples[example] = vector
+
+    def start(self) -> None:
+        self._sentence_words = {}
+        if len(self._word_matches) > MAX_KNOWN_WORDS:  # ASR garbles words endlessly; keep memory bounded
+            self._word_matches.clear()
+
+    def hits(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:
+        """Sentences that say `phrases` by lemma rules or are close in meaning to one of its examples."""
+        return _by_sentence(self._all_groups(phrases.groups, sentences) + self.similar(phrases, sentences))
+
+    def said(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:
+        """Lemma-rule hits only."""
+        return _by_sentence(self._all_groups(phrases.groups, sentences))
+
+    def similar(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
+        if not phrases.examples or self.encoder is None or not sentences:
+            return []
+        threshold = phrases.similarity if phrases.similarity is not None else self.similarity
+        self.learn([Phrases(examples=phrases.examples)])
+        # a word or two («Да.», «Угу.») means nothing on its own, and lines of the script recur from call to call
+        sentences = [s for s in sentences if s.words >= MIN_SIMILAR_WORDS]
+        missing = list(dict.fromkeys(s.text for s in sentences if s.text not in self._vectors))
+        if missing:
+            if len(self._vectors) > MAX_KNOWN_SENTENCES:
+                self._vectors.clear()
+            for text, vector in zip(missing, self.encoder.encode(missing)):
+                self._vectors[text] = vector
+        if not sentences:
+            return []
+        matrix = np.stack([self._examples[e] for e in phrases.examples])
+        scores = np.stack([self._vectors[s.text] for s in sentences]) @ matrix.T
+        result = []
+        for sentence, row in zip(sentences, scores):
+            best = int(np.argmax(row))
+            if row[best] >= threshold:
+                result.append((sentence, f"similarity {row[best]:.2f} to '{phrases.examples[best]}'"))
+        return result
+
+    def _all_groups(self, groups: Sequence[Sequence[str]], sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
+        """Group hits where every group is said in one sentence or its neighbours of the same speaker: «Этим
+        занимаются специалисты поддержки. Я соединю вас с ними.» names the where and the transfer apart."""
+        if not groups:
+            return []
+        per_group = [dict((s.index, (s, m)) for s, m in self._group_hits(g, sentences)) for g in groups]
+        if not all(per_group):
+            return []
+        position = {s.index: n for n, s in enumerate(sentences)}
+        result: dict[tuple[int, int], tuple[Sentence, str]] = {}
+        for index in per_group[0]:
+            n = position[index]
+            near = [index]
+            if n > 0 and sentences[n].start - sentences[n - 1].end <= TURN_GAP_SECONDS:
+                near.append(sentences[n - 1].index)
+            if n + 1 < len(sentences) and sentences[n + 1].start - sentences[n].end <= TURN_GAP_SECONDS:
+                near.append(sentences[n + 1].index)
+            chosen = []
+            for hits in per_group:
+                found = next((hits[i] for i in sorted(near, key=lambda i: abs(position[i] - n)) if i in hits), None)
+                if found is None:
+                    break
+                chosen.append(found)
+            else:
+                for g, hit in enumerate(chosen):
+                    result[(hit[0].index, g)] = hit
+        return sorted(result.values(), key=lambda h: h[0].start)
+
+    def says_any(self, phrases: Phrases, sentence: Sentence) -> str | None:
+        """The method by which one sentence says any phrase of any group (or resembles an example), else None."""
+        hits = [h for g in phrases.groups for h in self._group_hits(g, [sentence])]
+        if hits:
+            return hits[0][1]
+        similar = self.similar(phrases, [sentence])
+        return similar[0][1] if similar else None
+
+    def _group_hits(self, group: Sequence[str], sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
+        rules = [self._rule(phrase) for phrase in group]
+        hits = []
+        for sentence in sentences:
+            positions = self._positions(sentence)
+            present = set().union(*positions) if positions else set()
+            for rule in rules:
+                if not rule.ids or not present.issuperset(rule.ids):
+                    continue
+                how = self._match(rule, positions)
+                if how is not None:
+                    hits.append((sentence, f"lemma rule '{rule.phrase}'{how}"))
+                    break
+        return hits
+
+    def _rule(self, phrase: str) -> _Rule:
+        rule = self._rules.get(phrase)
+        if rule is None:
+            words = tuple(
+                word for piece in phrase.split()
+                for word in ([_RuleWord(NAME, False)] if piece == "{name}" else
+                             [_RuleWord(token, piece.startswith("=")) for token in self.lemmatizer.tokens(piece)])
+            )
+            for word in words:
+                if word not in self._rule_words:
+                    self._rule_words[word] = len(self._rule_words)
+                    self._long_words = None
+                    self._word_matches.clear()  # words seen so far were not compared with this one
+                    self._sentence_words.clear()
+            rule = self._rules[phrase] = _Rule(phrase.replace("=", ""), tuple(self._rule_words[w] for w in words))
+        return rule
+
+    def _positions(self, sentence: Sentence) -> list[dict[int, str]]:
+        """For each word of the sentence, the rule words it matches and how."""
+        positions = self._sentence_words.get(sentence.index)
+        if positions is None:
+            positions = self._sentence_words[sentence.index] = [self._matches_of(t) for t in sentence.tokens]
+        return positions
+
+    def _matches_of(self, token: Token) -> dict[int, str]:
+        """The rule words a call word matches. Only rule words that could match are tried: those with the same
+        spelling or lemma, and the long ones rapidfuzz finds alike or that the word starts with."""
+        matches = self._word_matches.get(token)
+        if matches is None:
+            if self._long_words is None:
+                self._long_words = [w for w in self._rule_words
+                                    if w.token is not NAME and len(w.token.surface) >= FUZZY_MIN_LENGTH]
+                self._long_surfaces = [w.token.surface for w in self._long_words]
+            candidates = [w for w in self._rule_words if w.token is NAME or w.token.surface == token.surface
+                          or w.token.lemma == token.lemma]
+            if len(token.surface) >= FUZZY_MIN_LENGTH - 1:
+                candidates += [self._long_words[n] for _, _, n in process.extract(
+                    token.surface, self._long_surfaces, scorer=JaroWinkler.normalized_similarity,
+                    score_cutoff=self.fuzzy, limit=None)]
+                candidates += [w for w in self._long_words if token.surface.startswith(w.token.surface)]
+            matches = {}
+            for word in candidates:
+                note = self._word(word, token)
+                if note is not None:
+                    matches[self._rule_words[word]] = note
+            self._word_matches[token] = matches
+        return matches
+
+    def covered(self, phrases: Phrases, sentence: Sentence) -> int:
+        """How many words of the sentence are some phrase of `phrases` (every occurrence counted)."""
+        positions = self._positions(sentence)
+        present = set().union(*positions) if positions else set()
+        covered: set[int] = set()
+        for group in phrases.groups:
+            for phrase in group:
+                rule = self._rule(phrase)
+                if rule.ids and present.issuperset(rule.ids):
+                    for span, _ in self._spans(rule, positions):
+                        covered.update(span)
+        return len(covered)
+
+    def _match(self, rule: _Rule, positions: list[dict[int, str]]) -> str | None:
+        """'' for an exact lemma match, ' (fuzzy: …)' when an ASR-garbled word was accepted, None for no match."""
+        for _, notes in self._spans(rule, positions):
+            fuzzy = [n for n in notes if n]
+            return f" (fuzzy: {', '.join(fuzzy)})" if fuzzy else ""
+        return None
+
+    @staticmethod
+    def _spans(rule: _Rule, positions: list[dict[int, str]]) -> Iterator[tuple[list[int], list[str]]]:
+        """Every place the rule matches: the positions of its words and how each matched."""
+        first, rest = rule.ids[0], rule.ids[1:]
+        for begin, matches in enumerate(positions):
+            if first not in matches:
+                continue
+            span, notes, at = [begin], [matches[first]], begin
+            for wanted in rest:
+                for j in range(at + 1, min(len(positions), at + 2 + MAX_GAP)):
+                    if wanted in positions[j]:
+                        span.append(j)
+                        notes.append(positions[j][wanted])
+                        at = j
+                        break
+                else:
+                    break
+            else:
+                yield span, notes
+
+    def _word(self, rule_word: _RuleWord, got: Token) -> str | None:
+        wanted = rule_word.token
+        if wanted is NAME:
+            return "" if got.first_name else None
+        if got.surface == wanted.surface or (not rule_word.exact and got.lemma == wanted.lemma):
+            return ""
+        if len(wanted.surface) < FUZZY_MIN_LENGTH or len(got.surface) < FUZZY_MIN_LENGTH - 1:
+            return None
+        if got.surface.startswith(wanted.surface):
+            return f"'{got.surface}' starts with '{wanted.surface}'"
+        if rule_word.exact:
+            return None
+        score = JaroWinkler.normalized_similarity(got.surface, wanted.surface)
+        if score >= self.fuzzy:
+            return f"'{got.surface}'≈'{wanted.surface}' {score:.2f}"
+        return None
+
+
+def _by_sentence(found: list[tuple[Sentence, str]]) -> list[Hit]:
+    """One hit per sentence, naming every way it matched, in the order of the call."""
+    methods: dict[int, tuple[Sentence, list[str]]] = {}
+    for sentence, method in found:
+        methods.setdefault(sentence.index, (sentence, []))[1].append(method)
+    return [Hit(s, " + ".join(m)) for s, m in sorted(methods.values(), key=lambda sm: sm[0].start)]

@@ -1,0 +1,59 @@
+"""Scoring one call: its transcript in, its checklist verdicts, conversation metrics and score out."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from asr.records import Transcript
+from scoring.checklist import Checklist
+from scoring.conversation import conversation
+from scoring.encoder import SentenceEncoder, shared_encoder
+from scoring.matching import Lemmatizer, Matcher
+from scoring.metrics import conversation_metrics
+from scoring.records import CallScore
+from scoring.scorecard import critical_failures, weighted_score
+from scoring.script import Phrases, Script, load_script
+
+
+class CallScorer:
+    """A script with its matcher and encoder, ready to score calls one after another (not from several threads)."""
+
+    def __init__(self, script: Script, encoder: SentenceEncoder | None):
+        self.script = script
+        self.encoder = encoder
+        self.matcher = Matcher(Lemmatizer(), encoder, script.settings.fuzzy, script.settings.similarity)
+        self.matcher.learn(script_phrases(script))
+
+    def score(self, transcript: Transcript, operator_channel: int | None = None) -> CallScore:
+        call = conversation(transcript, self.matcher.lemmatizer, operator_channel)
+        self.matcher.start()
+        checklist = Checklist(self.script, self.matcher, call)
+        items = checklist.verdicts()
+        metrics = conversation_metrics(transcript, operator_channel, hold_seconds=self.script.settings.hold_seconds,
+                                       transfers=checklist.transfers())
+        return CallScore(
+            script_name=self.script.name, script_version=self.script.version,
+            encoder=self.encoder.name if self.encoder is not None else "none", items=items, metrics=metrics,
+            score=weighted_score(items), critical_failures=critical_failures(items),
+        )
+
+
+def script_phrases(script: Script) -> list[Phrases]:
+    """Every phrase list of a script, to compile and embed once."""
+    owners = (*script.items, *script.conditions.values())
+    return ([o.phrases for o in owners] + [p for i in script.items for p in (i.evasive, i.routine)]
+            + [p for t in script.request_types for p in (t.promises, t.cues)])
+
+
+_local = threading.local()
+
+
+def shared_scorer(script_path: Path | str | None = None) -> CallScorer:
+    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process."""
+    key = str(script_path or "")
+    scorers = getattr(_local, "scorers", None)
+    if scorers is None:
+        scorers = _local.scorers = {}
+    if key not in scorers:
+        scorers[key] = CallScorer(load_script(script_path), shared_encoder())
+    return scorers[key]

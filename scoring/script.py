@@ -1,0 +1,281 @@
+"""The operator script: a versioned YAML checklist that analysts edit, read into typed records.
+
+Every mistake is reported with the place it was made (item and field), since the people who edit these files
+are analysts, not programmers. The shipped default is `scoring/scripts/default.yaml`; its header documents
+every field.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+SPEAKERS = ("operator", "caller", "any")
+POSITIONS = ("opening", "any", "closing")
+# said: passes when said; not_said: fails when said (forbidden phrases); answered: the caller's question got
+# reference information or instructions; request: a request was registered with its number and a response time
+# that fits its type.
+CHECKS = ("said", "not_said", "answered", "request")
+
+
+class ScriptError(ValueError):
+    """The script file cannot be used; the message names the file, the item and the field."""
+
+
+@dataclass(frozen=True)
+class Phrases:
+    """What counts as saying something: every group must be said, by any one of its phrases (matched on lemmas,
+    tolerant of ASR misspellings), or a sentence must be close in meaning to one of the examples."""
+
+    groups: tuple[tuple[str, ...], ...] = ()
+    examples: tuple[str, ...] = ()
+    similarity: float | None = None  # None: the script's default
+
+    def __bool__(self) -> bool:
+        return bool(self.groups or self.examples)
+
+
+@dataclass(frozen=True)
+class Condition:
+    condition_id: str
+    description: str
+    speaker: str
+    phrases: Phrases
+    min_words: int | None = None  # holds when the speaker says at least this many words
+
+
+@dataclass(frozen=True)
+class RequestType:
+    type_id: str
+    description: str
+    response_time: str  # the deadline in words, for the verdict's reason
+    promises: Phrases  # how an operator states this response time
+    cues: Phrases  # what makes a call's request this type; empty for the type used when no other fits
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    item_id: str
+    description: str
+    speaker: str
+    position: str
+    weight: float
+    critical: bool
+    check: str
+    phrases: Phrases
+    when: tuple[str, ...] = ()  # condition ids; any false makes the item not applicable, unless it was said
+    before: str | None = None  # an item whose first evidence this one must precede
+    evasive: Phrases = Phrases()  # answered: what an answer with nothing to act on sounds like
+    routine: Phrases = Phrases()  # answered: operator lines that are neither information nor evasion
+    min_words: int = 8  # answered: how long a sentence must be to carry information
+
+
+@dataclass(frozen=True)
+class Settings:
+    opening_seconds: float = 15.0
+    closing_seconds: float = 25.0
+    similarity: float = 0.75
+    fuzzy: float = 0.89
+    hold_seconds: float = 8.0
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    version: str
+    description: str
+    settings: Settings
+    conditions: dict[str, Condition]
+    request_types: tuple[RequestType, ...]
+    items: tuple[ChecklistItem, ...]
+    text: str = field(repr=False)  # the YAML as loaded, stored beside every score
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def item(self, item_id: str) -> ChecklistItem:
+        for item in self.items:
+            if item.item_id == item_id:
+                return item
+        raise KeyError(item_id)
+
+
+def default_script_path() -> Path:
+    return Path(str(resources.files("scoring") / "scripts" / "default.yaml"))
+
+
+def load_script(path: Path | str | None = None) -> Script:
+    path = Path(path) if path is not None else default_script_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScriptError(f"cannot read script {path}: {exc.strerror}") from None
+    return parse_script(text, source=str(path))
+
+
+def parse_script(text: str, source: str = "script") -> Script:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScriptError(f"{source}: not valid YAML: {exc}") from None
+    return _Reader(source).script(data, text)
+
+
+class _Reader:
+    def __init__(self, source: str):
+        self.source = source
+
+    def fail(self, where: str, message: str) -> ScriptError:
+        return ScriptError(f"{self.source}: {where}: {message}")
+
+    def mapping(self, value: object, where: str, known: set[str], required: set[str] = frozenset()) -> dict:
+        if not isinstance(value, dict):
+            raise self.fail(where, f"must be a mapping of fields, got {type(value).__name__}")
+        unknown = set(value) - known
+        if unknown:
+            raise self.fail(where, f"unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
+                                   f"known: {', '.join(sorted(known))}")
+        missing = required - set(value)
+        if missing:
+            raise self.fail(where, f"missing field(s) {', '.join(sorted(missing))}")
+        return value
+
+    def text(self, value: object, where: str) -> str:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"must be non-empty text, got {value!r}")
+        return value.strip()
+
+    def number(self, value: object, where: str, low: float, high: float | None = None) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low or (
+                high is not None and value > high):
+            bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise self.fail(where, f"must be a number {bounds}, got {value!r}")
+        return float(value)
+
+    def choice(self, value: object, where: str, options: tuple[str, ...]) -> str:
+        if value not in options:
+            raise self.fail(where, f"must be one of {', '.join(options)}, got {value!r}")
+        return value
+
+    def texts(self, value: object, where: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "must be a non-empty list")
+        return tuple(self.text(v, f"{where}[{n}]") for n, v in enumerate(value))
+
+    def phrases(self, data: dict, where: str, says: str = "says") -> Phrases:
+        groups: tuple[tuple[str, ...], ...] = ()
+        if says in data:
+            value = data[says]
+            if isinstance(value, list) and value and all(isinstance(v, list) for v in value):
+                groups = tuple(self.texts(g, f"{where} field '{says}'[{n}]") for n, g in enumerate(value))
+            elif isinstance(value, list) and any(isinstance(v, list) for v in value):
+                raise self.fail(f"{where} field '{says}'",
+                                "is either a list of phrases (any one will do) or a list of lists (every list "
+                                "must be said), not a mix")
+            else:
+                groups = (self.texts(value, f"{where} field '{says}'"),)
+        examples = self.texts(data["examples"], f"{where} field 'examples'") if "examples" in data else ()
+        similarity = (self.number(data["similarity"], f"{where} field 'similarity'", 0.0, 1.0)
+                      if "similarity" in data else None)
+        return Phrases(groups, examples, similarity)
+
+    def script(self, data: object, text: str) -> Script:
+        data = self.mapping(data, "top level",
+                            {"name", "version", "description", "settings", "conditions", "request_types", "items"},
+                            {"name", "version", "items"})
+        settings = Settings()
+        if "settings" in data:
+            raw = self.mapping(data["settings"], "settings", set(Settings.__dataclass_fields__))
+            settings = Settings(**{
+                key: self.number(value, f"settings field '{key}'", 0.0, 1.0 if key in ("similarity", "fuzzy") else None)
+                for key, value in raw.items()
+            })
+        conditions = {}
+        for condition_id, raw in (data.get("conditions") or {}).items():
+            conditions[str(condition_id)] = self.condition(str(condition_id), raw)
+        request_types = tuple(self.request_type(str(type_id), raw)
+                              for type_id, raw in (data.get("request_types") or {}).items())
+        if not isinstance(data["items"], list) or not data["items"]:
+            raise self.fail("items", "must be a non-empty list of checklist items")
+        items = tuple(self.item(raw, n, conditions, request_types) for n, raw in enumerate(data["items"]))
+        ids = [item.item_id for item in items]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise self.fail("items", f"item id(s) used twice: {', '.join(repeated)}")
+        for item in items:
+            if item.before is not None and item.before not in ids:
+                raise self.fail(f"item '{item.item_id}' field 'before'", f"no item {item.before!r} in this script")
+        return Script(
+            name=self.text(data["name"], "field 'name'"),
+            version=self.text(data["version"], "field 'version'"),
+            description=str(data.get("description") or "").strip(),
+            settings=settings, conditions=conditions, request_types=request_types, items=items, text=text,
+        )
+
+    def condition(self, condition_id: str, raw: object) -> Condition:
+        where = f"condition '{condition_id}'"
+        data = self.mapping(raw, where, {"description", "speaker", "says", "examples", "similarity", "min_words"},
+                            {"description", "speaker"})
+        phrases = self.phrases(data, where)
+        min_words = int(self.number(data["min_words"], f"{where} field 'min_words'", 1)) if "min_words" in data else None
+        if not phrases and min_words is None:
+            raise self.fail(where, "needs 'says', 'examples' or 'min_words' to be decidable")
+        return Condition(condition_id, self.text(data["description"], f"{where} field 'description'"),
+                         self.choice(data["speaker"], f"{where} field 'speaker'", SPEAKERS), phrases, min_words)
+
+    def request_type(self, type_id: str, raw: object) -> RequestType:
+        where = f"request type '{type_id}'"
+        data = self.mapping(raw, where, {"description", "response_time", "promises", "cues"},
+                            {"description", "response_time", "promises"})
+        return RequestType(
+            type_id, self.text(data["description"], f"{where} field 'description'"),
+            self.text(data["response_time"], f"{where} field 'response_time'"),
+            self.phrases(data, where, says="promises"),
+            self.phrases(data, where, says="cues"),
+        )
+
+    def item(self, raw: object, n: int, conditions: dict, request_types: tuple[RequestType, ...]) -> ChecklistItem:
+        item_id = raw.get("id") if isinstance(raw, dict) else None
+        where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
+        data = self.mapping(raw, where, {
+            "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
+            "similarity", "when", "before", "evasive", "routine", "min_words",
+        }, {"id", "description", "speaker", "position", "weight", "critical"})
+        check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
+        phrases = self.phrases(data, where)
+        if check in ("said", "not_said", "request") and not phrases:
+            raise self.fail(where, f"a '{check}' item needs 'says' or 'examples'")
+        if check == "request" and not request_types:
+            raise self.fail(where, "a 'request' item needs the script's 'request_types'")
+        if not isinstance(data["critical"], bool):
+            raise self.fail(f"{where} field 'critical'", f"must be true or false, got {data['critical']!r}")
+        when = data.get("when", [])
+        when = (when,) if isinstance(when, str) else tuple(self.texts(when, f"{where} field 'when'")) if when else ()
+        for condition_id in when:
+            if condition_id not in conditions:
+                raise self.fail(f"{where} field 'when'",
+                                f"no condition {condition_id!r}; defined: {', '.join(sorted(conditions)) or 'none'}")
+        extra = {}
+        for key in ("evasive", "routine"):
+            if key in data:
+                if check != "answered":
+                    raise self.fail(f"{where} field '{key}'", "only an 'answered' item uses it")
+                extra[key] = Phrases(groups=(self.texts(data[key], f"{where} field '{key}'"),))
+        if "min_words" in data:
+            extra["min_words"] = int(self.number(data["min_words"], f"{where} field 'min_words'", 1))
+        return ChecklistItem(
+            item_id=self.text(item_id, f"{where} field 'id'"),
+            description=self.text(data["description"], f"{where} field 'description'"),
+            speaker=self.choice(data["speaker"], f"{where} field 'speaker'", SPEAKERS),
+            position=self.choice(data["position"], f"{where} field 'position'", POSITIONS),
+            weight=self.number(data["weight"], f"{where} field 'weight'", 0.0),
+            critical=data["critical"], check=check, phrases=phrases, when=when,
+            before=self.text(data["before"], f"{where} field 'before'") if "before" in data else None,
+            **extra,
+        )

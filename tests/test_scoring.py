@@ -1,0 +1,227 @@
+"""Checklist verdicts, evidence, metrics and scores on constructed calls, with the real pymorphy3 and encoder."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from asr.records import Segment, Transcript, Word
+from scoring.encoder import load_encoder
+from scoring.metrics import conversation_metrics
+from scoring.scorecard import ItemOutcome, ScoredCall, scorecards, weighted_score, worst_items
+from scoring.scorer import CallScorer
+from scoring.script import ScriptError, load_script, parse_script
+
+OPERATOR_CHANNEL, CALLER_CHANNEL = 0, 1
+
+
+@pytest.fixture(scope="module")
+def scorer() -> CallScorer:
+    return CallScorer(load_script(), load_encoder())
+
+
+def call(*turns: tuple[str, str]) -> Transcript:
+    """Turns of a stereo call, said one after another with a short pause: ("operator" | "caller", text);
+    ("pause", seconds) is a longer silence (a transfer ringing, a hold)."""
+    segments, at = [], 0.5
+    for role, text in turns:
+        if role == "pause":
+            at += float(text)
+            continue
+        length = 0.35 * len(text.split())
+        channel = OPERATOR_CHANNEL if role == "operator" else CALLER_CHANNEL
+        segments.append(Segment(at, at + length, text, channel=channel))
+        at += length + 0.6
+    return Transcript("ru", 1.0, at, tuple(segments))
+
+
+GOOD_CALL = call(
+    ("operator", "Добрый день, горячая линия госуслуг. Меня зовут Анна. Разговор записывается. Чем могу помочь?"),
+    ("caller", "Здравствуйте. Мне не приходит код из смс, не могу войти в личный кабинет."),
+    ("operator", "Назовите, пожалуйста, ваши фамилию, имя, отчество и дату рождения."),
+    ("caller", "Петрова Анна Сергеевна, двенадцатое марта восемьдесят пятого года."),
+    ("operator", "Спасибо, данные подтверждены. Проверьте, пожалуйста, не включена ли на телефоне блокировка "
+                 "сообщений с коротких номеров."),
+    ("caller", "Хорошо, спасибо."),
+    ("operator", "Могу ли я ещё чем-нибудь помочь?"),
+    ("caller", "Нет, спасибо."),
+    ("operator", "Пожалуйста, оцените наш разговор в опросе после звонка. Спасибо за обращение, всего доброго!"),
+)
+
+
+def verdict(scorer: CallScorer, transcript: Transcript, item_id: str):
+    return scorer.score(transcript, operator_channel=OPERATOR_CHANNEL).item(item_id)
+
+
+def test_a_good_call_passes_every_applicable_item_with_evidence(scorer):
+    score = scorer.score(GOOD_CALL, operator_channel=OPERATOR_CHANNEL)
+    verdicts = {v.item_id: v.verdict for v in score.items}
+    assert verdicts == {
+        "greeting": "passed", "operator_name": "passed", "offer_help": "passed", "identification": "passed",
+        "consent": "passed", "information": "passed", "transfer_explained": "not_applicable",
+        "request_registered": "not_applicable", "closing": "passed", "survey_invite": "passed",
+        "no_forbidden_phrases": "passed",
+    }
+    assert score.score == 100.0 and score.critical_failures == ()
+    greeting = score.item("greeting").evidence[0]
+    assert greeting.quote == "Добрый день, горячая линия госуслуг."
+    assert greeting.speaker == "operator" and 0.5 <= greeting.start < greeting.end
+    assert "lemma rule" in greeting.method
+    assert score.script_version == load_script().version
+
+
+def test_greeting_survives_paraphrase_and_asr_errors(scorer):
+    paraphrase = verdict(scorer, call(("operator", "Вас приветствует единый контактный центр."),
+                                      ("caller", "Здравствуйте, у меня вопрос.")), "greeting")
+    assert paraphrase.verdict == "passed", paraphrase.reason
+    misheard = verdict(scorer, call(("operator", "Здравствуйте, горячая линия госуслок, операторанно."),
+                                    ("caller", "Добрый день.")), "greeting")
+    assert misheard.verdict == "passed"
+    assert "'госуслок'≈'госуслуг'" in misheard.evidence[0].method
+    bare = verdict(scorer, call(("operator", "Алло."), ("caller", "Здравствуйте.")), "greeting")
+    assert bare.verdict == "failed" and "not said in the opening" in bare.reason
+
+
+def test_similarity_catches_a_paraphrase_no_rule_names(scorer):
+    offer = verdict(scorer, call(("operator", "Здравствуйте, горячая линия госуслуг. Слушаю вас, какой у вас вопрос?"),
+                                 ("caller", "Добрый день.")), "offer_help")
+    assert offer.verdict == "passed"
+    assert offer.evidence[0].method.startswith("similarity ")
+
+
+def test_transfer_item_is_not_applicable_without_a_transfer_and_fails_when_bare(scorer):
+    assert verdict(scorer, GOOD_CALL, "transfer_explained").verdict == "not_applicable"
+    bare = call(("operator", "Здравствуйте, горячая линия госуслуг."), ("caller", "Мне нужен перерасчёт пенсии."),
+                ("operator", "Соединяю."), ("pause", "3"), ("operator", "Здравствуйте, специалист Татьяна, слушаю вас."))
+    assert verdict(scorer, bare, "transfer_explained").verdict == "failed"
+    explained = call(("operator", "Здравствуйте, горячая линия госуслуг."), ("caller", "Мне нужен перерасчёт пенсии."),
+                     ("operator", "Перерасчётом пенсий занимаются специалисты по пенсиям. Я переведу вас к ним, "
+                                  "оставайтесь на линии."))
+    assert verdict(scorer, explained, "transfer_explained").verdict == "passed"
+
+
+def registration(deadline: str, caller_problem: str = "Я сменил номер телефона, а подтверждение приходит на старый.") -> Transcript:
+    return call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", caller_problem),
+        ("operator", "Я вижу, что к учётной записи привязан старый номер. Нужна заявка на изменение контактных данных."),
+        ("operator", f"Ваше обращение зарегистрировано под номером 4821-3307. {deadline}"),
+        ("caller", "Спасибо, записываю."),
+    )
+
+
+def test_request_deadline_must_fit_the_request_type(scorer):
+    fits = verdict(scorer, registration("Ответ придёт в течение пяти рабочих дней."), "request_registered")
+    assert fits.verdict == "passed", fits.reason
+    wrong = verdict(scorer, registration("Ответ придёт в течение двадцати четырёх часов."), "request_registered")
+    assert wrong.verdict == "failed"
+    assert "within 24 hours (simple), but a documents request has up to 5 working days" in wrong.reason
+    assert any("4821-3307" in e.quote for e in wrong.evidence)
+
+
+def test_request_without_a_number_fails(scorer):
+    transcript = call(("operator", "Здравствуйте, горячая линия госуслуг."),
+                      ("caller", "Мою учётную запись заблокировали."),
+                      ("operator", "Я передал ваш вопрос специалистам. Ответ придёт в течение двадцати четырёх часов."))
+    result = verdict(scorer, transcript, "request_registered")
+    assert result.verdict == "failed" and "number" in result.reason
+
+
+def test_forbidden_phrase_fails_with_its_quote(scorer):
+    transcript = call(("operator", "Здравствуйте, горячая линия госуслуг."), ("caller", "Почему никто не может объяснить?"),
+                      ("operator", "Это не моя проблема, я вам всё сказала."))
+    result = verdict(scorer, transcript, "no_forbidden_phrases")
+    assert result.verdict == "failed"
+    assert result.evidence[0].quote == "Это не моя проблема, я вам всё сказала."
+    assert result.evidence[0].method.startswith("lemma rule 'не моя проблема'")
+    score = scorer.score(transcript, operator_channel=OPERATOR_CHANNEL)
+    assert "no_forbidden_phrases" in score.critical_failures
+
+
+def test_identification_after_the_case_was_discussed_fails(scorer):
+    late = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Мне не пришло пособие на ребёнка за этот месяц."),
+        ("operator", "Я проверил: выплата была отправлена, но банк её вернул, потому что карта перевыпущена."),
+        ("operator", "А назовите, пожалуйста, ваши фамилию, имя и отчество."),
+    )
+    result = verdict(scorer, late, "identification")
+    assert result.verdict == "failed" and "after 'information'" in result.reason
+    general = call(("operator", "Здравствуйте, горячая линия госуслуг."),
+                   ("caller", "Подскажите, какие документы нужны для замены паспорта в сорок пять лет?"),
+                   ("operator", "Понадобятся старый паспорт, две фотографии и квитанция об оплате госпошлины."))
+    assert verdict(scorer, general, "identification").verdict == "not_applicable"
+
+
+def test_silent_line_has_nothing_to_answer(scorer):
+    silent = Transcript("ru", 1.0, 20.0, (
+        Segment(1.0, 6.0, "Здравствуйте, горячая линия госуслуг. Меня зовут Павел. Чем могу помочь?", channel=0),
+        Segment(10.0, 13.0, "Вас не слышно, перезвоните, пожалуйста. Всего доброго!", channel=0),
+    ))
+    score = scorer.score(silent, operator_channel=0)
+    assert score.item("information").verdict == "not_applicable"
+    assert score.item("survey_invite").verdict == "not_applicable"
+    assert score.item("transfer_explained").verdict == "not_applicable"
+    assert score.item("closing").verdict == "passed"
+
+
+def words(text: str, start: float, end: float, channel: int) -> Segment:
+    parts = text.split()
+    step = (end - start) / len(parts)
+    return Segment(start, end, text, channel=channel, words=tuple(
+        Word(start + n * step, start + (n + 1) * step - 0.05, w, 0.9, channel) for n, w in enumerate(parts)))
+
+
+def test_metrics_on_a_two_channel_call_with_known_overlaps_and_hold():
+    transcript = Transcript("ru", 1.0, 60.0, (
+        words("Добрый день горячая линия госуслуг", 2.0, 5.0, 0),     # operator answers after 2 s
+        words("Здравствуйте у меня не приходит код", 5.5, 10.0, 1),
+        words("Понимаю", 7.0, 7.5, 0),                               # a backchannel: overlap, no interruption
+        words("Подождите на линии я уточню", 9.0, 12.0, 0),          # starts 1 s before the caller stops
+        words("Спасибо за ожидание проверьте настройки", 32.0, 36.0, 0),  # after a 20 s hold
+        words("Хорошо спасибо", 37.0, 38.0, 1),
+    ))
+    m = conversation_metrics(transcript, operator_channel=0, hold_seconds=8.0, transfers=0)
+    assert m.time_to_operator_s == 2.0
+    assert m.hold_count == 1 and m.hold_total_s == pytest.approx(20.0, abs=0.1)
+    assert m.longest_silence_s == pytest.approx(20.0, abs=0.1)
+    assert m.overtalk_s == pytest.approx(1.5, abs=0.15)  # 7.0-7.5 and 9.0-10.0
+    assert m.interruptions == 1
+    assert m.operator_talk_s == pytest.approx(3.0 + 0.5 + 3.0 + 4.0, abs=0.3)
+    assert m.caller_talk_s == pytest.approx(4.5 + 1.0, abs=0.3)
+    assert m.talk_ratio == pytest.approx(m.operator_talk_s / m.caller_talk_s, abs=0.01)
+    assert m.silence_share == pytest.approx((0.5 + 20.0 + 1.0) / 36.0, abs=0.02)
+    assert m.operator_words_per_minute == pytest.approx(16 / (m.operator_talk_s / 60), rel=0.01)
+
+
+def outcome(item_id: str, verdict: str, weight: float, critical: bool = False) -> ItemOutcome:
+    return ItemOutcome(item_id, verdict, weight, critical)
+
+
+def test_weighted_score_skips_not_applicable_and_flags_critical():
+    items = [outcome("greeting", "passed", 10), outcome("information", "failed", 20),
+             outcome("transfer_explained", "not_applicable", 10), outcome("identification", "failed", 15, True),
+             outcome("closing", "passed", 5)]
+    assert weighted_score(items) == pytest.approx(100 * 15 / 50, abs=0.1)
+    assert weighted_score([outcome("transfer_explained", "not_applicable", 10)]) is None
+    moscow = timezone(timedelta(hours=3))
+    calls = [
+        ScoredCall("c1", datetime(2025, 3, 3, 10, tzinfo=moscow), "op-1", "first line", "Москва", "v1", tuple(items)),
+        ScoredCall("c2", datetime(2025, 3, 4, 10, tzinfo=moscow), "op-1", "first line", "Москва", "v1",
+                   (outcome("greeting", "passed", 10), outcome("identification", "passed", 15, True))),
+        ScoredCall("c3", datetime(2025, 3, 11, 10, tzinfo=moscow), "op-1", "first line", "Москва", "v1",
+                   (outcome("greeting", "passed", 10),)),
+    ]
+    weekly = scorecards(calls, by="operator", period="week")
+    assert [(r.period_start.isoformat(), r.calls, r.mean_score, r.critical_calls, r.trend) for r in weekly] == [
+        ("2025-03-03", 2, 65.0, 1, None), ("2025-03-10", 1, 100.0, 0, 35.0)]
+    worst = worst_items(calls)["op-1"]
+    assert [(w.item_id, w.failed, w.applicable) for w in worst][:2] == [("information", 1, 1), ("identification", 1, 2)]
+
+
+def test_script_errors_name_the_item_and_field():
+    text = load_script().text.replace("    weight: 5\n", "    weight: five\n", 1)
+    with pytest.raises(ScriptError, match=r"item 'operator_name' field 'weight': must be a number"):
+        parse_script(text)
+    with pytest.raises(ScriptError, match=r"item 'identification' field 'when': no condition 'someone'"):
+        parse_script(load_script().text.replace("when: [personal_case]", "when: [someone]"))
