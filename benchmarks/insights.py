@@ -1,0 +1,302 @@
+"""Complaint clustering, duplicates, topics and routing, repeat calls and the 100,000-complaint scale-up.
+
+    .venv/bin/python -m benchmarks.insights             # report set (seed 23)
+    .venv/bin/python -m benchmarks.insights --set tune  # the set topic rules and thresholds were tuned on (seed 11)
+
+Texts: kzgov (1,200 Russian complaints, 10 categories, a duplicate flag) and banking77 (3,080 English queries,
+77 intents) from ../shared/eval/text; generated calls: the sets benchmarks/scoring.py renders and transcribes
+(cached under benchmarks/out/scoring/, reused here), plus 480 calls' reference text from the same generator
+seed for steadier rates. Embeddings are cached under benchmarks/out/insights/.
+
+Clustering is compared at the labels' own count (the usual protocol: it measures the grouping, not the guess of
+how many groups) and with the product's automatic count (ClusterSettings.cohesion, chosen on kzgov). On calls
+the product clusters within each assigned topic; that row shows what an analyst sees.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import HDBSCAN, AgglomerativeClustering
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+from benchmarks.common import EVAL, ROOT, print_table
+from insights import encoder
+from insights.clustering import ClusterSettings, assign_new, near_duplicates, recluster
+from insights.complaints import extract_complaint, sentences
+from insights.deadlines import find_request
+from insights.records import CallText, ProblemCall, Utterance
+from insights.repeats import find_repeats
+from insights.topics import assign_topics, is_misrouted
+
+OUT = ROOT / "benchmarks" / "out" / "insights"
+SETS = {"tune": 11, "report": 23}
+REFERENCE_CALLS = 480
+SCALE = 100_000
+EMBED_TIMING_SAMPLE = 2_000
+# near-duplicate cosine: the best F1 on kzgov's even ids (0.60-0.95 tried); the odd ids are the report
+DUPLICATE_SIMILARITY = 0.7
+
+
+def cached_embeddings(name: str, texts: list[str]) -> np.ndarray:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.{encoder.NAME}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if len(vectors) == len(texts):
+            return vectors
+    vectors = encoder.embed(texts)
+    np.save(path, vectors)
+    return vectors
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def scores(labels, predicted) -> tuple[float, float]:
+    return adjusted_rand_score(labels, predicted), normalized_mutual_info_score(labels, predicted)
+
+
+def clustering_rows(name: str, vectors: np.ndarray, labels: list[str]) -> list[list]:
+    k = len(set(labels))
+    ids = [str(i) for i in range(len(labels))]
+    rows = []
+    started = time.perf_counter()
+    _, chosen = recluster(ids, vectors, count=k)
+    rows.append([name, "k-means (chosen)", k, *scores(labels, [a.cluster_id for a in chosen]),
+                 time.perf_counter() - started])
+    for linkage in ("ward", "average"):
+        started = time.perf_counter()
+        model = AgglomerativeClustering(k, linkage=linkage, metric="euclidean" if linkage == "ward" else "cosine")
+        predicted = model.fit_predict(vectors)
+        rows.append([name, f"agglomerative {linkage}", k, *scores(labels, predicted), time.perf_counter() - started])
+    started = time.perf_counter()
+    predicted = HDBSCAN(min_cluster_size=5, copy=True).fit_predict(vectors)
+    rows.append([name, f"HDBSCAN ({np.mean(predicted < 0):.0%} noise)", int(predicted.max() + 1),
+                 *scores(labels, predicted), time.perf_counter() - started])
+    started = time.perf_counter()
+    clusters, auto = recluster(ids, vectors)
+    rows.append([name, "k-means, automatic count", len(clusters), *scores(labels, [a.cluster_id for a in auto]),
+                 time.perf_counter() - started])
+    return rows
+
+
+def duplicate_rows(kz: list[dict], vectors: np.ndarray) -> list[list]:
+    truth = np.array([r["duplicate"] == "True" for r in kz])
+    found = near_duplicates(vectors, DUPLICATE_SIMILARITY)
+    rows = []
+    for half, parity in (("even ids (tune)", 0), ("odd ids (report)", 1)):
+        mask = np.array([int(r["id"]) % 2 == parity for r in kz])
+        tp = int((found & truth & mask).sum())
+        precision = tp / max(1, int((found & mask).sum()))
+        recall = tp / max(1, int((truth & mask).sum()))
+        rows.append([half, int(mask.sum()), DUPLICATE_SIMILARITY, precision, recall,
+                     2 * precision * recall / max(1e-9, precision + recall)])
+    return rows
+
+
+# --- generated calls ------------------------------------------------------------------------------------------
+
+def asr_calls(set_name: str, prepare: bool) -> tuple[list[CallText], list[dict]]:
+    """The set's calls with their ASR transcripts (cached by benchmarks/scoring.py) and their truth;
+    `prepare` renders and transcribes what is not cached yet, with that benchmark's own functions."""
+    from benchmarks import scoring
+
+    folder = scoring.call_folder(set_name)
+    if prepare:
+        scoring.render_calls(folder, scoring.SETS[set_name], scoring.CALLS_PER_SET[set_name])
+        scoring.transcribe_calls(folder)
+    calls, truths = [], []
+    for cached in sorted(folder.glob("*.asr.json")):
+        stem = cached.name.removesuffix(".asr.json")
+        sidecar = json.loads((folder / f"{stem}.json").read_text(encoding="utf-8"))
+        truth = json.loads((folder / f"{stem}.truth.json").read_text(encoding="utf-8"))
+        transcript = scoring.load_transcript(cached)
+        calls.append(CallText(sidecar["call_id"], datetime.fromisoformat(sidecar["started_at"]),
+                              sidecar.get("caller_id"), sidecar.get("operator_id"), sidecar.get("ivr_branch"),
+                              tuple(Utterance(s.start, s.text, s.role) for s in transcript.segments)))
+        truths.append(truth | {"channels": sidecar.get("channels")})
+    return calls, truths
+
+
+def reference_calls(seed: int) -> tuple[list[CallText], list[dict]]:
+    """Calls as written (no audio): what the analysis gets from a perfect transcript."""
+    from demo_calls.generate import write_calls
+
+    calls, truths = [], []
+    for script in write_calls(REFERENCE_CALLS, seed):
+        calls.append(CallText(script.call_id, datetime.fromisoformat(script.started_at), script.caller.caller_id,
+                              script.operators[0].operator_id, script.ivr_branch,
+                              tuple(Utterance(float(n), line.text, line.role) for n, line in enumerate(script.lines))))
+        truths.append({"topic": script.topic, "misrouted": script.misrouted, "repeat_of": script.repeat_of,
+                       "request": {"registered": script.request.registered, "type": script.request.type},
+                       "channels": script.channels})
+    return calls, truths
+
+
+def call_rows(source: str, calls: list[CallText], truths: list[dict]) -> dict[str, list]:
+    complaints = [extract_complaint(c) for c in calls]
+    vectors = encoder.embed([c.text for c in complaints])
+    topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
+                           [" ".join(u.text for u in c.utterances) for c in calls])
+    speaking = [i for i, t in enumerate(truths) if t["topic"]]
+    correct = [topics[i].topic == truths[i]["topic"] for i in speaking]
+    by_channels = {kind: [ok for i, ok in zip(speaking, correct) if truths[i]["channels"] == kind]
+                   for kind in ("stereo", "mono")}
+    topic_row = [source, len(speaking), float(np.mean(correct)),
+                 *(f"{np.mean(v):.3f} ({len(v)})" if v else "-" for v in by_channels.values())]
+
+    # misrouting: a call the analysis judged misrouted against the truth (calls with a catalogue topic)
+    judged = [(is_misrouted(topics[i].topic, calls[i].ivr_branch), truths[i]["misrouted"]) for i in speaking]
+    predicted = [bool(p) for p, _ in judged]
+    actual = [bool(t) for _, t in judged]
+    misroute_row = [source, len(judged), *_prf(predicted, actual),
+                    f"{np.mean(actual):.3f} / {np.mean(predicted):.3f}"]
+
+    problem_calls = [ProblemCall(c.call_id, c.caller_id, c.started_at, c.operator_id, t.topic, v,
+                                 p.refers_to_earlier_call)
+                     for c, p, t, v in zip(calls, complaints, topics, vectors)]
+    links = {link.call_id: link.repeat_of for link in find_repeats(problem_calls)}
+    truth_links = {c.call_id: t["repeat_of"] for c, t in zip(calls, truths) if t["repeat_of"]}
+    known = {c.call_id for c in calls}
+    truth_links = {k: v for k, v in truth_links.items() if v in known}  # an earlier call not transcribed: unjudgeable
+    tp = sum(1 for k, v in links.items() if truth_links.get(k) == v)
+    precision, recall = tp / max(1, len(links)), tp / max(1, len(truth_links))
+    repeat_row = [source, len(calls), len(truth_links), precision, recall,
+                  2 * precision * recall / max(1e-9, precision + recall)]
+
+    registered = [(find_request(c.call_id, c.utterances, c.started_at, t.topic, p.text), truth["request"])
+                  for c, p, t, truth in zip(calls, complaints, topics, truths)]
+    found = [(r, truth) for r, truth in registered if truth["registered"]]
+    request_row = [source, len(found), np.mean([r is not None for r, _ in found]) if found else 0.0,
+                   np.mean([r is not None and r.request_type == truth["type"] for r, truth in found]) if found else 0.0,
+                   sum(1 for r, truth in registered if r is not None and not truth["registered"])]
+
+    labels = [truths[i]["topic"] for i in speaking]
+    ids = [calls[i].call_id for i in speaking]
+    _, at_k = recluster(ids, vectors[speaking], count=len(set(labels)))
+    _, auto = recluster(ids, vectors[speaking])
+    _, within = recluster(ids, vectors[speaking], topics=[topics[i].topic for i in speaking])
+    cluster_rows = [[f"generated calls, {source}", name, len({a.cluster_id for a in found}),
+                     *scores(labels, [a.cluster_id for a in found]), ""]
+                    for name, found in (("k-means (chosen)", at_k), ("k-means, automatic count", auto),
+                                        ("k-means within assigned topic (product)", within))]
+    return {"topic": topic_row, "misroute": misroute_row, "repeat": repeat_row, "request": request_row,
+            "cluster": cluster_rows}
+
+
+def _prf(predicted: list[bool], actual: list[bool]) -> tuple[float, float]:
+    tp = sum(p and a for p, a in zip(predicted, actual))
+    return tp / max(1, sum(predicted)), tp / max(1, sum(actual))
+
+
+# --- scale-up -------------------------------------------------------------------------------------------------
+
+def synthetic_complaints(kz: list[dict], count: int, seed: int) -> tuple[list[str], list[str]]:
+    """New complaints recombined from real ones: two or three sentences of different complaints of one category,
+    in random order, sometimes with a generic opener. Returns texts and their categories."""
+    rng = random.Random(seed)
+    by_category: dict[str, list[str]] = {}
+    for row in kz:
+        by_category.setdefault(row["category"], []).extend(sentences(row["text_ru"]))
+    openers = ("", "", "Здравствуйте.", "Добрый день.", "Прошу разобраться.", "Обращаюсь повторно.")
+    categories = sorted(by_category)
+    texts, labels = [], []
+    for _ in range(count):
+        category = rng.choice(categories)
+        parts = rng.sample(by_category[category], rng.choice((2, 2, 3)))
+        texts.append(" ".join(p for p in (rng.choice(openers), *parts) if p))
+        labels.append(category)
+    return texts, labels
+
+
+def scale_rows(kz: list[dict], seed: int) -> list[list]:
+    """Embedding is timed on a sample and scaled (USE embeds each text independently, so time is linear in the
+    count); clustering runs on all 100,000 vectors. The vectors are the normalised means of each complaint's
+    sentences' embeddings, so that 100,000 distinct complaints cost a few thousand encoder calls here."""
+    texts, labels = synthetic_complaints(kz, SCALE, seed)
+    started = time.perf_counter()
+    encoder.embed(texts[:EMBED_TIMING_SAMPLE])
+    per_text = (time.perf_counter() - started) / EMBED_TIMING_SAMPLE
+    pieces = sorted({s for t in texts for s in sentences(t)})
+    piece_vectors = dict(zip(pieces, cached_embeddings(f"scale-sentences-seed{seed}", pieces)))
+    vectors = np.stack([np.mean([piece_vectors[s] for s in sentences(t)], axis=0) for t in texts])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = [str(i) for i in range(SCALE)]
+    started = time.perf_counter()
+    clusters, assignments = recluster(ids, vectors)
+    full = time.perf_counter() - started
+    categories = len(set(labels))
+    started = time.perf_counter()
+    _, at_k = recluster(ids, vectors, count=categories)
+    fixed = time.perf_counter() - started
+    half = SCALE // 2
+    first, _ = recluster(ids[:half], vectors[:half])
+    started = time.perf_counter()
+    assign_new(ids[half:], vectors[half:], first)
+    incremental = time.perf_counter() - started
+    ari, nmi = scores(labels, [a.cluster_id for a in assignments])
+    ari_k, nmi_k = scores(labels, [a.cluster_id for a in at_k])
+    return [
+        ["embed (USE, 2 threads)", f"{per_text * SCALE:.0f} s (scaled from {EMBED_TIMING_SAMPLE:,})", "", ""],
+        ["full re-cluster, automatic count", f"{full:.1f} s", len(clusters), f"ARI {ari:.3f} / NMI {nmi:.3f}"],
+        ["full re-cluster, count = categories", f"{fixed:.1f} s", categories, f"ARI {ari_k:.3f} / NMI {nmi_k:.3f}"],
+        [f"assign {SCALE - half:,} new to {len(first)} clusters", f"{incremental:.1f} s", "", ""],
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), default="report")
+    parser.add_argument("--skip-scale", action="store_true", help="leave out the 100,000-complaint scale-up")
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="use only the calls benchmarks/scoring.py already rendered and transcribed")
+    args = parser.parse_args(argv)
+    seed = SETS[args.set]
+
+    kz = read_csv(EVAL / "text" / "kzgov_complaints_ru_kz" / "data.csv")
+    banking = read_csv(EVAL / "text" / "banking77_en" / "test.csv")
+    kz_vectors = cached_embeddings("kzgov", [r["text_ru"] for r in kz])
+    banking_vectors = cached_embeddings("banking77", [r["text"] for r in banking])
+
+    generated = {"ASR": asr_calls(args.set, not args.no_prepare), "reference text": reference_calls(seed)}
+    results = {source: call_rows(source, *data) for source, data in generated.items()}
+
+    cluster_table = (clustering_rows("kzgov (ru)", kz_vectors, [r["category"] for r in kz])
+                     + clustering_rows("banking77 (en)", banking_vectors, [r["category"] for r in banking])
+                     + [row for r in results.values() for row in r["cluster"]])
+    print_table("Complaint clustering against labels (kzgov categories, banking77 intents, generated-call topics)",
+                ["data", "algorithm", "clusters", "ARI", "NMI", "seconds"], cluster_table)
+    print_table("Near-duplicate complaints against kzgov's duplicate flag",
+                ["kzgov half", "complaints", "cosine", "precision", "recall", "F1"], duplicate_rows(kz, kz_vectors))
+    print_table(f"Topic accuracy, generated calls (set {args.set}, seed {seed})",
+                ["source", "calls", "accuracy", "stereo (n)", "mono (n)"], [r["topic"] for r in results.values()])
+    print_table("Misrouted calls (topic vs IVR branch) against the truth",
+                ["source", "calls", "precision", "recall", "true / found rate"],
+                [r["misroute"] for r in results.values()])
+    print_table("Repeat calls (same caller, same problem, 7-day window)",
+                ["source", "calls", "true repeats", "precision", "recall", "F1"],
+                [r["repeat"] for r in results.values()])
+    print_table("Registered requests found and their type (deadline class)",
+                ["source", "registered", "found", "type right", "false finds"],
+                [r["request"] for r in results.values()])
+    if not args.skip_scale:
+        print_table(f"Scale-up: {SCALE:,} synthetic complaints, 2 cores",
+                    ["step", "time", "clusters", "quality vs categories"], scale_rows(kz, seed))
+    asr_truths = generated["ASR"][1]
+    print(f"\nASR set: {len(asr_truths)} transcribed calls "
+          f"({sum(t['channels'] == 'stereo' for t in asr_truths)} stereo, roles from channels; the rest mono, roles "
+          f"from diarization). Tune seed {SETS['tune']}, report seed {SETS['report']}; this run: {args.set}.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

