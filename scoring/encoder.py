@@ -80,7 +80,17 @@ _shared_lock = threading.Lock()
 def shared_encoder(folder: Path | str | None = None, threads: int | None = None) -> SentenceEncoder:
     """One encoder per process and configuration: loading takes seconds, encoding is thread-safe numpy/torch."""
     key = (str(folder) if folder else os.environ.get(ENCODER_ENV), threads)
+    return _cached(key, lambda: load_encoder(folder, threads))
+
+
+def packaged_encoder() -> SentenceEncoder:
+    """The packaged encoder whatever HOTLINE_QC_TEXT_ENCODER says: complaint clusters are stored as its vectors,
+    so insights must not change model with the scoring setting. Shares the instance scoring uses by default."""
+    return _cached((None, None), lambda: UniversalSentenceEncoder(int(os.environ.get(THREADS_ENV) or 2)))
+
+
+def _cached(key: tuple[str | None, int | None], load) -> SentenceEncoder:
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = load_encoder(folder, threads)
+            _shared[key] = load()
         return _shared[key]
