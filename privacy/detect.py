@@ -12,6 +12,8 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 
+from threadpoolctl import threadpool_limits
+
 from privacy.checksums import inn_valid, luhn_valid, snils_valid
 from privacy.numbers import NUMBER_RUN, NUMBER_WORDS, DigitGroup, digit_groups, readings
 
@@ -34,6 +36,8 @@ _CONTEXT = {
     "passport": re.compile(r"паспорт|\bсери[яюи]\b", re.I),
     "card": re.compile(r"\bкарт", re.I),
     "phone": re.compile(r"телефон|мобильн|\bномер\b|позвон|перезвон|\bсотов", re.I),
+    # numbers of the hotline's own records: a request, an application, a receipt
+    "record": re.compile(r"обращени|заявлени|заявк|квитанци|договор|\bсч[её]т|\bпп\b|платёж|платеж", re.I),
 }
 
 
@@ -54,7 +58,7 @@ def _number_kind(groups: list[DigitGroup], plus: bool, named: list[str]) -> str 
         candidates.append("inn")
     if n == 11 and snils_valid(digits):
         candidates.append("snils")
-    if (n == 11 and digits[0] in "78") or (n == 10 and (plus or digits[0] == "9")):
+    if (n == 11 and digits[0] in "78") or (n == 10 and (plus or (digits[0] == "9" and sizes[0] == 3))):
         candidates.append("phone")
     if n == 10 and (sizes in ((2, 2, 6), (4, 6)) or "passport" in named):
         candidates.append("passport")
@@ -62,6 +66,8 @@ def _number_kind(groups: list[DigitGroup], plus: bool, named: list[str]) -> str 
         candidates.append("inn")
     if plus and "phone" in candidates:
         return "phone"
+    if named[:1] == ["record"] and not {"card", "inn", "snils"} & set(candidates):
+        return None
     for kind in named:
         if kind in candidates:
             return kind
@@ -143,13 +149,15 @@ _DATE_SPOKEN = re.compile(
     rf"(?<![\w])(?:\d{{1,2}}|{_ORDINAL})\s+{_MONTH}(?:\s+(?:\d{{4}}(?:\s*(?:года|году|год|г\.))?|{_YEAR_WORDS}))?(?!\w)",
     re.I,
 )
-_DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?![\d.])")
+_MONTH_WORD = re.compile(rf"(?<!\w){_MONTH[:-len('[яеа]')]}", re.I)
+_DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?!\d|\.\d)")
 
 
 def _dates(text: str) -> list[Found]:
     found = [Found(m.start(), m.end(), "date") for m in _DATE_SPOKEN.finditer(text)]
     found += [Found(m.start(), m.end(), "date") for m in _DATE_NUMERIC.finditer(text)]
-    found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]
+    if _MONTH_WORD.search(text):  # natasha's grammar costs milliseconds; its dates all name a month
+        found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]
     return found
 
 
@@ -163,12 +171,35 @@ _HOUSE_PART = re.compile(
     rf"(?:\d+\s*[а-я]?(?!\w)|(?:(?:{_WORD_NUMBER})(?!\w)\s*)+)",
     re.I,
 )
+_STREET_TYPE = r"(?:улица|ул\.|проспект|пр-т|переулок|пер\.|бульвар|шоссе|площадь|набережная|проезд|аллея|тупик)"
+_SETTLEMENT_TYPE = r"(?:город|г\.|село|деревня|посёлок|поселок|пгт)"
+# streets and towns as Whisper writes them, in lower case too (natasha's grammar wants capitals)
+_PLACE_PART = re.compile(
+    rf"(?<!\w)(?:{_STREET_TYPE}\s+[а-яё][\w-]*|[а-яё][\w-]*(?:ая|ий|ой|ый)\s+{_STREET_TYPE}"
+    rf"|(?P<town>{_SETTLEMENT_TYPE})\s+[а-яё][\w-]*)(?!\w)",
+    re.I,
+)
 _PART_GAP = re.compile(r"[\s,]*")
 
 
+# natasha's address grammar takes a tenth of a second on a long line, so it only reads sentences that name a
+# street or a house
+_ADDRESS_WORD = re.compile(
+    r"(?<!\w)(?:улиц|ул\.|проспект|пр-т|переул|пер\.|шоссе|бульвар|б-р|площад|набережн|проезд|тупик|аллея"
+    r"|микрорайон|мкр|дом|д\.|квартир|кв\.|корпус|строени)",
+    re.I,
+)
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+
+
 def _addresses(text: str) -> list[Found]:
-    parts = [(m.start, m.stop, m.fact.type or "") for m in _natasha().addresses(text)]
+    parts = []
+    for sentence in _SENTENCE.finditer(text):
+        if _ADDRESS_WORD.search(sentence.group()):
+            parts += [(sentence.start() + m.start, sentence.start() + m.stop, m.fact.type or "")
+                      for m in _natasha().addresses(sentence.group())]
     parts += [(m.start(), m.end(), "дом") for m in _HOUSE_PART.finditer(text)]
+    parts += [(m.start(), m.end(), "город" if m.group("town") else "улица") for m in _PLACE_PART.finditer(text)]
     parts.sort()
     found = []
     chain: list[tuple[int, int, str]] = []
@@ -193,8 +224,54 @@ def _addresses(text: str) -> list[Found]:
 
 # --- names ---------------------------------------------------------------------------------------------
 
+_WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
+
+
 def _names(text: str) -> list[Found]:
-    return [Found(start, stop, "name") for start, stop in _natasha().people(text)]
+    found = [Found(start, stop, "name") for start, stop in _natasha().people(text)
+             if " " in text[start:stop].strip() or _person_tags(text[start:stop].strip())]
+    return found + _full_names(text) + _introduced_names(text)
+
+
+# how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
+_INTRODUCTION = re.compile(r"(?:меня\s+зовут|на\s+связи|оператор|с\s+вами\s+говорит|это)\s+([А-ЯЁа-яё]+)", re.I)
+
+
+def _introduced_names(text: str) -> list[Found]:
+    """A first name right after an introduction, found by the dictionary rather than by its capital letter."""
+    return [Found(m.start(1), m.end(1), "name") for m in _INTRODUCTION.finditer(text)
+            if "Name" in _person_tags(m.group(1))]
+
+
+def _full_names(text: str) -> list[Found]:
+    """Surname, first name and patronymic the tagger missed (a name opening a line, a name Whisper wrote in
+    lower case): a patronymic with the first name and surname beside it, by the dictionary."""
+    words = list(_WORD.finditer(text))
+    found = []
+    for i, word in enumerate(words):
+        if "Patr" not in _person_tags(word.group()):
+            continue
+        first = i
+        while first > 0 and i - first < 2 and _person_tags(words[first - 1].group()) & {"Name", "Surn"} \
+                and text[words[first - 1].end():words[first].start()].strip() in ("", ","):
+            first -= 1
+        if first < i:
+            found.append(Found(words[first].start(), word.end(), "name"))
+    return found
+
+
+@cache
+def _person_tags(word: str) -> frozenset[str]:
+    """Which of first name, surname, patronymic the dictionary knows a word as. It keeps a single-word finding of
+    the tagger too, which takes a capitalised verb opening a sentence («Продиктуйте», «Соединяю») for a name."""
+    return frozenset({"Name", "Surn", "Patr"} & {g for p in _morph().parse(word) for g in p.tag.grammemes})
+
+
+@cache
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
 
 
 class _Natasha:
@@ -212,7 +289,8 @@ class _Natasha:
         self._lock = threading.Lock()
 
     def people(self, text: str) -> list[tuple[int, int]]:
-        with self._lock:
+        # the tagger's matrices are tiny: on a busy machine threaded BLAS made it 20 times slower
+        with self._lock, threadpool_limits(1):
             doc = self._doc(text)
             doc.segment(self._segmenter)
             doc.tag_ner(self._ner)
