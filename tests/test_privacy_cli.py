@@ -1,0 +1,51 @@
+"""The personal-data commands end to end on a real database file and recordings folder."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pipelines.cli import main  # noqa: E402
+from storage import audit  # noqa: E402
+from storage.db import Database  # noqa: E402
+from test_privacy_storage import CALLER_A, NAME_A, _two_callers  # noqa: E402
+
+
+def test_erase_caller_prints_its_proof(tmp_path, capsys):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    db_path = tmp_path / "qc.duckdb"
+    with Database(db_path) as db:
+        _two_callers(db, recordings)
+    code = main(["erase-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--recordings", str(recordings),
+                 "--also", NAME_A, "--actor", "admin"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "erased caller sha256:" in out and "2 calls, 6 files" in out  # with the never-processed recording
+    assert "proof: no trace found" in out
+    assert CALLER_A not in out and NAME_A not in out  # the proof names what it searched by label only
+    with Database(db_path) as db:
+        assert audit.entries(db, action="erasure")[0].actor == "admin"
+
+
+def test_retention_purge_and_clear_errors(tmp_path, capsys):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    db_path = tmp_path / "qc.duckdb"
+    with Database(db_path) as db:
+        _two_callers(db, recordings)
+    assert main(["retention", "purge", "--db", str(db_path), "--older-than", "30", "--recordings",
+                 str(recordings)]) == 0
+    out = capsys.readouterr().out
+    assert "of 3 calls" in out and "6 files removed" in out
+    assert sorted(p.name for p in recordings.iterdir()) == ["late.enc", "late.json"]  # never processed: kept
+    with Database(db_path) as db, db.read() as cur:
+        assert cur.execute("SELECT count(*) FROM segments").fetchone() == (0,)
+        assert cur.execute("SELECT count(*) FROM calls").fetchone() == (3,)
+
+    assert main(["retention", "purge", "--db", str(tmp_path / "missing.duckdb"), "--older-than", "30"]) == 2
+    assert main(["erase-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--recordings",
+                 str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "missing.duckdb does not exist" in err and "nowhere does not exist" in err
