@@ -16,19 +16,25 @@ overlaps none is a false positive (a weekday, a request number, a city alone wou
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
-from benchmarks.common import print_table
+from asr.records import Segment, Transcript, Word
+from benchmarks.common import ROOT, print_table
 from demo_calls.dataset import committed_set, iter_calls
 from demo_calls.generate import write_calls
 from demo_calls.people import OPERATORS
 from demo_calls.pii import number_words
-from privacy.detect import KINDS, Found, find_pii
+from privacy.detect import KINDS, find_pii
+from privacy.transcript import redact_transcript
 
 SETS = {"tune": 11, "report": 23}
+# benchmarks/scoring.py renders these calls and caches Whisper's transcripts of them
+ASR_CACHE = ROOT / "benchmarks" / "out" / "scoring"
 CALLS = 240
 TRUTH_KIND = {"full_name": "name", "date_of_birth": "date", "snils": "snils", "inn": "inn", "passport": "passport",
               "phone": "phone", "card_number": "card", "email": "email", "address": "address"}
@@ -137,8 +143,7 @@ def score(samples: list[Sample]) -> tuple[dict[str, Counter], float, list[tuple[
     return counts, per_line_ms, false_positives, missed
 
 
-def report(title: str, samples: list[Sample], show_errors: bool) -> None:
-    counts, per_line_ms, false_positives, missed = score(samples)
+def _print_counts(title: str, counts: dict[str, Counter]) -> None:
     rows = []
     total = Counter()
     for kind in KINDS:
@@ -151,8 +156,13 @@ def report(title: str, samples: list[Sample], show_errors: bool) -> None:
     found = total["correct"] + total["false"]
     rows.append(["all", total["planted"], total["masked"] / max(1, total["planted"]),
                  total["right_kind"] / max(1, total["planted"]), found, total["correct"] / max(1, found)])
-    print_table(f"{title}: {len(samples)} lines, {per_line_ms:.1f} ms per line",
+    print_table(title,
                 ["kind", "planted", "recall (masked)", "recall (right kind)", "spans", "precision"], rows)
+
+
+def report(title: str, samples: list[Sample], show_errors: bool) -> None:
+    counts, per_line_ms, false_positives, missed = score(samples)
+    _print_counts(f"{title}: {len(samples)} lines, {per_line_ms:.1f} ms per line", counts)
     if show_errors and false_positives:
         print("  most frequent false positives:")
         for (kind, text), n in Counter(false_positives).most_common(15):
@@ -163,10 +173,65 @@ def report(title: str, samples: list[Sample], show_errors: bool) -> None:
             print(f"          {kind:8s} {text!r}")
 
 
+def asr_report(folder: Path, show_errors: bool) -> None:
+    """Whisper's own transcripts of rendered calls: a planted mention counts as masked when a masked interval
+    of its channel overlaps its turn (offsets of the truth do not map onto ASR text, times do)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    missed, false_positives = [], []
+    calls = sorted(folder.glob("*.asr.json"))
+    started = time.perf_counter()
+    for path in calls:
+        transcript = load_transcript(path)
+        truth = json.loads(path.with_name(path.name.replace(".asr.json", ".truth.json")).read_text(encoding="utf-8"))
+        _, intervals = redact_transcript(transcript)
+        names = [op.name for op in OPERATORS if op.operator_id in truth["operator_ids"]]
+        planted = [(TRUTH_KIND[p["type"]], truth["turns"][p["turn"]]) for p in truth["pii"]]
+        planted += [("name", t) for t in truth["turns"] if operator_names(t["text"], names)]
+
+        def overlaps(interval, turn) -> bool:
+            same_channel = interval.channel is None or turn["channel"] is None or interval.channel == turn["channel"]
+            return same_channel and interval.start_s < turn["end"] + 0.5 and turn["start"] - 0.5 < interval.end_s
+
+        for kind, turn in planted:
+            counts[kind]["planted"] += 1
+            counts[kind]["masked"] += any(overlaps(i, turn) for i in intervals)
+            counts[kind]["right_kind"] += any(overlaps(i, turn) and i.kind == kind for i in intervals)
+            if not any(overlaps(i, turn) and i.kind == kind for i in intervals):
+                missed.append((kind, " ".join(s.text for s in transcript.segments
+                                              if s.channel == turn["channel"] and s.start < turn["end"]
+                                              and turn["start"] < s.end)))
+        for interval in intervals:
+            if any(overlaps(interval, turn) for _, turn in planted):
+                counts[interval.kind]["correct"] += 1
+            else:
+                counts[interval.kind]["false"] += 1
+                false_positives.append((interval.kind, " ".join(
+                    s.text for s in transcript.segments if s.start <= interval.start_s <= s.end)))
+    per_call_ms = (time.perf_counter() - started) / max(1, len(calls)) * 1000
+    _print_counts(f"real ASR transcripts (packaged Whisper base) of {len(calls)} rendered calls, "
+                  f"{per_call_ms:.0f} ms per call", counts)
+    if show_errors:
+        for title, items in (("false positives", false_positives), ("missed", missed)):
+            print(f"  {title}:")
+            for kind, text in items[:40]:
+                print(f"          {kind:8s} {text!r}")
+
+
+def load_transcript(path: Path) -> Transcript:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return Transcript(data["language"], data["language_probability"], data["duration_s"], tuple(
+        Segment(s["start"], s["end"], s["text"], s.get("channel"),
+                tuple(Word(w["start"], w["end"], w["text"], w["probability"], w.get("channel"), w.get("speaker"))
+                      for w in s["words"]), s.get("speaker"), s.get("role"))
+        for s in data["segments"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=SETS, default="report")
     parser.add_argument("--calls", type=int, default=CALLS)
+    parser.add_argument("--asr", type=Path, help="folder of rendered calls with their cached ASR transcripts "
+                                                  "(default: benchmarks/out/scoring/<set>-seed<seed>)")
     args = parser.parse_args()
     seed = SETS[args.set]
     find_pii("прогрев")  # natasha's models load once, outside the timings
@@ -177,6 +242,11 @@ def main() -> None:
     report(f"generated calls, seed {seed}, numbers in words, all lower case",
            generated_samples(seed, args.calls, True, lower=True), args.set == "tune")
     report("committed demo calls, reference turns", demo_samples(), args.set == "tune")
+    asr_folder = args.asr or ASR_CACHE / f"{args.set}-seed{seed}"
+    if any(asr_folder.glob("*.asr.json")):
+        asr_report(asr_folder, args.set == "tune")
+    else:
+        print(f"\nno ASR transcripts in {asr_folder}: run `python -m benchmarks.scoring --set {args.set}` first")
 
 
 if __name__ == "__main__":

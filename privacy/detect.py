@@ -33,7 +33,7 @@ _CONTEXT_CHARS = 60
 _CONTEXT = {
     "snils": re.compile(r"снилс|страхов\w* номер", re.I),
     "inn": re.compile(r"\bинн\b|налогоплательщик", re.I),
-    "passport": re.compile(r"паспорт|\bсери[яюи]\b", re.I),
+    "passport": re.compile(r"паспор|\bсери[яюи]\b", re.I),  # «паспор»: Whisper drops the final т
     "card": re.compile(r"\bкарт", re.I),
     "phone": re.compile(r"телефон|мобильн|\bномер\b|позвон|перезвон|\bсотов", re.I),
     # numbers of the hotline's own records: a request, an application, a receipt
@@ -101,8 +101,30 @@ def _numbers(text: str) -> list[Found]:
         named = _context_kinds(text[max(0, run.start() - _CONTEXT_CHARS):run.start()])
         best = max((_classify(reading, run.start(), plus, named) for reading in readings(groups)),
                    key=lambda fs: sum(f.end - f.start for f in fs))
+        digits = sum(len(g.digits) for g in groups)
+        if not best and digits >= _UNCHECKED_DIGITS and "record" not in named:
+            best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
         found += best
     return found
+
+
+# Whisper mishears a digit or two of a long dictation («4,106,193,648,09» for an 11-digit SNILS), and then no
+# check digit holds. A long number that is not a request's is still masked, under the kind the words before it
+# name or, failing that, the kind its length suggests: masking too much is the safe error here.
+_UNCHECKED_DIGITS = 9
+
+
+def _likely_kind(digits: int, first: str, named: list[str]) -> str:
+    for kind in named:
+        if kind != "record":
+            return kind
+    if digits >= 13:
+        return "card"
+    if digits == 12:
+        return "inn"
+    if digits == 11:
+        return "phone" if first[:1] in "78" else "snils"
+    return "passport" if digits == 10 else "snils"
 
 
 # --- e-mail --------------------------------------------------------------------------------------------
@@ -145,16 +167,35 @@ _ORDINAL = (r"(?:(?:двадцать|тридцать)\s+)?(?:перв|втор|
             r"|одиннадцат|двенадцат|тринадцат|четырнадцат|пятнадцат|шестнадцат|семнадцат|восемнадцат"
             r"|девятнадцат|двадцат|тридцат)(?:ого|ое|ье|ьего|ьи|ий|ой|ая|ье)")
 _YEAR_WORDS = r"(?:тысяча|две\s+тысячи)(?:\s+[а-яё]+){1,3}?\s+год[ау]?"
+_YEAR_DIGITS = r"(?:1[,.]?9|2[,.]?0)\d\d"  # Whisper writes «1,970» as often as «1970»
 _DATE_SPOKEN = re.compile(
-    rf"(?<![\w])(?:\d{{1,2}}|{_ORDINAL})\s+{_MONTH}(?:\s+(?:\d{{4}}(?:\s*(?:года|году|год|г\.))?|{_YEAR_WORDS}))?(?!\w)",
+    rf"(?<![\w])(?:\d{{1,2}}|{_ORDINAL})\s+{_MONTH}"
+    rf"(?:[\s,]+(?:{_YEAR_DIGITS}(?:\s*(?:года|году|год|г\.))?|{_YEAR_WORDS}))?(?!\w)",
     re.I,
 )
 _MONTH_WORD = re.compile(rf"(?<!\w){_MONTH[:-len('[яеа]')]}", re.I)
 _DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?!\d|\.\d)")
 
 
+# a birth date whose month Whisper garbled («родился тримай 1,970 года»): from the words after «родился» or
+# «дата рождения» to the year
+_BIRTH_DATE = re.compile(
+    rf"(?:родил\w*|рождения)[\s,:]+((?:[^\s.!?]+\s+){{0,4}}?{_YEAR_DIGITS}\s*(?:года|году|год|г\.))",
+    re.I,
+)
+
+
+# a day, a month Whisper garbled or not, and a year: «13 севраля 1,968 года», «16-1,971 года»
+_DAY_AND_YEAR = re.compile(
+    rf"(?<![\d,.])\d{{1,2}}[\s,.\-]+(?:[а-яё.]+[\s,.\-]+)?\d?[,.]?{_YEAR_DIGITS}\s*(?:года|году|г\.)",
+    re.I,
+)
+
+
 def _dates(text: str) -> list[Found]:
     found = [Found(m.start(), m.end(), "date") for m in _DATE_SPOKEN.finditer(text)]
+    found += [Found(m.start(), m.end(), "date") for m in _DAY_AND_YEAR.finditer(text)]
+    found += [Found(m.start(1), m.end(1), "date") for m in _BIRTH_DATE.finditer(text)]
     found += [Found(m.start(), m.end(), "date") for m in _DATE_NUMERIC.finditer(text)]
     if _MONTH_WORD.search(text):  # natasha's grammar costs milliseconds; its dates all name a month
         found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]
@@ -254,6 +295,12 @@ def _full_names(text: str) -> list[Found]:
         first = i
         while first > 0 and i - first < 2 and _person_tags(words[first - 1].group()) & {"Name", "Surn"} \
                 and text[words[first - 1].end():words[first].start()].strip() in ("", ","):
+            first -= 1
+        # a surname the dictionary does not know (or Whisper misspelt) still heads the name when capitalised
+        # mid-sentence: «Меня зовут Либидев, Владимир Николаевич»
+        if first > 0 and first < i and words[first - 1].group()[0].isupper() \
+                and text[words[first - 1].end():words[first].start()].strip() in ("", ",") \
+                and not re.search(r"[.!?]\s*$", text[:words[first - 1].start()]) and words[first - 1].start() > 0:
             first -= 1
         if first < i:
             found.append(Found(words[first].start(), word.end(), "name"))
