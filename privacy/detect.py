@@ -31,9 +31,10 @@ class Found:
 
 _CONTEXT_CHARS = 60
 _CONTEXT = {
-    "snils": re.compile(r"снилс|страхов\w* номер", re.I),
+    # and as Whisper mishears them: «снил с», «Смилз», «снию»; «Стирия и номер»; «паспор»
+    "snils": re.compile(r"снилс|\bсни[лю]|\bсмил|страхов\w* номер", re.I),
     "inn": re.compile(r"\bинн\b|налогоплательщик", re.I),
-    "passport": re.compile(r"паспор|\bсери[яюи]\b", re.I),  # «паспор»: Whisper drops the final т
+    "passport": re.compile(r"паспор|\bс\w?[еи]ри[яюи]\b", re.I),
     "card": re.compile(r"\bкарт", re.I),
     "phone": re.compile(r"телефон|мобильн|\bномер\b|позвон|перезвон|\bсотов", re.I),
     # numbers of the hotline's own records: a request, an application, a receipt
@@ -279,9 +280,10 @@ _INTRODUCTION = re.compile(r"(?:меня\s+зовут|на\s+связи|опер
 
 
 def _introduced_names(text: str) -> list[Found]:
-    """A first name right after an introduction, found by the dictionary rather than by its capital letter."""
+    """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
+    (Whisper turns «Ирина» into «Ивина»)."""
     return [Found(m.start(1), m.end(1), "name") for m in _INTRODUCTION.finditer(text)
-            if "Name" in _person_tags(m.group(1))]
+            if "Name" in _person_tags(m.group(1)) or m.group(1)[0].isupper()]
 
 
 def _full_names(text: str) -> list[Found]:
