@@ -1,7 +1,8 @@
 """Where personal data sits in a piece of text: character spans with their kind, in the text's own offsets.
 
 Document numbers, phones and cards are found on the digits of number runs (digits or words, see numbers.py)
-and accepted only when their check digits or their shape and the words before them say what they are.
+and take their kind from their check digits, their shape and the words before them; a long number that fits
+none is masked all the same unless it is one of the hotline's own records (a request, an application).
 Names come from natasha's NER, addresses from natasha's address grammar plus house and flat numbers read out
 in words, dates from natasha's date grammar plus dates read out in words, e-mails written or dictated.
 """

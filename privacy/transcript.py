@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from asr.records import Segment, Transcript, Word
+from asr.records import Transcript, Word
 from privacy.detect import find_pii
 from privacy.redact import LABELS, redact_text
 
