@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
 from demo_calls import people, pii
@@ -115,3 +116,19 @@ def test_bad_input_is_refused_and_empty_text_passes():
     with pytest.raises(TypeError):
         redact_text(None)  # type: ignore[arg-type]
     assert redact_text("   ").spans == ()
+
+
+def test_masked_intervals_are_muted_on_their_channel():
+    from privacy.audio import mute
+    from privacy.transcript import PiiInterval
+
+    rate = 8000
+    stereo = np.ones((2, rate * 4), dtype=np.float32)
+    muted = mute(stereo, rate, [PiiInterval(1.0, 2.0, "phone", 1)], margin_s=0.1)
+    assert np.all(muted[0] == 1) and np.all(stereo == 1)  # the operator's channel and the input are untouched
+    assert np.all(muted[1, int(0.9 * rate):int(2.1 * rate)] == 0)
+    assert np.all(muted[1, :int(0.9 * rate) - 1] == 1) and np.all(muted[1, int(2.1 * rate) + 1:] == 1)
+    mono = mute(np.ones(rate * 4, dtype=np.float32), rate, [PiiInterval(3.9, 5.0, "name", 1)], margin_s=0)
+    assert mono[int(3.9 * rate):].max() == 0 and mono[:int(3.9 * rate)].min() == 1
+    with pytest.raises(ValueError, match="channel 3"):
+        mute(stereo, rate, [PiiInterval(1.0, 2.0, "name", 3)])
