@@ -1,9 +1,13 @@
-"""`hotline-qc retention purge` and `hotline-qc erase-caller`: the personal-data commands of an admin."""
+"""`hotline-qc retention purge`, `erase-caller` and `audit list|verify`: the personal-data commands of an admin."""
 from __future__ import annotations
 
 import argparse
 import getpass
 from pathlib import Path
+
+# the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
+AUDIT_ACTIONS = ("sign_in", "call_view", "audio_playback", "export", "override", "decryption", "erasure",
+                 "retention_purge")
 
 
 def _actor(args) -> str:
@@ -49,6 +53,30 @@ def cmd_erase_caller(args) -> int:
     return 1
 
 
+def cmd_audit_list(args) -> int:
+    from storage import audit
+    from storage.db import Database
+
+    with Database(_existing_db(args.db)) as db:
+        entries = audit.entries(db, action=args.action, actor=args.actor, target=args.target, limit=args.limit)
+    for e in entries:
+        print(f"{e.entry_no:>7}  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<16} {e.target or '-'}"
+              f"{'  ' + e.detail if e.detail else ''}")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from storage import audit
+    from storage.db import Database
+
+    with Database(_existing_db(args.db)) as db:
+        problems = audit.verify(db)
+    for problem in problems:
+        print(problem)
+    print("audit log intact" if not problems else f"audit log TAMPERED: {len(problems)} problems")
+    return 0 if not problems else 1
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:
     ret = sub.add_parser("retention", help="apply the retention period").add_subparsers(
         dest="retention_command", required=True)
@@ -68,3 +96,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        help="more personal data of the caller to prove gone (repeatable): a name, a phone")
     erase.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
     erase.set_defaults(func=cmd_erase_caller)
+
+    aud = sub.add_parser("audit", help="read and check the audit log").add_subparsers(dest="audit_command",
+                                                                                    required=True)
+    show = aud.add_parser("list", help="entries, newest first")
+    show.add_argument("--db", type=Path, required=True)
+    show.add_argument("--action", choices=AUDIT_ACTIONS)
+    show.add_argument("--actor")
+    show.add_argument("--target")
+    show.add_argument("--limit", type=int, default=100)
+    show.set_defaults(func=cmd_audit_list)
+    check = aud.add_parser("verify", help="check that no entry was changed or removed (exit 1 if one was)")
+    check.add_argument("--db", type=Path, required=True)
+    check.set_defaults(func=cmd_audit_verify)

@@ -49,3 +49,28 @@ def test_retention_purge_and_clear_errors(tmp_path, capsys):
                  str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert "missing.duckdb does not exist" in err and "nowhere does not exist" in err
+
+
+def test_audit_list_and_verify(tmp_path, capsys):
+    import duckdb
+
+    db_path = tmp_path / "qc.duckdb"
+    with Database(db_path) as db:
+        audit.record(db, "anna", "sign_in")
+        audit.record(db, "anna", "call_view", "call-7")
+    assert main(["audit", "list", "--db", str(db_path), "--action", "call_view"]) == 0
+    out = capsys.readouterr().out
+    assert "call_view" in out and "call-7" in out and "sign_in" not in out
+    assert main(["audit", "verify", "--db", str(db_path)]) == 0
+    assert "audit log intact" in capsys.readouterr().out
+    con = duckdb.connect(str(db_path))
+    con.execute("UPDATE audit_log SET target = 'call-8' WHERE target = 'call-7'")
+    con.close()
+    assert main(["audit", "verify", "--db", str(db_path)]) == 1
+    assert "TAMPERED" in capsys.readouterr().out
+
+
+def test_the_cli_offers_every_audit_action():
+    from pipelines.cli_privacy import AUDIT_ACTIONS
+
+    assert AUDIT_ACTIONS == audit.ACTIONS
