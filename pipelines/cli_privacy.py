@@ -38,6 +38,8 @@ def cmd_erase_caller(args) -> int:
     report = erase_caller_from_file(_existing_db(args.db), args.caller_id, recordings=args.recordings,
                                     also=args.also or (), actor=_actor(args))
     print(f"erased {report.caller_ref}: {len(report.calls)} calls, {report.files_removed} files")
+    if not report.calls:
+        print("    no stored call has this caller id; the proof below still searched for it")
     for table, rows in sorted(report.rows_removed.items()):
         print(f"    {table:<24} {rows:>6} rows removed")
     print(f"proof: searched {report.columns_searched} text columns and {report.files_searched} files "
