@@ -1,4 +1,5 @@
-"""`hotline-qc retention purge`, `erase-caller` and `audit list|verify`: the personal-data commands of an admin."""
+"""`hotline-qc retention purge`, `erase-caller`, `redact-stored` and `audit list|verify`: the personal-data
+commands of an admin."""
 from __future__ import annotations
 
 import argparse
@@ -55,6 +56,34 @@ def cmd_erase_caller(args) -> int:
     return 1
 
 
+def cmd_redact_stored(args) -> int:
+    from rich.progress import track
+
+    from privacy.stored import redact_texts
+    from privacy.transcript import redact_transcript
+    from storage.compact import compact
+    from storage.db import Database
+    from storage.pii import replace_call_texts, replace_texts, stored_texts
+    from storage.scores import stored_calls
+
+    with Database(_existing_db(args.db)) as db:
+        with db.read() as cur:
+            (total,) = cur.execute("SELECT count(*) FROM calls WHERE status = 'done'").fetchone()
+        spans = 0
+        for call in track(stored_calls(db), total=total, description="redacting transcripts",
+                          disable=args.no_progress):
+            transcript, intervals = redact_transcript(call.transcript)
+            replace_call_texts(db, call.call_id, transcript, intervals)
+            spans += len(intervals)
+        texts, changed = redact_texts(stored_texts(db))
+        replace_texts(db, texts)
+        db.rebuild_search_index()
+    compact(args.db)
+    print(f"redacted {total} transcripts ({spans} masked spans) and {changed} complaint, evidence and cluster "
+          "texts; the database file was rewritten so the unredacted text is gone from disk")
+    return 0
+
+
 def cmd_audit_list(args) -> int:
     from storage import audit
     from storage.db import Database
@@ -98,6 +127,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        help="more personal data of the caller to prove gone (repeatable): a name, a phone")
     erase.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
     erase.set_defaults(func=cmd_erase_caller)
+
+    red = sub.add_parser("redact-stored", help="mask personal data in a database filled before redaction was "
+                                               "wired in (transcripts, complaints, evidence quotes)")
+    red.add_argument("--db", type=Path, required=True)
+    red.add_argument("--no-progress", action="store_true")
+    red.set_defaults(func=cmd_redact_stored)
 
     aud = sub.add_parser("audit", help="read and check the audit log").add_subparsers(dest="audit_command",
                                                                                     required=True)

@@ -74,3 +74,37 @@ def test_the_cli_offers_every_audit_action():
     from pipelines.cli_privacy import AUDIT_ACTIONS
 
     assert AUDIT_ACTIONS == audit.ACTIONS
+
+
+def test_redact_stored_masks_a_database_filled_before_redaction(tmp_path, capsys):
+    import json
+
+    from storage.pii import pii_spans
+    from storage.search import search
+
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    db_path = tmp_path / "qc.duckdb"
+    with Database(db_path) as db:
+        _two_callers(db, recordings)
+        with db._write() as cur:
+            cur.execute("UPDATE complaints SET text = ? WHERE call_id = 'call-a1'",
+                        [f"Я {NAME_A}, не приходит пособие."])
+            cur.execute("INSERT INTO checklist_verdicts VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
+                        " 'asked', ?)", [json.dumps([{"start": 1.0, "end": 2.0, "speaker": "caller",
+                                                      "quote": f"{NAME_A}, мой телефон", "method": "phrase"}],
+                                                    ensure_ascii=False)])
+    assert NAME_A.encode() in db_path.read_bytes()
+
+    assert main(["redact-stored", "--db", str(db_path), "--no-progress"]) == 0
+    assert "redacted 3 transcripts" in capsys.readouterr().out
+    assert NAME_A.encode() not in db_path.read_bytes()
+    with Database(db_path) as db, db.read() as cur:
+        texts = [t for (t,) in cur.execute(
+            "SELECT text FROM segments UNION ALL SELECT text FROM words UNION ALL SELECT text FROM complaints"
+            " UNION ALL SELECT CAST(evidence AS VARCHAR) FROM checklist_verdicts"
+            " UNION ALL SELECT quote FROM complaint_clusters").fetchall()]
+        assert not [t for t in texts if "Николаева" in t or "555" in t]
+        assert any("[ФИО]" in t for t in texts) and any("[телефон]" in t for t in texts)
+        assert {s.kind for s in pii_spans(db, "call-a1")} == {"name", "phone"}
+        assert {h.call_id for h in search(db, "пособие")} == {"call-a1", "call-a2", "call-b1"}
