@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from privacy.transcript import PiiInterval
+from privacy.records import PiiInterval
 
 # word timestamps are approximate by a few tens of milliseconds; a margin keeps the edges of a name inaudible
 MARGIN_S = 0.15

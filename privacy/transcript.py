@@ -12,15 +12,10 @@ from dataclasses import dataclass, replace
 
 from asr.records import Transcript, Word
 from privacy.detect import find_pii
+from privacy.records import PiiInterval
 from privacy.redact import LABELS, redact_text
 
-
-@dataclass(frozen=True)
-class PiiInterval:
-    start_s: float
-    end_s: float
-    kind: str
-    channel: int | None = None  # the channel to mute; None: every channel
+__all__ = ["PiiInterval", "redact_transcript"]
 
 
 @dataclass

@@ -5,7 +5,8 @@ every table with a call id (transcripts, scores, complaints with embeddings, top
 later migration adds) loses those calls' rows, complaint clusters lose the caller's share of their centroid and
 any quote taken from them, the search index is rebuilt, and their recording files and sidecars are deleted.
 The proof then searches every text column of every table (the search index's own tables included) and every
-file under the recordings folder for the caller id and for the personal data found in their calls beforehand.
+file under the recordings folder for the caller id and for the personal data it is given
+(privacy/erasure.py finds that data in the caller's texts beforehand and rewrites the file afterwards).
 The audit log names the erasure by a hash of the caller id, so the log itself holds no trace.
 """
 from __future__ import annotations
@@ -17,9 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from privacy.detect import find_pii
 from storage import audit
-from storage.compact import compact
 from storage.db import Database
 from storage.files import recording_files, remove
 
@@ -62,13 +61,14 @@ def _tables_with(cur, column: str) -> list[str]:
         " (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main') ORDER BY 1", [column]).fetchall()]
 
 
-def _personal_data(cur, call_ids: list[str]) -> list[str]:
-    """The personal data the caller's stored texts still hold (nothing, when transcripts were redacted)."""
-    texts = [t for (t,) in cur.execute(
-        "SELECT text FROM segments WHERE list_contains(?, call_id) UNION ALL"
-        " SELECT text FROM complaints WHERE list_contains(?, call_id)", [call_ids, call_ids]).fetchall()]
-    values = {text[f.start:f.end].strip() for text in texts for f in find_pii(text)}
-    return sorted(v for v in values if len(v) >= 4)
+def caller_texts(db: Database, caller_id: str) -> list[str]:
+    """What the caller's calls still say in free text (transcripts, complaints): where to look for their
+    personal data before it is erased, so the proof can search for it afterwards."""
+    with db.read() as cur:
+        return [t for (t,) in cur.execute(
+            "SELECT s.text FROM segments AS s JOIN calls AS c USING (call_id) WHERE c.caller_id = ? UNION ALL"
+            " SELECT p.text FROM complaints AS p JOIN calls AS c USING (call_id) WHERE c.caller_id = ?",
+            [caller_id, caller_id]).fetchall()]
 
 
 def _correct_clusters(cur, call_ids: list[str]) -> None:
@@ -87,8 +87,9 @@ def _correct_clusters(cur, call_ids: list[str]) -> None:
 
 def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None,
                  also: Iterable[str] = (), actor: str = "erasure") -> ErasureReport:
-    """Remove the caller's every trace; `also`: more personal data to prove gone (a name, a phone given by the
-    requester). The report's `proved` is false, and `traces` says where, if anything is still found."""
+    """Remove the caller's every trace; `also`: their personal data to prove gone (found in `caller_texts`
+    beforehand, or given by the requester). The report's `proved` is false, and `traces` says where, if
+    anything is still found."""
     if not caller_id or not caller_id.strip():
         raise ValueError("caller id is empty")
     if recordings is not None and not recordings.is_dir():
@@ -100,7 +101,7 @@ def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None
         paths = [Path(p) for (p,) in cur.execute(
             "SELECT path FROM recordings WHERE list_contains(?, call_id)", [report.calls]).fetchall()]
         terms = {"caller id": caller_id}
-        for n, value in enumerate([*_personal_data(cur, report.calls), *also], 1):
+        for n, value in enumerate(dict.fromkeys(v for v in also if v.strip()), 1):
             terms[f"personal data #{n}"] = value
     report.terms, report.searched = list(terms), terms
     files = recording_files(paths, recordings, set(report.calls), caller_id) if recordings is not None else []
@@ -124,19 +125,6 @@ def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None
                  f"{len(report.calls)} calls, {sum(report.rows_removed.values())} rows, "
                  f"{report.files_removed} files removed; proof: "
                  f"{'nothing found' if report.proved else f'{len(report.traces)} traces left'}")
-    return report
-
-
-def erase_caller_from_file(path: Path, caller_id: str, *, recordings: Path | None = None, also: Iterable[str] = (),
-                           actor: str = "erasure") -> ErasureReport:
-    """Erase, rewrite the database file so the deleted rows leave the disk too (storage/compact.py), then prove
-    again on the rewritten file: its tables, its raw bytes, and the recordings folder."""
-    with Database(path) as db:
-        report = erase_caller(db, caller_id, recordings=recordings, also=also, actor=actor)
-    compact(path)
-    with Database(path) as db:
-        report.traces, report.columns_searched, report.files_searched = find_traces(
-            db, report.searched, [recordings] if recordings is not None else [], files=[Path(path)])
     return report
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from asr.records import Transcript
-from privacy.transcript import PiiInterval
+from privacy.records import PiiInterval
 from storage.db import Database
 
 

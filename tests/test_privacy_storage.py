@@ -18,7 +18,8 @@ from insights.records import ClusterAssignment, ClusterLabel, Complaint, Complai
 from privacy.transcript import PiiInterval, redact_transcript
 from storage import audit
 from storage.db import Database
-from storage.erasure import caller_ref, erase_caller, erase_caller_from_file, find_traces
+from privacy.erasure import erase_caller_from_file, personal_data
+from storage.erasure import caller_ref, caller_texts, erase_caller, find_traces
 from storage.insights import save_clustering, save_complaints, save_topics
 from storage.pii import pii_spans, save_pii_spans
 from storage.records import RecordingInfo
@@ -196,7 +197,9 @@ def test_erasure_removes_every_trace_and_proves_it(tmp_path):
     recordings.mkdir()
     with Database(tmp_path / "qc.duckdb") as db:
         _two_callers(db, recordings)
-        report = erase_caller(db, CALLER_A, recordings=recordings, actor="admin")
+        found = personal_data(caller_texts(db, CALLER_A))
+        assert NAME_A in found and PHONE_A in found
+        report = erase_caller(db, CALLER_A, recordings=recordings, also=found, actor="admin")
 
         assert report.calls == ["call-a1", "call-a2"]
         assert report.proved, report.traces
@@ -228,7 +231,7 @@ def test_erasure_proof_reports_what_is_left(tmp_path):
         # another caller's call mentions caller A by name: it is not theirs to delete, so the proof must say so
         store_call(db, "call-b2", CALLER_B, "2024-05-04T10:00:00+03:00",
                    call_transcript((1, f"Я звоню за соседку, {NAME_A}.")), recordings)
-        report = erase_caller(db, CALLER_A, recordings=recordings)
+        report = erase_caller(db, CALLER_A, recordings=recordings, also=personal_data(caller_texts(db, CALLER_A)))
     assert not report.proved
     assert "main.segments.text" in {t.place for t in report.traces}
     assert "caller id" not in {t.term for t in report.traces}  # the id itself is gone; the name is not
