@@ -112,6 +112,17 @@ def test_spans_point_at_their_labels_and_count_the_original():
         assert secret not in out.text
 
 
+def test_every_kind_has_a_label_and_the_storage_schema_knows_it():
+    from pathlib import Path
+
+    from privacy.detect import KINDS
+
+    assert set(LABELS) == set(KINDS)
+    schema = (Path(__file__).parents[1] / "storage" / "migrations").glob("*.sql")
+    pii_table = next(t for t in (p.read_text(encoding="utf-8") for p in schema) if "CREATE TABLE pii_spans" in t)
+    assert all(f"'{kind}'" in pii_table for kind in KINDS)
+
+
 def test_bad_input_is_refused_and_empty_text_passes():
     with pytest.raises(TypeError):
         redact_text(None)  # type: ignore[arg-type]
