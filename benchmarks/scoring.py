@@ -141,6 +141,7 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
              ) -> tuple[list[list], float, list[tuple[float, float]]]:
     """Per-item table and macro F1 of one transcript source, and (seconds, call duration) of every scoring."""
     from demo_calls.records import CHECKLIST_ITEMS
+    from privacy.transcript import redact_transcript
 
     pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
     timings = []
@@ -156,6 +157,7 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
             transcript = load_transcript(cached)
         else:
             transcript = reference_transcript(truth)
+        transcript = redact_transcript(transcript)[0]  # the pipeline scores what it stores: redacted text
         started = time.perf_counter()
         score = scorer.score(transcript)
         elapsed = time.perf_counter() - started

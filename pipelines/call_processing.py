@@ -1,5 +1,5 @@
-"""One recording from inbox to database: sidecar, decryption, decoding, transcription, diarization, storage,
-scoring.
+"""One recording from inbox to database: sidecar, decryption, decoding, transcription, diarization, redaction,
+storage, scoring.
 
 Bad input is recorded as a failed call and quarantined; only transient errors escape, so the flow can retry them.
 """
@@ -22,6 +22,7 @@ from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
 from scoring.rescore import score_call
+from privacy.transcript import redact_transcript
 from storage.db import Database
 from storage.records import RecordingInfo
 
@@ -161,11 +162,14 @@ def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: s
         kept = KeptAudio()
         transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings, kept)
         attributed = _diarize(transcript, kept, metadata, timings)
-        transcript = attributed.transcript
+        started = time.perf_counter()
+        # from here on nothing sees the unredacted words: storage, the search index, scoring's evidence quotes
+        transcript, pii = redact_transcript(attributed.transcript)
+        timings["redact"] = time.perf_counter() - started
         info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate,
                        channel_count=audio.channels)
         started = time.perf_counter()
-        db.save_call(run_id, metadata, info, transcript, attributed.roles, attributed.diarization.turns)
+        db.save_call(run_id, metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii)
         timings["store"] = time.perf_counter() - started
         started = time.perf_counter()
         score_call(db, metadata.call_id, transcript, metadata.operator_channel, settings.script)

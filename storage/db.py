@@ -16,13 +16,14 @@ import duckdb
 
 from asr.records import Transcript
 from diarization.records import SpeakerRole, SpeakerTurn
+from privacy.records import PiiInterval
 from ingest.metadata import CallMetadata
 from storage.records import CallStatus, RecordingInfo
 
 # The extension file is built for exactly the pinned DuckDB release (pyproject pins both).
 FTS_EXTENSION = (Path(str(resources.files("duckdb_extension_fts"))) / "extensions" / f"v{duckdb.__version__}"
                  / "fts.duckdb_extension")
-RUN_STAGES = ("decode", "asr", "diarize", "store", "score")  # processing_runs has a <stage>_seconds column for each
+RUN_STAGES = ("decode", "asr", "diarize", "redact", "store", "score")  # processing_runs has a <stage>_seconds column for each
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -234,13 +235,14 @@ class Database:
 
     def save_call(
         self, run_id: str, metadata: CallMetadata, recording: RecordingInfo, transcript: Transcript,
-        roles: Sequence[SpeakerRole] = (), turns: Sequence[SpeakerTurn] = (),
+        roles: Sequence[SpeakerRole] = (), turns: Sequence[SpeakerTurn] = (), pii: Sequence[PiiInterval] = (),
     ) -> None:
         """Store a transcribed call, replacing whatever an earlier run stored for the same call_id; `roles` and
-        `turns` are what diarization found (none for a call stored without it)."""
+        `turns` are what diarization found, `pii` where redaction masked the (already redacted) transcript."""
         with self._write() as cur:
             self._replace_transcript(cur, metadata.call_id, transcript)
             self._replace_speakers(cur, metadata.call_id, roles, turns)
+            self.replace_pii_spans(cur, metadata.call_id, pii)
             self._put_call(
                 cur, metadata.call_id, metadata, run_id=run_id, recording_id=recording.recording_id,
                 status="done", error=None, language=transcript.language,
@@ -270,6 +272,7 @@ class Database:
             if not done_from_other_recording:
                 self._replace_transcript(cur, call_id, None)
                 self._replace_speakers(cur, call_id, (), ())
+                self.replace_pii_spans(cur, call_id, ())
                 self._put_call(
                     cur, call_id, metadata, run_id=run_id, recording_id=recording.recording_id,
                     status="failed", error=reason, language=None, language_probability=None,
@@ -341,6 +344,13 @@ class Database:
                 cur.execute(_INSERT_WORDS, {"call_id": call_id, "rows": json.dumps(word_rows)})
         if deleted or segments:
             cur.execute("UPDATE search_index_state SET segments_version = segments_version + 1")
+
+    @staticmethod
+    def replace_pii_spans(cur: duckdb.DuckDBPyConnection, call_id: str, spans: Sequence[PiiInterval]) -> None:
+        cur.execute("DELETE FROM pii_spans WHERE call_id = ?", [call_id])
+        if spans:
+            cur.executemany("INSERT INTO pii_spans (call_id, start_s, end_s, kind, channel) VALUES (?, ?, ?, ?, ?)",
+                            [[call_id, s.start_s, s.end_s, s.kind, s.channel] for s in spans])
 
     @staticmethod
     def _replace_speakers(cur: duckdb.DuckDBPyConnection, call_id: str, roles: Sequence[SpeakerRole],

@@ -11,12 +11,8 @@ from storage.db import Database
 
 def save_pii_spans(db: Database, call_id: str, spans: Iterable[PiiInterval]) -> None:
     """Replace the call's spans (a re-run of a call must not add them twice)."""
-    rows = [[call_id, s.start_s, s.end_s, s.kind, s.channel] for s in spans]
     with db._write() as cur:
-        cur.execute("DELETE FROM pii_spans WHERE call_id = ?", [call_id])
-        if rows:
-            cur.executemany("INSERT INTO pii_spans (call_id, start_s, end_s, kind, channel) VALUES (?, ?, ?, ?, ?)",
-                            rows)
+        Database.replace_pii_spans(cur, call_id, list(spans))
 
 
 def pii_spans(db: Database, call_id: str) -> list[PiiInterval]:
@@ -39,13 +35,9 @@ def stored_texts(db: Database) -> dict[str, list[tuple]]:
 
 def replace_call_texts(db: Database, call_id: str, transcript: Transcript, spans: Iterable[PiiInterval]) -> None:
     """Put a redacted transcript and its spans in place of what the call had, in one transaction."""
-    rows = [[call_id, s.start_s, s.end_s, s.kind, s.channel] for s in spans]
     with db._write() as cur:
         Database._replace_transcript(cur, call_id, transcript)
-        cur.execute("DELETE FROM pii_spans WHERE call_id = ?", [call_id])
-        if rows:
-            cur.executemany("INSERT INTO pii_spans (call_id, start_s, end_s, kind, channel) VALUES (?, ?, ?, ?, ?)",
-                            rows)
+        Database.replace_pii_spans(cur, call_id, list(spans))
 
 
 def replace_texts(db: Database, texts: dict[str, list[tuple]]) -> None:

@@ -32,3 +32,5 @@ CREATE TABLE retention_purges (
     purged_at TIMESTAMPTZ NOT NULL,
     older_than_days INTEGER NOT NULL
 );
+
+ALTER TABLE processing_runs ADD COLUMN redact_seconds DOUBLE;
