@@ -43,6 +43,11 @@ class StoredBatch:
     def rejected(self) -> int:
         return len(self.rejects)
 
+    @property
+    def unreadable(self) -> bool:
+        """The whole file or body was refused: its one reject has no row number."""
+        return any(r.row_no is None for r in self.rejects)
+
 
 @dataclass(frozen=True)
 class SurveyCounts:
