@@ -7,13 +7,14 @@ interrupted import is simply imported again, which stores nothing twice.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.surveys import InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject
+from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject
 from privacy.redact import redact_text
 from storage.db import Database
 from storage.surveys import StoredBatch, save_batch
@@ -23,6 +24,7 @@ DONE, REJECTED = "done", "rejected"
 # an unreadable body is kept for the analyst up to this length: enough to see what went wrong
 MAX_UNREADABLE_CHARS = 10_000
 
+_STRUCTURED = frozenset(FIELDS) - {"comment"}
 # progress(done, total, file name) after each file
 Progress = Callable[[int, int, str], None]
 
@@ -51,8 +53,24 @@ def mask_pii(batch: ParsedBatch) -> ParsedBatch:
     return ParsedBatch(
         batch.source,
         tuple(replace(r, comment=redact_text(r.comment).text) if r.comment else r for r in batch.results),
-        tuple(replace(r, raw=redact_text(r.raw).text) for r in batch.rejects),
+        tuple(replace(r, raw=_masked_row(r.raw)) for r in batch.rejects),
     )
+
+
+def _masked_row(raw: str) -> str:
+    """A refused row with its free text masked: the comment and any field the format does not know (a stray
+    'phone' column). The structured fields stay readable, as they are what the analyst fixes; masking them would
+    also turn the time into a masked date."""
+    try:
+        row = json.loads(raw)
+    except json.JSONDecodeError:
+        row = None
+    if not isinstance(row, dict):
+        return redact_text(raw).text
+    masked = {key: value if key in _STRUCTURED or not isinstance(value, (str, list, dict))
+              else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
+              for key, value in row.items()}
+    return json.dumps(masked, ensure_ascii=False, sort_keys=True)
 
 
 def import_path(db: Database, path: Path, source: str, progress: Progress | None = None) -> list[FileImport]:

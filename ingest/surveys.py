@@ -25,6 +25,7 @@ MAX_ID_CHARS = 100
 # a result stamped later than this after the clock here was made by a misset clock, not by a caller
 MAX_CLOCK_SKEW = timedelta(days=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+EXTRA_CELLS = "(cells beyond the header)"  # where a CSV row's surplus cells are kept
 
 _YES = {"yes", "y", "true", "1", "да", "д"}
 _NO = {"no", "n", "false", "0", "нет", "н"}
@@ -107,7 +108,7 @@ def reject(source: str, row_no: int | None, raw: object, reason: str) -> Rejecte
 def validate_row(row: object, source: str) -> SurveyResult:
     if not isinstance(row, Mapping):
         raise InvalidSurveyRow(f"a row must be an object with fields {', '.join(FIELDS)}")
-    if None in row:  # csv.DictReader's key for cells beyond the header
+    if EXTRA_CELLS in row:
         raise InvalidSurveyRow("the row has more cells than the header has columns")
     unknown = sorted(str(key) for key in row if key not in FIELDS)
     if unknown:
@@ -155,7 +156,8 @@ def _csv_rows(text: str) -> list[dict]:
     # Russian spreadsheets save with ';', most other systems with ','
     delimiter = ";" if header.count(";") > header.count(",") else ","
     try:
-        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True,
+                                restkey=EXTRA_CELLS)
         if reader.fieldnames is None:
             return []
         fieldnames = [name.strip() for name in reader.fieldnames]
