@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject
+from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject, storable_text
 from privacy.redact import redact_text
 from storage.db import Database
 from storage.surveys import StoredBatch, save_batch
@@ -70,7 +70,8 @@ def _masked_row(raw: str) -> str:
     masked = {key: value if key in _STRUCTURED or not isinstance(value, (str, list, dict))
               else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
               for key, value in row.items()}
-    return json.dumps(masked, ensure_ascii=False, sort_keys=True)
+    # the row's JSON escapes came back as characters when it was read: a lone surrogate must be escaped again
+    return storable_text(json.dumps(masked, ensure_ascii=False, sort_keys=True))
 
 
 def import_path(db: Database, path: Path, source: str, progress: Progress | None = None) -> list[FileImport]:
