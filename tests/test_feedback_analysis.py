@@ -3,10 +3,12 @@ survey answers whose ratings depend, by construction, on what the operator did."
 from __future__ import annotations
 
 import json
+import random
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from statistics import fmean
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -14,8 +16,8 @@ from demo_calls.generate import write_calls
 from demo_calls.surveys import RATING_EFFECTS, survey_rows
 from demo_calls.truth_db import store_truth
 from feedback.kpis import kpis_by_week, week_start, weekly_kpis
-from feedback.records import KpiCall
-from feedback.satisfaction import MIN_CALLS, compare, satisfaction_drivers
+from feedback.records import KpiCall, RatedCall
+from feedback.satisfaction import MIN_CALLS, adjusted_item_effects, compare, satisfaction_drivers
 from ingest.survey_import import import_payload
 from storage.db import Database
 from storage.scores import override_verdict, scored_calls
@@ -157,3 +159,22 @@ def test_the_interval_is_welchs_and_the_delta_counts_pairs():
     assert driver.cliffs_delta == pytest.approx(sum(pairs) / len(pairs))
     few = compare(None, "closing", "checklist_item", "failed vs passed", [1, 2], reference)
     assert not few.enough_calls and few.difference == pytest.approx(1.5 - fmean(reference)) and few.ci_low is None
+
+
+def test_the_adjusted_fit_is_least_squares_and_skips_items_other_items_determine():
+    rng = random.Random(4)
+    calls = []
+    for n in range(60):
+        skipped = rng.random() < 0.3
+        verdicts = {"information": "failed" if skipped else "passed",
+                    "closing": "failed" if rng.random() < 0.4 else "passed",
+                    "greeting": "passed",  # never fails: nothing to estimate
+                    "survey_invite": "failed" if skipped else "passed"}  # fails exactly with information
+        calls.append(RatedCall(f"c{n}", "op", "topic", rng.randint(1, 5), verdicts, {}))
+    effects = adjusted_item_effects(calls, sorted(calls[0].verdicts))
+    assert set(effects) == {"closing", "information"}
+    design = np.column_stack([np.ones(60)] + [[c.verdicts[item] == "failed" for c in calls]
+                                              for item in ("closing", "information")])
+    expected, *_ = np.linalg.lstsq(design, [c.rating for c in calls], rcond=None)
+    assert [effects["closing"][0], effects["information"][0]] == pytest.approx(expected[1:])
+    assert all(low < estimate < high for estimate, low, high in effects.values())
