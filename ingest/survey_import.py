@@ -21,8 +21,9 @@ from storage.surveys import StoredBatch, already_stored, save_batch
 
 FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv"}
 DONE, REJECTED = "done", "rejected"
-# an unreadable body is kept for the analyst up to this length: enough to see what went wrong
-MAX_UNREADABLE_CHARS = 10_000
+# the start of an unreadable body is kept to show what arrived (a file itself is kept in rejected/); masking
+# number-heavy text takes seconds per thousand characters, so only the start
+MAX_UNREADABLE_CHARS = 500
 
 _STRUCTURED = frozenset(FIELDS) - {"comment"}
 # progress(done, total, file name) after each file
@@ -77,7 +78,7 @@ def _masked_row(raw: str) -> str:
 
 
 def import_path(db: Database, path: Path, source: str, progress: Progress | None = None) -> list[FileImport]:
-    """Import one file, or every .csv and .json file directly in a folder, oldest name first."""
+    """Import one file, or every .csv and .json file directly in a folder, in name order."""
     check_source(source)
     path = Path(path)
     if path.is_dir():
