@@ -92,11 +92,14 @@ def _group_drivers(group: str | None, calls: list[RatedCall]) -> list[Driver]:
             driver = replace(driver, adjusted_difference=adjusted[item][0], adjusted_ci_low=adjusted[item][1],
                              adjusted_ci_high=adjusted[item][2])
         drivers.append(driver)
-    names = sorted({name for call in calls for name, value in call.metrics.items() if _is_number(value)})
-    values = np.array([[_number(c.metrics.get(name)) for name in names] for c in calls], dtype=float)
+    # conversation metrics are numbers or None (not measurable on that call), which numpy reads as NaN
+    names = sorted(set().union(*(c.metrics for c in calls)))
+    values = np.array([[c.metrics.get(name) for name in names] for c in calls], dtype=float).reshape(len(calls), -1)
     for j, name in enumerate(names):
         column = values[:, j]
-        known = ~np.isnan(column)
+        known = np.isfinite(column)
+        if not known.any():
+            continue
         middle = float(np.median(column[known]))
         drivers.append(compare(group, name, METRIC, f"above the median {middle:.3g} vs at or below",
                                ratings[known & (column > middle)], ratings[known & (column <= middle)]))
@@ -179,11 +182,3 @@ def _cliffs_delta(x: np.ndarray, y: np.ndarray) -> float:
     below = np.searchsorted(ys, x, side="left").sum()  # pairs with y < x
     above = (len(ys) - np.searchsorted(ys, x, side="right")).sum()  # pairs with y > x
     return float((below - above) / (len(x) * len(y)))
-
-
-def _number(value: object) -> float:
-    return float(value) if _is_number(value) else math.nan
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
