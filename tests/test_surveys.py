@@ -164,6 +164,8 @@ def test_the_endpoint_takes_results_from_known_clients_only(db):
     assert _post(client, body, token, "text/plain").status_code == 415
     assert _post(client, body, token, source="newsletter").status_code == 422
     assert _post(client, b"[" + b" " * 3000 + b"]", token).status_code == 413
+    chunked = iter([b"[", b" " * 3000, b"]"])  # no declared length: counted as it arrives
+    assert _post(client, chunked, token).status_code == 413
     assert stored_rejects(db)[-1][0] == "http:ivr-survey"
 
     revoke_client(db, "ivr-survey")
