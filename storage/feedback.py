@@ -45,7 +45,7 @@ _RATED_CALLS = f"""
 WITH latest AS (
     SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY call_id, item_id
 ), verdicts AS (
-    -- two lists, not a MAP: fetching DuckDB maps into Python is some ten times slower
+    -- two lists, not a MAP: fetching DuckDB maps into Python took twice as long
     SELECT v.call_id, list(v.item_id ORDER BY v.item_no) AS items,
            list(coalesce(o.verdict, v.verdict) ORDER BY v.item_no) AS verdicts
     FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id) GROUP BY v.call_id
