@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipelines import offline  # noqa: F401
 from pipelines import cli_privacy
+from pipelines.cli_feedback import add_commands as add_feedback_commands
 
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
     cli_privacy.add_commands(sub)
+    add_feedback_commands(sub)
     return parser
 
 
