@@ -1,0 +1,99 @@
+"""The problem register and corrective actions on a real DuckDB file."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from feedback.problems import ProblemStats, UrgencyRule, WindowTotals, rank
+from feedback.register import action_outcome, rebuild_problems
+from storage import feedback as store
+from storage.db import Database
+from tests.feedback_data import START, store_call, store_cluster
+
+AS_OF = (START + timedelta(days=55)).date()  # window: days 28-55; the window before: days 0-27
+
+
+def build_calls(db: Database) -> None:
+    """40 calls a window. Cluster 1 grows from 2 to 10 calls; consent fails on a third of the recent calls."""
+    for n in range(40):
+        store_call(db, f"old-{n:02}", n * 0.7, topic="taxes_fines")
+        store_call(db, f"new-{n:02}", 28 + n * 0.7, failed=("consent",) if n % 3 == 0 else (),
+                   topic="restore_access")
+    store_cluster(db, 1, ["old-00", "old-01", *(f"new-{n:02}" for n in range(10))], "не могу войти в личный кабинет")
+    store_cluster(db, 2, ["old-05", "new-20"], "пенсию не пересчитали")
+
+
+def test_register_ranks_growing_cluster_and_failing_item_with_stable_ids(tmp_path):
+    with Database(tmp_path / "hotline.duckdb") as db:
+        build_calls(db)
+        ranked = {p.problem_id: p for p in rebuild_problems(db, AS_OF)}
+        # cluster 2 has one call in the window; topics need survey ratings to be a problem
+        assert set(ranked) == {"cluster:1", "item:consent"}
+        cluster = ranked["cluster:1"]
+        assert (cluster.calls, cluster.previous_calls, cluster.share, cluster.growth) == (10, 2, 0.25, 5.0)
+        assert (cluster.volume_points, cluster.effect_points, cluster.growth_points, cluster.urgency) == (2, 0, 2, "high")
+        assert cluster.title == "Complaints «не могу войти в личный кабинет»"
+        consent = ranked["item:consent"]
+        assert (consent.calls, consent.previous_calls, consent.growth, consent.growth_points) == (14, 0, None, 2)
+        assert consent.urgency == "high"
+
+        # a rebuild finds the same problems under the same ids; one that fades stays in the register, inactive
+        assert [p.problem_id for p in rebuild_problems(db, AS_OF)] == [p.problem_id for p in store.current_problems(db)]
+        later = AS_OF + timedelta(days=60)
+        assert rebuild_problems(db, later) == []
+        assert store.current_problems(db) == []
+        with db.read() as cur:
+            assert cur.execute("SELECT problem_id, active FROM problems ORDER BY 1").fetchall() == [
+                ("cluster:1", False), ("item:consent", False)]
+            assert cur.execute("SELECT count(*) FROM problem_rankings").fetchone() == (2,)
+
+
+def test_urgency_rule_counts_effect_on_satisfaction():
+    totals = WindowTotals(calls=200, rated_calls=100, rating_sum=400.0)
+    stats = ProblemStats("topic:taxes_fines", "topic", "taxes_fines", "t", calls=30, previous_calls=10,
+                         applicable_calls=None, rated_calls=20, rating_sum=50.0)
+    problem = rank(stats, totals, date(2025, 3, 1), 28)
+    # its calls: 2.5 stars; the other 80 rated calls: 350 / 80 = 4.375
+    assert problem.rating_effect == -1.875 and problem.effect_points == 2
+    assert (problem.volume_points, problem.growth_points, problem.urgency) == (2, 2, "critical")
+    mild = ProblemStats("topic:x", "topic", "x", "t", 30, 30, None, 20, 80.0)  # 4.0 against 4.0: no problem
+    assert rank(mild, totals, date(2025, 3, 1), 28) is None
+    with pytest.raises(ValueError, match="problem kind"):
+        rank(ProblemStats("x", "other", "x", "t", 30, 0, None, 0, 0.0), totals, date(2025, 3, 1), 28)
+    assert rank(stats, totals, date(2025, 3, 1), 28, UrgencyRule(min_rated_calls=50)) is None
+
+
+def test_actions_keep_history_and_measure_outcome(tmp_path):
+    with Database(tmp_path / "hotline.duckdb") as db:
+        build_calls(db)
+        # after the fix, cluster 1 comes up twice in the four weeks from day 56
+        for n in range(8):
+            store_call(db, f"after-{n}", 56 + n * 3.5)
+        store_cluster(db, 1, ["after-0", "after-5"], "не могу войти в личный кабинет")
+        rebuild_problems(db, AS_OF)
+        started = (START + timedelta(days=28)).date()
+        action = store.add_action(db, "cluster:1", "Fix the login page error text", "Portal team",
+                                  date(2025, 3, 10), started_on=started, note="from the weekly review")
+        assert (action.action_id, action.status, len(action.history)) == (1, "planned", 1)
+        with pytest.raises(KeyError, match="no problem"):
+            store.add_action(db, "cluster:99", "x", "y", date(2025, 3, 10))
+        with pytest.raises(ValueError, match="needs an owner"):
+            store.add_action(db, "cluster:1", "x", "  ", date(2025, 3, 10))
+
+        store.update_action(db, 1, status="in_progress", owner="Portal team lead", on=started)
+        with pytest.raises(ValueError, match="cannot go back"):
+            store.update_action(db, 1, status="planned")
+        done = store.update_action(db, 1, status="done", note="new text deployed", on=AS_OF + timedelta(days=1))
+        with pytest.raises(ValueError, match="add a new action"):
+            store.update_action(db, 1, status="in_progress")
+        assert [(e.status, e.owner) for e in done.history] == [
+            ("planned", "Portal team"), ("in_progress", "Portal team lead"), ("done", "Portal team lead")]
+        assert done.done_on == AS_OF + timedelta(days=1)
+        assert not done.overdue(date(2030, 1, 1))
+
+        outcome = action_outcome(db, done, until=AS_OF + timedelta(days=29))
+        # before: days 0-27 held cluster 1's two old calls; after: 4 weeks with 2 calls
+        assert (outcome.calls_before, outcome.weeks_before, outcome.calls_after, outcome.weeks_after) == (2, 4.0, 2, 4.0)
+        assert outcome.change == 0.0
+        assert store.actions(db, problem_id="cluster:1") == [done]
