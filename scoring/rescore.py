@@ -10,8 +10,10 @@ from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.records import CallScore
 from asr.records import Transcript
 from scoring.scorer import CallScorer, shared_scorer
-from scoring.script import load_script
+from feedback.pilots import script_text_for
+from scoring.script import load_script, parse_script
 from storage.db import Database
+from storage.feedback import adopted_script_text
 from storage.scores import automatic_verdicts, save_call_scores, stored_calls
 
 BATCH = 200  # calls stored per transaction: progress survives an interruption, a batch is never half-stored
@@ -28,8 +30,9 @@ class RescoreSummary:
 
 def score_call(db: Database, call_id: str, transcript: Transcript, operator_channel: int | None,
                script_path: Path | str | None = None) -> CallScore:
-    """Score one freshly stored call and store its score (the pipeline's step after transcription)."""
-    scorer = shared_scorer(script_path)
+    """Score one freshly stored call and store its score (the pipeline's step after transcription). Without a
+    script path the call gets its pilot's script version if it falls in a running pilot, else the adopted one."""
+    scorer = shared_scorer(script_path, None if script_path else script_text_for(db, call_id))
     score = scorer.score(transcript, operator_channel)
     save_call_scores(db, scorer.script, [(call_id, score)])
     return score
@@ -37,9 +40,11 @@ def score_call(db: Database, call_id: str, transcript: Transcript, operator_chan
 
 def rescore(db: Database, script_path: Path | str | None = None, *, encoder: SentenceEncoder | None = None,
             call_ids: list[str] | None = None) -> RescoreSummary:
-    """Score every transcribed call (or `call_ids`) with the script at `script_path` (default: the shipped one)."""
+    """Score every transcribed call (or `call_ids`) with the script at `script_path` (default: the version adopted
+    after a pilot, else the shipped one)."""
     started = time.perf_counter()
-    script = load_script(script_path)
+    adopted = None if script_path else adopted_script_text(db)
+    script = parse_script(adopted, source="adopted script") if adopted else load_script(script_path)
     scorer = CallScorer(script, encoder if encoder is not None else shared_encoder())
     before = automatic_verdicts(db)
     scored = changed = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from feedback.actions import ActionEvent, CorrectiveAction, check_change, check_text
@@ -337,6 +337,30 @@ def decisions(db: Database, pilot_id: str | None = None) -> list[PilotDecision]:
     return [PilotDecision(pid, decision, note, json.loads(analysis), at) for pid, decision, note, analysis, at in rows]
 
 
+def running_pilots(db: Database, day: date) -> list[Pilot]:
+    """Pilots running on `day`: started, not ended, and neither adopted nor rejected."""
+    with db.read() as cur:
+        final = {pid for (pid,) in cur.execute(
+            "SELECT pilot_id FROM pilot_decisions GROUP BY pilot_id HAVING arg_max(decision, decided_at) <> 'extend'"
+        ).fetchall()}
+    return [p for p in pilots(db) if p.pilot_id not in final and p.started_on <= day
+            and (p.ended_on is None or day <= p.ended_on)]
+
+
+def call_operator_and_day(db: Database, call_id: str) -> tuple[str | None, date] | None:
+    with db.read() as cur:
+        row = cur.execute("SELECT operator_id, started_at FROM calls WHERE call_id = ?", [call_id]).fetchone()
+    return None if row is None or row[1] is None else (row[0], row[1].astimezone(timezone.utc).date())
+
+
+def script_text(db: Database, name: str, version: str) -> str:
+    with db.read() as cur:
+        row = cur.execute("SELECT content FROM scoring_scripts WHERE name = ? AND version = ?", [name, version]).fetchone()
+    if row is None:
+        raise KeyError(f"script {name} version {version} is not stored")
+    return row[0]
+
+
 def adopted_script_text(db: Database) -> str | None:
     """The YAML of the script version adopted as the default, or None while the shipped script is in force."""
     with db.read() as cur:
@@ -344,6 +368,3 @@ def adopted_script_text(db: Database) -> str | None:
                           " ON s.name = d.script_name AND s.version = d.script_version").fetchone()
     return row[0] if row else None
 
-
-def as_json(record) -> dict:
-    return json.loads(json.dumps(asdict(record), default=str))
