@@ -30,7 +30,7 @@ from insights.records import RepeatLink
 from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.scorer import CallScorer
 from scoring.script import Script, default_script_path, load_script, parse_script
-from storage import feedback as store
+from storage import improvement as store
 from storage import insights
 from storage.db import Database
 from storage.records import RecordingInfo

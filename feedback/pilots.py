@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from storage import feedback as store
+from storage import improvement as store
 from storage.db import Database
-from storage.feedback import Pilot, PilotCall
+from storage.improvement import Pilot, PilotCall
 
 ALPHA = 0.05
 POWER = 0.8

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from feedback.actions import CorrectiveAction, Outcome
 from feedback.problems import RankedProblem, UrgencyRule, rank_all
-from storage import feedback as store
+from storage import improvement as store
 from storage.db import Database
 
 WINDOW_DAYS = 28

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
+from pipelines.cli_feedback import add_commands as add_feedback_commands
 
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -180,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
+    add_feedback_commands(sub)
     return parser
 
 

@@ -1,370 +1,81 @@
-"""The feedback-improvement loop in the database: problem candidates counted from insights and scores, the
-problem register with its rankings, corrective actions with their history, script pilots, their decisions and
-the script version in force.
+"""Reads the feedback loop needs: every call with its repeat link, request, post-call survey answer and score.
 
-Writes go through the `Database` writer like every other write; reads use their own cursor.
+Survey results join calls here, at read time, so a result stored before its call counts once the call is in.
 """
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
 
-from feedback.actions import ActionEvent, CorrectiveAction, check_change, check_text
-from feedback.problems import ProblemStats, RankedProblem, WindowTotals
-from storage.db import Database
+from feedback.records import KpiCall, RatedCall
+from storage.db import Database, local_datetime
 
-# Ratings come from the post-call survey table where the database has one; without it every rating is
-# unknown and urgency rests on volume and growth alone.
-_NO_RATINGS = "SELECT NULL::VARCHAR AS call_id, NULL::DOUBLE AS rating WHERE false"
-_SURVEY_RATINGS = "SELECT call_id, avg(rating)::DOUBLE AS rating FROM surveys WHERE call_id IS NOT NULL GROUP BY call_id"
-
-# One row per (problem, call) a problem is made of; checklist items carry every call where they applied,
-# with `hit` telling the failed ones.
-_MEMBERS = """
-effective AS (
-    SELECT v.call_id, v.item_id, coalesce(o.verdict, v.verdict) AS verdict
-    FROM checklist_verdicts AS v LEFT JOIN (
-        SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY ALL
-    ) AS o USING (call_id, item_id)
-),
-members AS (
-    SELECT 'cluster:' || k.cluster_id AS problem_id, 'complaint_cluster' AS kind, k.cluster_id::VARCHAR AS key,
-           k.call_id, true AS hit
-    FROM call_clusters AS k JOIN complaint_clusters AS c USING (cluster_id) WHERE NOT c.retired
-    UNION ALL
-    SELECT 'topic:' || topic, 'topic', topic, call_id, true FROM call_topics
-    UNION ALL
-    SELECT 'item:' || item_id, 'checklist_item', item_id, call_id, verdict = 'failed'
-    FROM effective WHERE verdict <> 'not_applicable'
+# the scorecard's weighted score (scoring.scorecard.weighted_score) over the verdicts in force
+_EFFECTIVE_SCORES = """
+WITH latest AS (
+    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY call_id, item_id
+), effective AS (
+    SELECT v.call_id, coalesce(o.verdict, v.verdict) AS verdict, v.weight, v.critical
+    FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id)
 )
+SELECT call_id,
+       CASE WHEN sum(weight) FILTER (WHERE verdict <> 'not_applicable') > 0
+            THEN round(100.0 * coalesce(sum(weight) FILTER (WHERE verdict = 'passed'), 0)
+                       / sum(weight) FILTER (WHERE verdict <> 'not_applicable'), 1) END AS score,
+       coalesce(bool_or(critical AND verdict = 'failed'), false) AS critical_failure
+FROM effective WHERE call_id IN (SELECT call_id FROM call_scores) GROUP BY call_id
+"""
+_LATEST_SURVEYS = """
+SELECT call_id, arg_max(rating, answered_at) AS rating, arg_max(resolved, answered_at) AS resolved
+FROM survey_results WHERE source = 'post_call' GROUP BY call_id
+"""
+_KPI_CALLS = f"""
+WITH scores AS ({_EFFECTIVE_SCORES}), surveys AS ({_LATEST_SURVEYS})
+SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.duration_s, r.repeat_of,
+       q.call_id IS NOT NULL AND q.closed_at IS NULL, epoch_us(q.closed_at), s.rating, s.resolved,
+       k.score, k.critical_failure
+FROM calls AS c
+LEFT JOIN repeat_calls AS r USING (call_id)
+LEFT JOIN requests AS q USING (call_id)
+LEFT JOIN surveys AS s USING (call_id)
+LEFT JOIN scores AS k USING (call_id)
+WHERE c.status = 'done' AND c.started_at IS NOT NULL
+ORDER BY c.started_at, c.call_id
+"""
+_RATED_CALLS = f"""
+WITH latest AS (
+    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY call_id, item_id
+), verdicts AS (
+    SELECT v.call_id, map(list(v.item_id ORDER BY v.item_no), list(coalesce(o.verdict, v.verdict) ORDER BY v.item_no))
+           AS verdicts
+    FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id) GROUP BY v.call_id
+), surveys AS ({_LATEST_SURVEYS})
+SELECT c.call_id, c.operator_id, t.topic, s.rating, v.verdicts, k.metrics
+FROM calls AS c
+JOIN surveys AS s USING (call_id)
+JOIN call_scores AS k USING (call_id)
+JOIN verdicts AS v USING (call_id)
+LEFT JOIN call_topics AS t USING (call_id)
+WHERE c.status = 'done' AND s.rating IS NOT NULL
+ORDER BY c.call_id
 """
 
-_CANDIDATES = """
-WITH ratings AS ({ratings}), {members},
-windowed AS (
-    SELECT call_id, started_at >= $current_start AS current FROM calls
-    WHERE status = 'done' AND started_at >= $previous_start AND started_at < $end
-)
-SELECT m.problem_id, m.kind, m.key,
-       count(*) FILTER (m.hit AND w.current), count(*) FILTER (m.hit AND NOT w.current),
-       count(*) FILTER (w.current),
-       count(r.rating) FILTER (m.hit AND w.current), coalesce(sum(r.rating) FILTER (m.hit AND w.current), 0)
-FROM members AS m JOIN windowed AS w USING (call_id) LEFT JOIN ratings AS r USING (call_id)
-GROUP BY ALL
-"""
 
-_TOTALS = """
-WITH ratings AS ({ratings})
-SELECT count(*), count(r.rating), coalesce(sum(r.rating), 0)
-FROM calls AS c LEFT JOIN ratings AS r USING (call_id)
-WHERE c.status = 'done' AND c.started_at >= $current_start AND c.started_at < $end
-"""
-
-
-def _ratings_sql(cur) -> str:
-    columns = {name for (name,) in cur.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'surveys'").fetchall()}
-    return _SURVEY_RATINGS if {"call_id", "rating"} <= columns else _NO_RATINGS
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=timezone.utc)
-
-
-def latest_call_day(db: Database) -> date | None:
+def kpi_calls(db: Database) -> list[KpiCall]:
+    """Every processed call with a start time, in start order."""
     with db.read() as cur:
-        (latest,) = cur.execute("SELECT max(started_at) FROM calls WHERE status = 'done'").fetchone()
-    return latest.astimezone(timezone.utc).date() if latest is not None else None
-
-
-def problem_candidates(db: Database, as_of: date, window_days: int) -> tuple[list[ProblemStats], WindowTotals]:
-    """Every cluster, topic and checklist item counted over the `window_days` ending with `as_of` (UTC days) and
-    the window before, with the window's totals."""
-    end = _day_start(as_of + timedelta(days=1))
-    params = {"current_start": end - timedelta(days=window_days), "previous_start": end - timedelta(days=2 * window_days),
-              "end": end}
-    with db.read() as cur:
-        ratings = _ratings_sql(cur)
-        rows = cur.execute(_CANDIDATES.format(ratings=ratings, members=_MEMBERS), params).fetchall()
-        totals = cur.execute(_TOTALS.format(ratings=ratings),
-                             {k: params[k] for k in ("current_start", "end")}).fetchone()
-        labels = dict(cur.execute("SELECT cluster_id::VARCHAR, coalesce(nullif(quote, ''), array_to_string(keywords, ', '))"
-                                  " FROM complaint_clusters").fetchall())
-    candidates = [
-        ProblemStats(problem_id, kind, key, _title(kind, key, labels), calls, previous, applicable if kind ==
-                     "checklist_item" else None, rated, float(rating_sum))
-        for problem_id, kind, key, calls, previous, applicable, rated, rating_sum in rows
+        rows = cur.execute(_KPI_CALLS).fetchall()
+    return [
+        KpiCall(call_id, local_datetime(us, offset), duration, repeat_of, bool(request_open),
+                local_datetime(closed_us, offset), rating, resolved, score,
+                None if critical is None else bool(critical))
+        for call_id, us, offset, duration, repeat_of, request_open, closed_us, rating, resolved, score, critical
+        in rows
     ]
-    candidates.sort(key=lambda c: c.problem_id)
-    return candidates, WindowTotals(totals[0], totals[1], float(totals[2]))
 
 
-def _title(kind: str, key: str, cluster_labels: dict[str, str]) -> str:
-    if kind == "complaint_cluster":
-        label = cluster_labels.get(key, "")
-        return f"Complaints «{label[:90]}{'…' if len(label) > 90 else ''}»" if label else f"Complaint cluster {key}"
-    if kind == "topic":
-        return f"Low satisfaction on topic {key}"
-    return f"Checklist item often failed: {key}"
-
-
-def save_rankings(db: Database, ranked: Sequence[RankedProblem], as_of: date) -> None:
-    """Store one rebuild of the register: its problems become active with their ranking at `as_of`, those it did
-    not find stay in the register as inactive (their actions and history remain)."""
-    ids = [p.problem_id for p in ranked]
-    with db._write() as cur:
-        cur.execute("UPDATE problems SET active = list_contains(?, problem_id), updated_at = now()", [ids])
-        cur.execute("DELETE FROM problem_rankings WHERE as_of = ?", [as_of])
-        for p in ranked:
-            cur.execute(
-                "INSERT INTO problems (problem_id, kind, source_key, title, first_seen_at, updated_at, active)"
-                " VALUES (?, ?, ?, ?, now(), now(), true)"
-                " ON CONFLICT (problem_id) DO UPDATE SET title = excluded.title, updated_at = now(), active = true",
-                [p.problem_id, p.kind, p.source_key, p.title],
-            )
-        if not ranked:
-            return
-        cur.executemany(
-            "INSERT INTO problem_rankings (problem_id, as_of, window_days, calls, share, previous_calls, growth,"
-            " rating_effect, rated_calls, volume_points, effect_points, growth_points, urgency, ranked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [[p.problem_id, as_of, p.window_days, p.calls, p.share, p.previous_calls, p.growth, p.rating_effect,
-              p.rated_calls, p.volume_points, p.effect_points, p.growth_points, p.urgency] for p in ranked],
-        )
-
-
-_URGENCY_ORDER = "CASE r.urgency WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"
-
-
-def current_problems(db: Database) -> list[RankedProblem]:
-    """The active problems with their latest ranking, most urgent first."""
+def rated_calls(db: Database) -> list[RatedCall]:
+    """Scored calls whose caller rated them in the post-call survey."""
     with db.read() as cur:
-        rows = cur.execute(
-            "SELECT p.problem_id, p.kind, p.source_key, p.title, r.as_of, r.window_days, r.calls, r.share,"
-            " r.previous_calls, r.growth, r.rating_effect, r.rated_calls, r.volume_points, r.effect_points,"
-            " r.growth_points, r.urgency FROM problems AS p"
-            " JOIN (SELECT * FROM problem_rankings QUALIFY row_number() OVER (PARTITION BY problem_id"
-            "       ORDER BY as_of DESC) = 1) AS r USING (problem_id)"
-            f" WHERE p.active ORDER BY {_URGENCY_ORDER},"
-            " r.volume_points + r.effect_points + r.growth_points DESC, r.calls DESC, p.problem_id").fetchall()
-    return [RankedProblem(*row) for row in rows]
-
-
-def problem_calls(db: Database, problem_id: str, start: date, end: date) -> int:
-    """How many calls of the problem started on the days from `start` up to, not including, `end` (UTC)."""
-    with db.read() as cur:
-        (count,) = cur.execute(
-            f"WITH {_MEMBERS} SELECT count(*) FROM members AS m JOIN calls AS c USING (call_id)"
-            " WHERE m.problem_id = ? AND m.hit AND c.started_at >= ? AND c.started_at < ?",
-            [problem_id, _day_start(start), _day_start(end)]).fetchone()
-    return count
-
-
-def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: date, *,
-               started_on: date | None = None, note: str | None = None) -> CorrectiveAction:
-    """A planned corrective action for a problem of the register; `started_on` (default today) is the day from
-    which its outcome is measured."""
-    title, owner = check_text(title, "a title"), check_text(owner, "an owner")
-    started_on = started_on or date.today()
-    with db._write() as cur:
-        if cur.execute("SELECT 1 FROM problems WHERE problem_id = ?", [problem_id]).fetchone() is None:
-            raise KeyError(f"no problem {problem_id!r} in the register; `hotline-qc problems` lists them")
-        (action_id,) = cur.execute(
-            "INSERT INTO corrective_actions (problem_id, title, owner, due_date, status, started_on, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, 'planned', ?, now(), now()) RETURNING action_id",
-            [problem_id, title, owner, due_date, started_on]).fetchone()
-        _add_event(cur, action_id, "planned", owner, due_date, note, started_on)
-    return actions(db, action_id=action_id)[0]
-
-
-def update_action(db: Database, action_id: int, *, status: str | None = None, owner: str | None = None,
-                  due_date: date | None = None, note: str | None = None, on: date | None = None) -> CorrectiveAction:
-    """Change an action's status, owner or due date; every change is kept in its history with `note`."""
-    with db._write() as cur:
-        row = cur.execute("SELECT status, owner, due_date FROM corrective_actions WHERE action_id = ?",
-                          [action_id]).fetchone()
-        if row is None:
-            raise KeyError(f"no corrective action {action_id}")
-        new_status = status or row[0]
-        check_change(row[0], new_status)
-        new_owner = check_text(owner, "an owner") if owner is not None else row[1]
-        new_due = due_date or row[2]
-        if (new_status, new_owner, new_due) == tuple(row) and not note:
-            raise ValueError("nothing to change: give a status, owner, due date or note")
-        cur.execute("UPDATE corrective_actions SET status = ?, owner = ?, due_date = ?, updated_at = now()"
-                    " WHERE action_id = ?", [new_status, new_owner, new_due, action_id])
-        _add_event(cur, action_id, new_status, new_owner, new_due, note, on or date.today())
-    return actions(db, action_id=action_id)[0]
-
-
-def _add_event(cur, action_id: int, status: str, owner: str, due_date: date, note: str | None, on: date) -> None:
-    cur.execute("INSERT INTO action_events (action_id, status, owner, due_date, note, effective_on, recorded_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, now())", [action_id, status, owner, due_date, note, on])
-
-
-def actions(db: Database, *, problem_id: str | None = None, action_id: int | None = None) -> list[CorrectiveAction]:
-    """Corrective actions with their history, oldest first (all, a problem's, or one)."""
-    with db.read() as cur:
-        rows = cur.execute(
-            "SELECT action_id, problem_id, title, owner, due_date, status, started_on FROM corrective_actions"
-            " WHERE ($problem IS NULL OR problem_id = $problem) AND ($action IS NULL OR action_id = $action)"
-            " ORDER BY action_id", {"problem": problem_id, "action": action_id}).fetchall()
-        history = defaultdict(list)
-        for aid, *event in cur.execute(
-                "SELECT action_id, status, owner, due_date, note, effective_on FROM action_events"
-                " WHERE list_contains($ids, action_id) ORDER BY event_id", {"ids": [r[0] for r in rows]}).fetchall():
-            history[aid].append(ActionEvent(*event))
-    return [CorrectiveAction(*row, history=tuple(history[row[0]])) for row in rows]
-
-
-@dataclass(frozen=True)
-class Pilot:
-    pilot_id: str
-    script_name: str
-    script_version: str
-    control_version: str
-    operators: tuple[str, ...]
-    share: float
-    started_on: date
-    ended_on: date | None = None
-
-
-@dataclass(frozen=True)
-class PilotDecision:
-    pilot_id: str
-    decision: str
-    note: str | None
-    analysis: dict
-    decided_at: datetime
-
-
-@dataclass(frozen=True)
-class PilotCall:
-    """A call as pilot analysis sees it: its arm's inputs and the outcomes compared."""
-
-    call_id: str
-    operator_id: str | None
-    started_at: datetime
-    script_version: str | None  # the version the call's stored score was made with
-    score: float | None
-    rating: float | None  # mean survey rating; None when not surveyed
-    repeated: bool  # the caller called again about it
-    resolution_hours: float  # from this call to the last repeat call about it; 0 when there was none
-
-
-def save_pilot(db: Database, pilot: Pilot) -> None:
-    """Register a pilot of a script version that is already stored (scored with, or saved by `save_script`)."""
-    with db._write() as cur:
-        for version in (pilot.script_version, pilot.control_version):
-            if cur.execute("SELECT 1 FROM scoring_scripts WHERE name = ? AND version = ?",
-                           [pilot.script_name, version]).fetchone() is None:
-                raise KeyError(f"script {pilot.script_name} version {version} is not stored; store it first")
-        if cur.execute("SELECT 1 FROM script_pilots WHERE pilot_id = ?", [pilot.pilot_id]).fetchone():
-            raise ValueError(f"pilot {pilot.pilot_id!r} already exists")
-        cur.execute("INSERT INTO script_pilots (pilot_id, script_name, script_version, control_version, operators,"
-                    " share, started_on, ended_on, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
-                    [pilot.pilot_id, pilot.script_name, pilot.script_version, pilot.control_version,
-                     list(pilot.operators), pilot.share, pilot.started_on, pilot.ended_on])
-
-
-def pilots(db: Database) -> list[Pilot]:
-    with db.read() as cur:
-        rows = cur.execute("SELECT pilot_id, script_name, script_version, control_version, operators, share,"
-                           " started_on, ended_on FROM script_pilots ORDER BY started_on, pilot_id").fetchall()
-    return [Pilot(pid, name, version, control, tuple(ops), share, start, end)
-            for pid, name, version, control, ops, share, start, end in rows]
-
-
-def pilot(db: Database, pilot_id: str) -> Pilot:
-    for p in pilots(db):
-        if p.pilot_id == pilot_id:
-            return p
-    raise KeyError(f"no pilot {pilot_id!r}")
-
-
-def pilot_calls(db: Database, start: date, end: date | None) -> list[PilotCall]:
-    """Scored calls that started on the days from `start` through `end` (UTC; open-ended when None)."""
-    with db.read() as cur:
-        ratings = _ratings_sql(cur)
-        rows = cur.execute(
-            f"WITH ratings AS ({ratings}) SELECT c.call_id, c.operator_id, c.started_at, s.script_version, s.score,"
-            " r.rating FROM calls AS c JOIN call_scores AS s USING (call_id) LEFT JOIN ratings AS r USING (call_id)"
-            " WHERE c.status = 'done' AND c.started_at >= ? AND (? IS NULL OR c.started_at < ?)"
-            " ORDER BY c.started_at, c.call_id",
-            [_day_start(start), end, _day_start(end + timedelta(days=1)) if end else None]).fetchall()
-        followers = defaultdict(list)
-        for call_id, repeat_of, hours in cur.execute("SELECT call_id, repeat_of, hours_apart FROM repeat_calls").fetchall():
-            followers[repeat_of].append((call_id, hours))
-    return [PilotCall(call_id, operator_id, started_at, version, score, rating, bool(followers.get(call_id)),
-                      _resolution_hours(call_id, followers))
-            for call_id, operator_id, started_at, version, score, rating in rows]
-
-
-def _resolution_hours(call_id: str, followers: dict[str, list[tuple[str, float]]]) -> float:
-    """Hours to the last call of the chain of repeats that follows `call_id`."""
-    longest, stack, seen = 0.0, [(call_id, 0.0)], {call_id}
-    while stack:
-        current, hours = stack.pop()
-        longest = max(longest, hours)
-        for follower, apart in followers.get(current, ()):
-            if follower not in seen:
-                seen.add(follower)
-                stack.append((follower, hours + apart))
-    return longest
-
-
-def record_decision(db: Database, pilot_id: str, decision: str, analysis: dict, note: str | None = None) -> None:
-    """Record a decision on a pilot; 'adopt' makes the piloted version the one scoring uses by default."""
-    if decision not in ("adopt", "extend", "reject"):
-        raise ValueError(f"decision must be adopt, extend or reject, got {decision!r}")
-    chosen = pilot(db, pilot_id)
-    with db._write() as cur:
-        cur.execute("INSERT INTO pilot_decisions (pilot_id, decision, note, analysis, decided_at)"
-                    " VALUES (?, ?, ?, ?, now())", [pilot_id, decision, note, json.dumps(analysis, default=str)])
-        if decision == "adopt":
-            cur.execute("INSERT OR REPLACE INTO default_script (singleton, script_name, script_version, pilot_id,"
-                        " adopted_at) VALUES (true, ?, ?, ?, now())",
-                        [chosen.script_name, chosen.script_version, pilot_id])
-
-
-def decisions(db: Database, pilot_id: str | None = None) -> list[PilotDecision]:
-    with db.read() as cur:
-        rows = cur.execute("SELECT pilot_id, decision, note, analysis, decided_at FROM pilot_decisions"
-                           " WHERE ? IS NULL OR pilot_id = ? ORDER BY decided_at", [pilot_id, pilot_id]).fetchall()
-    return [PilotDecision(pid, decision, note, json.loads(analysis), at) for pid, decision, note, analysis, at in rows]
-
-
-def running_pilots(db: Database, day: date) -> list[Pilot]:
-    """Pilots running on `day`: started, not ended, and neither adopted nor rejected."""
-    with db.read() as cur:
-        final = {pid for (pid,) in cur.execute(
-            "SELECT pilot_id FROM pilot_decisions GROUP BY pilot_id HAVING arg_max(decision, decided_at) <> 'extend'"
-        ).fetchall()}
-    return [p for p in pilots(db) if p.pilot_id not in final and p.started_on <= day
-            and (p.ended_on is None or day <= p.ended_on)]
-
-
-def call_operator_and_day(db: Database, call_id: str) -> tuple[str | None, date] | None:
-    with db.read() as cur:
-        row = cur.execute("SELECT operator_id, started_at FROM calls WHERE call_id = ?", [call_id]).fetchone()
-    return None if row is None or row[1] is None else (row[0], row[1].astimezone(timezone.utc).date())
-
-
-def script_text(db: Database, name: str, version: str) -> str:
-    with db.read() as cur:
-        row = cur.execute("SELECT content FROM scoring_scripts WHERE name = ? AND version = ?", [name, version]).fetchone()
-    if row is None:
-        raise KeyError(f"script {name} version {version} is not stored")
-    return row[0]
-
-
-def adopted_script_text(db: Database) -> str | None:
-    """The YAML of the script version adopted as the default, or None while the shipped script is in force."""
-    with db.read() as cur:
-        row = cur.execute("SELECT s.content FROM default_script AS d JOIN scoring_scripts AS s"
-                          " ON s.name = d.script_name AND s.version = d.script_version").fetchone()
-    return row[0] if row else None
-
+        rows = cur.execute(_RATED_CALLS).fetchall()
+    return [RatedCall(call_id, operator_id, topic, rating, dict(verdicts), json.loads(metrics))
+            for call_id, operator_id, topic, rating, verdicts, metrics in rows]

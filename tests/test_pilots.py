@@ -10,7 +10,7 @@ from scipy import stats
 from benchmarks.pilot import PILOT_VERSION, pilot_script, run_pilot
 from feedback.pilots import analyse, compare_means, compare_rates, in_pilot, recommend, script_text_for
 from scoring.rescore import score_call
-from storage import feedback as store
+from storage import improvement as store
 from storage.db import Database
 from tests.feedback_data import SCRIPT, START, store_call, store_repeat
 

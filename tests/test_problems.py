@@ -7,9 +7,9 @@ import pytest
 
 from feedback.problems import ProblemStats, UrgencyRule, WindowTotals, rank
 from feedback.register import action_outcome, rebuild_problems
-from storage import feedback as store
+from storage import improvement as store
 from storage.db import Database
-from tests.feedback_data import START, store_call, store_cluster
+from tests.feedback_data import START, store_call, store_cluster, store_ratings
 
 AS_OF = (START + timedelta(days=55)).date()  # window: days 28-55; the window before: days 0-27
 
@@ -47,6 +47,23 @@ def test_register_ranks_growing_cluster_and_failing_item_with_stable_ids(tmp_pat
             assert cur.execute("SELECT problem_id, active FROM problems ORDER BY 1").fetchall() == [
                 ("cluster:1", False), ("item:consent", False)]
             assert cur.execute("SELECT count(*) FROM problem_rankings").fetchone() == (2,)
+
+
+def test_low_rated_topic_and_failed_item_effects_come_from_surveys(tmp_path):
+    with Database(tmp_path / "hotline.duckdb") as db:
+        build_calls(db)
+        for n in range(40, 60):  # 20 more recent calls on another topic, rated poorly
+            store_call(db, f"new-{n:02}", 28 + (n - 40) * 1.3, topic="taxes_fines")
+        # restore_access calls: 5 stars, except 4 stars where consent failed; taxes_fines calls: 2 stars
+        store_ratings(db, {f"new-{n:02}": (2 if n >= 40 else 4 if n % 3 == 0 else 5) for n in range(60)})
+        ranked = {p.problem_id: p for p in rebuild_problems(db, AS_OF)}
+        taxes = ranked["topic:taxes_fines"]
+        assert (taxes.calls, taxes.rated_calls, taxes.rating_effect) == (20, 20, -2.65)  # 2 against (14 * 4 + 26 * 5) / 40
+        assert (taxes.volume_points, taxes.effect_points, taxes.growth_points, taxes.urgency) == (2, 2, 0, "high")
+        assert "topic:restore_access" not in ranked  # rated above the rest
+        consent = ranked["item:consent"]
+        # its 14 calls: 4 stars; the 46 other rated calls: (26*5 + 20*2) / 46
+        assert consent.rating_effect == round(4 - 170 / 46, 3) and consent.effect_points == 0
 
 
 def test_urgency_rule_counts_effect_on_satisfaction():
