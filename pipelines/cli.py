@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipelines import offline  # noqa: F401
 from pipelines.cli_feedback import add_commands as add_feedback_commands
+from pipelines.cli_reports import add_commands as add_report_commands
 
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -182,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
     add_feedback_commands(sub)
+    add_report_commands(sub)
     return parser
 
 

@@ -361,3 +361,48 @@ def adopted_script_text(db: Database) -> str | None:
                           " ON s.name = d.script_name AND s.version = d.script_version").fetchone()
     return row[0] if row else None
 
+
+
+@dataclass(frozen=True)
+class OperatorCompliance:
+    operator_id: str
+    calls: int
+    mean_score: float | None
+    critical_share: float  # calls with a failed critical item
+    worst_items: tuple[tuple[str, float], ...]  # (item id, failure rate where it applied), most failed first
+
+
+_OPERATOR_COMPLIANCE = """
+WITH latest AS (
+    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY ALL
+), effective AS (
+    SELECT c.operator_id, v.call_id, v.item_id, coalesce(o.verdict, v.verdict) AS verdict, v.weight, v.critical
+    FROM checklist_verdicts AS v JOIN calls AS c USING (call_id) LEFT JOIN latest AS o USING (call_id, item_id)
+    WHERE c.operator_id IS NOT NULL AND c.started_at >= $start AND c.started_at < $end
+), per_call AS (
+    SELECT operator_id, call_id,
+           100.0 * sum(weight) FILTER (WHERE verdict = 'passed') / nullif(sum(weight) FILTER (WHERE verdict <> 'not_applicable'), 0) AS score,
+           bool_or(critical AND verdict = 'failed') AS critical_failed
+    FROM effective GROUP BY ALL
+), per_item AS (
+    SELECT operator_id, item_id, count(*) FILTER (WHERE verdict = 'failed') / count(*) AS failure_rate
+    FROM effective WHERE verdict <> 'not_applicable' GROUP BY ALL
+)
+SELECT p.operator_id, count(*), round(avg(p.score), 1), avg(p.critical_failed::INTEGER),
+       (SELECT list([i.item_id, i.failure_rate::VARCHAR] ORDER BY i.failure_rate DESC, i.item_id)[:$top]
+        FROM per_item AS i WHERE i.operator_id = p.operator_id AND i.failure_rate > 0)
+FROM per_call AS p GROUP BY p.operator_id HAVING count(*) >= $min_calls
+ORDER BY avg(p.score), p.operator_id
+"""
+
+
+def operator_compliance(db: Database, start: date, end: date, *, min_calls: int = 5,
+                        top_items: int = 3) -> list[OperatorCompliance]:
+    """Operators with at least `min_calls` scored calls on the days from `start` up to `end` (UTC), lowest mean
+    score first, with the items each fails most often: the coaching list."""
+    with db.read() as cur:
+        rows = cur.execute(_OPERATOR_COMPLIANCE, {"start": _day_start(start), "end": _day_start(end),
+                                                  "min_calls": min_calls, "top": top_items}).fetchall()
+    return [OperatorCompliance(operator_id, calls, score, round(critical, 3),
+                               tuple((item, round(float(rate), 3)) for item, rate in (items or [])))
+            for operator_id, calls, score, critical, items in rows]

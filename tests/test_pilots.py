@@ -12,7 +12,7 @@ from feedback.pilots import analyse, compare_means, compare_rates, in_pilot, rec
 from scoring.rescore import score_call
 from storage import improvement as store
 from storage.db import Database
-from tests.feedback_data import SCRIPT, START, store_call, store_repeat
+from feedback_data import SCRIPT, START, store_call, store_repeat
 
 
 def test_assignment_is_deterministic_and_takes_the_share():

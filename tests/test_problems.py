@@ -9,7 +9,7 @@ from feedback.problems import ProblemStats, UrgencyRule, WindowTotals, rank
 from feedback.register import action_outcome, rebuild_problems
 from storage import improvement as store
 from storage.db import Database
-from tests.feedback_data import START, store_call, store_cluster, store_ratings
+from feedback_data import START, store_call, store_cluster, store_ratings
 
 AS_OF = (START + timedelta(days=55)).date()  # window: days 28-55; the window before: days 0-27
 
