@@ -15,7 +15,7 @@ import argparse
 import os
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from benchmarks.common import print_table
@@ -161,10 +161,24 @@ def write_synthetic(db: Database, calls: int) -> None:
             store.update_action(db, action.action_id, status="done", note="new message deployed",
                                 on=as_of - timedelta(days=21))
 
+def save_pages(pdf: Path, folder: Path) -> None:
+    """The PDF's pages as PNG images, as a reader sees them (the README's screenshots)."""
+    import pypdfium2
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    document = pypdfium2.PdfDocument(pdf)
+    for n, page in enumerate(document, start=1):
+        page.render(scale=1.1).to_pil().convert("P", palette=Image.Palette.ADAPTIVE, colors=64).save(folder / f"report-page-{n}.png",
+                                                                                optimize=True)
+    document.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="write the database and the report here and keep them")
+    parser.add_argument("--screenshots", type=Path, help="also save the PDF's pages as report-page-N.png here")
     args = parser.parse_args(argv)
     from pipelines.report_flows import weekly_report
 
@@ -182,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         flow_seconds = time.perf_counter() - started
         size_mb = db_path.stat().st_size / 1e6
         html_kb, pdf_kb = paths.html.stat().st_size / 1e3, paths.pdf.stat().st_size / 1e3
+        if args.screenshots:
+            save_pages(paths.pdf, args.screenshots)
     print_table(f"weekly_report on {args.calls:,} synthetic calls ({os.cpu_count()} cores, load "
                 f"{os.getloadavg()[0]:.1f})",
                 ["step", "seconds", "notes"],
