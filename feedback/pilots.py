@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,16 +33,30 @@ def in_pilot(pilot: Pilot, call_id: str, operator_id: str | None) -> bool:
     return position < pilot.share
 
 
+def scripts_for_calls(db: Database, call_ids: Sequence[str]) -> dict[str, str | None]:
+    """The script each stored call is scored with when no script file is named: the piloted version when the call
+    falls in a pilot that is running on its day, else the version adopted as default; None: the shipped script."""
+    adopted = store.adopted_script_text(db)
+    running = store.undecided_pilots(db)
+    facts = store.calls_operator_and_day(db, call_ids) if running else {}
+    texts: dict[tuple[str, str], str] = {}
+    chosen = {}
+    for call_id in call_ids:
+        operator_id, day = facts.get(call_id, (None, None))
+        pilot = next((p for p in running if day is not None and p.started_on <= day
+                      and (p.ended_on is None or day <= p.ended_on) and in_pilot(p, call_id, operator_id)), None)
+        if pilot is None:
+            chosen[call_id] = adopted
+            continue
+        key = (pilot.script_name, pilot.script_version)
+        if key not in texts:
+            texts[key] = store.script_text(db, *key)
+        chosen[call_id] = texts[key]
+    return chosen
+
+
 def script_text_for(db: Database, call_id: str) -> str | None:
-    """The script a stored call is scored with when none is named: the piloted version when the call falls in a
-    running pilot, else the version adopted as default; None: the shipped script."""
-    facts = store.call_operator_and_day(db, call_id)
-    if facts is not None:
-        operator_id, day = facts
-        for running in store.running_pilots(db, day):
-            if in_pilot(running, call_id, operator_id):
-                return store.script_text(db, running.script_name, running.script_version)
-    return store.adopted_script_text(db)
+    return scripts_for_calls(db, [call_id])[call_id]
 
 
 @dataclass(frozen=True)

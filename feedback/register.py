@@ -22,7 +22,7 @@ def rebuild_problems(db: Database, as_of: date | None = None, window_days: int =
         return []
     candidates, totals = store.problem_candidates(db, as_of, window_days)
     ranked = rank_all(candidates, totals, as_of, window_days, rule)
-    store.save_rankings(db, ranked, as_of)
+    store.save_rankings(db, ranked, as_of, rule)
     return ranked
 
 

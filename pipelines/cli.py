@@ -102,7 +102,8 @@ def cmd_score(args) -> int:
     _require_db(args.db)
     with Database(args.db) as db:
         summary = rescore(db, args.script, encoder=load_encoder(args.encoder) if args.encoder else None)
-    print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}; "
+    piloted = f" ({summary.piloted} in running pilots with their pilot's version)" if summary.piloted else ""
+    print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}{piloted}; "
           f"{summary.verdicts_changed} verdicts changed; {summary.seconds:.0f} s")
     return 0
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from feedback.actions import ActionEvent, CorrectiveAction, check_change, check_text
-from feedback.problems import ProblemStats, RankedProblem, WindowTotals
+from feedback.problems import ProblemStats, RankedProblem, UrgencyRule, WindowTotals
 from storage.db import Database
 
 # the latest post-call rating of each call (a caller may answer the survey again)
@@ -105,7 +105,7 @@ def _title(kind: str, key: str, cluster_labels: dict[str, str]) -> str:
     return f"Checklist item often failed: {key}"
 
 
-def save_rankings(db: Database, ranked: Sequence[RankedProblem], as_of: date) -> None:
+def save_rankings(db: Database, ranked: Sequence[RankedProblem], as_of: date, rule: UrgencyRule) -> None:
     """Store one rebuild of the register: its problems become active with their ranking at `as_of`, those it did
     not find stay in the register as inactive (their actions and history remain)."""
     ids = [p.problem_id for p in ranked]
@@ -123,10 +123,11 @@ def save_rankings(db: Database, ranked: Sequence[RankedProblem], as_of: date) ->
             return
         cur.executemany(
             "INSERT INTO problem_rankings (problem_id, as_of, window_days, calls, share, previous_calls, growth,"
-            " rating_effect, rated_calls, volume_points, effect_points, growth_points, urgency, ranked_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            " rating_effect, rated_calls, volume_points, effect_points, growth_points, urgency, rule, ranked_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [[p.problem_id, as_of, p.window_days, p.calls, p.share, p.previous_calls, p.growth, p.rating_effect,
-              p.rated_calls, p.volume_points, p.effect_points, p.growth_points, p.urgency] for p in ranked],
+              p.rated_calls, p.volume_points, p.effect_points, p.growth_points, p.urgency, json.dumps(asdict(rule))]
+             for p in ranked],
         )
 
 
@@ -330,20 +331,26 @@ def decisions(db: Database, pilot_id: str | None = None) -> list[PilotDecision]:
     return [PilotDecision(pid, decision, note, json.loads(analysis), at) for pid, decision, note, analysis, at in rows]
 
 
-def running_pilots(db: Database, day: date) -> list[Pilot]:
-    """Pilots running on `day`: started, not ended, and neither adopted nor rejected."""
+def undecided_pilots(db: Database) -> list[Pilot]:
+    """Pilots neither adopted nor rejected (extending one keeps it running)."""
     with db.read() as cur:
         final = {pid for (pid,) in cur.execute(
             "SELECT pilot_id FROM pilot_decisions GROUP BY pilot_id HAVING arg_max(decision, decided_at) <> 'extend'"
         ).fetchall()}
-    return [p for p in pilots(db) if p.pilot_id not in final and p.started_on <= day
-            and (p.ended_on is None or day <= p.ended_on)]
+    return [p for p in pilots(db) if p.pilot_id not in final]
 
 
-def call_operator_and_day(db: Database, call_id: str) -> tuple[str | None, date] | None:
+def done_call_ids(db: Database) -> list[str]:
     with db.read() as cur:
-        row = cur.execute("SELECT operator_id, started_at FROM calls WHERE call_id = ?", [call_id]).fetchone()
-    return None if row is None or row[1] is None else (row[0], row[1].astimezone(timezone.utc).date())
+        return [call_id for (call_id,) in cur.execute("SELECT call_id FROM calls WHERE status = 'done'").fetchall()]
+
+
+def calls_operator_and_day(db: Database, call_ids: Sequence[str]) -> dict[str, tuple[str | None, date]]:
+    """(operator, UTC day) of each stored call among `call_ids` that has a start time."""
+    with db.read() as cur:
+        rows = cur.execute("SELECT call_id, operator_id, started_at FROM calls"
+                           " WHERE call_id IN (SELECT unnest(?)) AND started_at IS NOT NULL", [list(call_ids)]).fetchall()
+    return {call_id: (operator_id, started.astimezone(timezone.utc).date()) for call_id, operator_id, started in rows}
 
 
 def script_text(db: Database, name: str, version: str) -> str:

@@ -1,15 +1,13 @@
 """Script pilots: arm assignment, the statistics, a pilot on generated calls, and adopting its version."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy as np
 import pytest
 from scipy import stats
 
 from benchmarks.pilot import PILOT_VERSION, pilot_script, run_pilot
 from feedback.pilots import analyse, compare_means, compare_rates, in_pilot, recommend, script_text_for
-from scoring.rescore import score_call
+from scoring.rescore import rescore, score_call
 from storage import improvement as store
 from storage.db import Database
 from feedback_data import SCRIPT, START, store_call, store_repeat
@@ -74,14 +72,19 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
         store.save_pilot(db, store.Pilot("p", SCRIPT.name, PILOT_VERSION, SCRIPT.version, ("op-7",), 0.0, START.date()))
         assert script_text_for(db, "c-pilot") == piloted.text
         assert script_text_for(db, "c-other") is None  # the shipped script
+        summary = rescore(db)  # re-scoring keeps each pilot call on its pilot's version
+        assert (summary.script_version, summary.calls_scored, summary.piloted) == (SCRIPT.version, 3, 1)
+        with db.read() as cur:
+            assert dict(cur.execute("SELECT call_id, script_version FROM call_scores").fetchall()) == {
+                "c-pilot": PILOT_VERSION, "c-other": SCRIPT.version, "c-later": SCRIPT.version}
         calls = {c.call_id: c for c in store.pilot_calls(db, START.date(), None)}
         assert (calls["c-other"].repeated, calls["c-other"].resolution_hours) == (True, 24.0)
         assert (calls["c-later"].repeated, calls["c-later"].resolution_hours) == (False, 0.0)
 
         analysis = analyse(store.pilot(db, "p"), list(calls.values()))
-        assert analysis.left_out == 1  # c-pilot's stored score was made with the shipped version
+        assert (analysis.left_out, analysis.pilot_calls, analysis.control_calls) == (0, 1, 2)
         store.record_decision(db, "p", "adopt", {"recommendation": analysis.recommendation}, note="board approved")
-        assert store.running_pilots(db, START.date() + timedelta(days=1)) == []
+        assert store.undecided_pilots(db) == []
         assert script_text_for(db, "c-other") == piloted.text
         from asr.records import Segment, Transcript
 

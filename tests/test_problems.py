@@ -47,6 +47,8 @@ def test_register_ranks_growing_cluster_and_failing_item_with_stable_ids(tmp_pat
             assert cur.execute("SELECT problem_id, active FROM problems ORDER BY 1").fetchall() == [
                 ("cluster:1", False), ("item:consent", False)]
             assert cur.execute("SELECT count(*) FROM problem_rankings").fetchone() == (2,)
+            (rule,) = cur.execute("SELECT DISTINCT rule->>'share_high' FROM problem_rankings").fetchone()
+            assert float(rule) == UrgencyRule().share_high
 
 
 def test_low_rated_topic_and_failed_item_effects_come_from_surveys(tmp_path):

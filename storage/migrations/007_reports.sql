@@ -28,6 +28,7 @@ CREATE TABLE problem_rankings (
     effect_points INTEGER NOT NULL,
     growth_points INTEGER NOT NULL,
     urgency VARCHAR NOT NULL CHECK (urgency IN ('critical', 'high', 'medium', 'low')),
+    rule JSON NOT NULL,  -- the thresholds the points were given by
     ranked_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (problem_id, as_of)
 );
