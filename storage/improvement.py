@@ -252,6 +252,16 @@ class PilotCall:
 
 def save_pilot(db: Database, pilot: Pilot) -> None:
     """Register a pilot of a script version that is already stored (scored with, or saved by `save_script`)."""
+    if not pilot.pilot_id.strip():
+        raise ValueError("a pilot needs an id")
+    if not 0 <= pilot.share <= 1:
+        raise ValueError(f"a pilot's share of calls must be between 0 and 1, got {pilot.share}")
+    if not pilot.operators and not pilot.share:
+        raise ValueError("a pilot needs operators or a share of calls, or it has no calls")
+    if pilot.ended_on is not None and pilot.ended_on < pilot.started_on:
+        raise ValueError(f"the pilot ends ({pilot.ended_on}) before it starts ({pilot.started_on})")
+    if pilot.script_version == pilot.control_version:
+        raise ValueError(f"pilot and control both use version {pilot.script_version}")
     with db._write() as cur:
         for version in (pilot.script_version, pilot.control_version):
             if cur.execute("SELECT 1 FROM scoring_scripts WHERE name = ? AND version = ?",

@@ -67,8 +67,16 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
         store_call(db, "c-other", 1, "op-1")
         store_call(db, "c-later", 2, "op-1")
         store_repeat(db, "c-later", "c-other", 24.0)
+        for bad, message in (({"share": 1.5}, "between 0 and 1"), ({"operators": ()}, "operators or a share"),
+                             ({"ended_on": START.date().replace(year=2024)}, "ends"),
+                             ({"script_version": SCRIPT.version}, "both use version")):
+            fields = {"pilot_id": "p", "script_name": SCRIPT.name, "script_version": PILOT_VERSION,
+                      "control_version": SCRIPT.version, "operators": ("op-7",), "share": 0.0,
+                      "started_on": START.date(), **bad}
+            with pytest.raises(ValueError, match=message):
+                store.save_pilot(db, store.Pilot(**fields))
         with pytest.raises(KeyError, match="not stored"):
-            store.save_pilot(db, store.Pilot("p", SCRIPT.name, "9.9", SCRIPT.version, (), 0.0, START.date()))
+            store.save_pilot(db, store.Pilot("p", SCRIPT.name, "9.9", SCRIPT.version, ("op-7",), 0.0, START.date()))
         store.save_pilot(db, store.Pilot("p", SCRIPT.name, PILOT_VERSION, SCRIPT.version, ("op-7",), 0.0, START.date()))
         assert script_text_for(db, "c-pilot") == piloted.text
         assert script_text_for(db, "c-other") is None  # the shipped script
