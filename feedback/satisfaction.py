@@ -5,13 +5,18 @@ above its median with those at or below it. Each comparison gives the difference
 confidence interval and p-value, Cohen's d and Cliff's delta (ratings are an ordinal 1-5 scale, so the
 rank-based delta is the one to trust when they disagree). A comparison with fewer than MIN_CALLS calls on either
 side says so instead of claiming an effect.
+
+Operators who skip one item tend to skip others, so a harmless item that fails beside a harmful one also goes
+with low ratings. Each item therefore also gets an adjusted difference: its coefficient in a least-squares fit of
+the rating on every item's failure at once, with its 95 % interval. Where the plain and adjusted differences part,
+the adjusted one says what fixing that item alone is worth.
 """
 from __future__ import annotations
 
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import fmean, median
 
 import numpy as np
@@ -45,6 +50,10 @@ class Driver:
     cliffs_delta: float | None  # P(exposed > reference) - P(exposed < reference)
     enough_calls: bool
     note: str  # why there is no estimate, or ''
+    # checklist items only: the difference with every other item's failure held fixed
+    adjusted_difference: float | None = None
+    adjusted_ci_low: float | None = None
+    adjusted_ci_high: float | None = None
 
 
 def satisfaction_drivers(db: Database, by: str | None = None) -> list[Driver]:
@@ -70,10 +79,15 @@ def drivers_of(calls: Sequence[RatedCall], by: str | None = None) -> list[Driver
 def _group_drivers(group: str | None, calls: list[RatedCall]) -> list[Driver]:
     drivers = []
     items = sorted({item for call in calls for item in call.verdicts})
+    adjusted = adjusted_item_effects(calls, items)
     for item in items:
         failed = [c.rating for c in calls if c.verdicts.get(item) == "failed"]
         passed = [c.rating for c in calls if c.verdicts.get(item) == "passed"]
-        drivers.append(compare(group, item, CHECKLIST_ITEM, "failed vs passed", failed, passed))
+        driver = compare(group, item, CHECKLIST_ITEM, "failed vs passed", failed, passed)
+        if driver.enough_calls and item in adjusted:
+            driver = replace(driver, adjusted_difference=adjusted[item][0], adjusted_ci_low=adjusted[item][1],
+                             adjusted_ci_high=adjusted[item][2])
+        drivers.append(driver)
     metrics = sorted({name for call in calls for name, value in call.metrics.items() if _is_number(value)})
     for name in metrics:
         valued = [(c.metrics[name], c.rating) for c in calls if _is_number(c.metrics.get(name))]
@@ -107,6 +121,42 @@ def compare(group: str | None, factor: str, kind: str, comparison: str, exposed:
     pooled = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
     return Driver(group, factor, kind, comparison, n1, n2, m1, m2, difference, difference - margin,
                   difference + margin, p_value, difference / pooled if pooled else None, _cliffs_delta(x, y), True, "")
+
+
+def adjusted_item_effects(calls: Sequence[RatedCall], items: Sequence[str]) -> dict[str, tuple[float, float, float]]:
+    """{item: (coefficient, 95 % low, high)} of failing each item, from one least-squares fit of the rating on
+    all items' failures (and on their being not applicable, which is no failure). Items that never vary, or that
+    other items' columns already determine, get no estimate; nor does anything when the fit has too few calls to
+    spare for its residual."""
+    columns, names = [], []
+    for item in items:
+        for verdict, name in (("failed", item), ("not_applicable", None)):
+            column = np.array([c.verdicts.get(item) == verdict for c in calls], dtype=float)
+            if 0 < column.sum() < len(calls):
+                columns.append(column)
+                names.append(name)
+    full = np.column_stack([np.ones(len(calls)), *columns])
+    # ranks of the small Gram matrix instead of the tall design: the same answer, far cheaper on many calls
+    gram = full.T @ full
+    keep = [0]
+    for j in range(1, full.shape[1]):
+        candidate = keep + [j]
+        if np.linalg.matrix_rank(gram[np.ix_(candidate, candidate)]) == len(candidate):
+            keep = candidate
+    kept = [None] + [names[j - 1] for j in keep[1:]]
+    n, p = len(calls), len(keep)
+    if n - p < MIN_CALLS:
+        return {}
+    design, inverse = full[:, keep], np.linalg.inv(gram[np.ix_(keep, keep)])
+    ratings = np.array([c.rating for c in calls], dtype=float)
+    coefficients = inverse @ (design.T @ ratings)
+    residual = ratings - design @ coefficients
+    covariance = (residual @ residual / (n - p)) * inverse
+    margin = float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - p))
+    return {
+        name: (float(b), float(b - margin * math.sqrt(v)), float(b + margin * math.sqrt(v)))
+        for name, b, v in zip(kept, coefficients, np.diag(covariance)) if name is not None
+    }
 
 
 def _cliffs_delta(x: np.ndarray, y: np.ndarray) -> float:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject
+from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject, storable_text
 from privacy.redact import redact_text
 from storage.db import Database
-from storage.surveys import StoredBatch, save_batch
+from storage.surveys import StoredBatch, already_stored, save_batch
 
 FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv"}
 DONE, REJECTED = "done", "rejected"
@@ -44,15 +44,17 @@ def import_payload(db: Database, body: bytes, data_format: str, source: str, ori
     except InvalidSurveyFile as exc:
         text = body.decode("utf-8", "replace")[:MAX_UNREADABLE_CHARS]
         batch = ParsedBatch(source, (), (reject(source, None, text, str(exc)),))
-    return save_batch(db, mask_pii(batch), origin)
+    return save_batch(db, mask_pii(batch, already_stored(db, [r.result_id for r in batch.results])), origin)
 
 
-def mask_pii(batch: ParsedBatch) -> ParsedBatch:
+def mask_pii(batch: ParsedBatch, already_stored: set[str] = frozenset()) -> ParsedBatch:
     """Comments and refused rows with personal data masked; result ids stay those of the content as sent, so a
-    re-sent result is still recognised."""
+    re-sent result is still recognised. Results already stored are not masked again (masking is the slow part
+    of an import), as storing skips them; refused rows are always masked, as they also go into reports."""
     return ParsedBatch(
         batch.source,
-        tuple(replace(r, comment=redact_text(r.comment).text) if r.comment else r for r in batch.results),
+        tuple(replace(r, comment=redact_text(r.comment).text) if r.comment and r.result_id not in already_stored
+              else r for r in batch.results),
         tuple(replace(r, raw=_masked_row(r.raw)) for r in batch.rejects),
     )
 
@@ -70,7 +72,8 @@ def _masked_row(raw: str) -> str:
     masked = {key: value if key in _STRUCTURED or not isinstance(value, (str, list, dict))
               else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
               for key, value in row.items()}
-    return json.dumps(masked, ensure_ascii=False, sort_keys=True)
+    # the row's JSON escapes came back as characters when it was read: a lone surrogate must be escaped again
+    return storable_text(json.dumps(masked, ensure_ascii=False, sort_keys=True))
 
 
 def import_path(db: Database, path: Path, source: str, progress: Progress | None = None) -> list[FileImport]:

@@ -100,9 +100,13 @@ def parse_rows(rows: Iterable[object], source: str) -> ParsedBatch:
 
 def reject(source: str, row_no: int | None, raw: object, reason: str) -> RejectedRow:
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
-    # a lone surrogate or NUL cannot be stored as text; written as escapes the row is still there to read
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    text = storable_text(text)
     return RejectedRow(_sha256(source, text), row_no, text, reason)
+
+
+def storable_text(text: str) -> str:
+    """A lone surrogate or NUL cannot be stored as text; written as escapes the row is still there to read."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def validate_row(row: object, source: str) -> SurveyResult:
@@ -110,7 +114,8 @@ def validate_row(row: object, source: str) -> SurveyResult:
         raise InvalidSurveyRow(f"a row must be an object with fields {', '.join(FIELDS)}")
     if EXTRA_CELLS in row:
         raise InvalidSurveyRow("the row has more cells than the header has columns")
-    unknown = sorted(str(key) for key in row if key not in FIELDS)
+    # an unknown field left empty (a spreadsheet's spare column) carries nothing that could be lost
+    unknown = sorted(str(key) for key, value in row.items() if key not in FIELDS and _blank_to_none(value) is not None)
     if unknown:
         raise InvalidSurveyRow(f"unknown fields: {', '.join(unknown)}")
     values = {name: _blank_to_none(row.get(name)) for name in FIELDS}

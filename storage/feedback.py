@@ -9,7 +9,7 @@ import json
 from feedback.records import KpiCall, RatedCall
 from storage.db import Database, local_datetime
 
-# the scorecard's weighted score (scoring.scorecard.weighted_score) over the verdicts in force
+# the scorecard's weighted score (scoring.scorecard.weighted_score) over the verdicts in force, unrounded
 _EFFECTIVE_SCORES = """
 WITH latest AS (
     SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY call_id, item_id
@@ -19,8 +19,8 @@ WITH latest AS (
 )
 SELECT call_id,
        CASE WHEN sum(weight) FILTER (WHERE verdict <> 'not_applicable') > 0
-            THEN round(100.0 * coalesce(sum(weight) FILTER (WHERE verdict = 'passed'), 0)
-                       / sum(weight) FILTER (WHERE verdict <> 'not_applicable'), 1) END AS score,
+            THEN 100.0 * coalesce(sum(weight) FILTER (WHERE verdict = 'passed'), 0)
+                 / sum(weight) FILTER (WHERE verdict <> 'not_applicable') END AS score,
        coalesce(bool_or(critical AND verdict = 'failed'), false) AS critical_failure
 FROM effective WHERE call_id IN (SELECT call_id FROM call_scores) GROUP BY call_id
 """

@@ -84,6 +84,14 @@ def save_batch(db: Database, batch: ParsedBatch, origin: str) -> StoredBatch:
     return StoredBatch(batch_id, origin, accepted, len(results) - accepted, batch.rejects)
 
 
+def already_stored(db: Database, result_ids: list[str]) -> set[str]:
+    """Which of these results are stored already."""
+    with db.read() as cur:
+        rows = cur.execute("SELECT result_id FROM survey_results WHERE list_contains(?, result_id)",
+                           [result_ids]).fetchall()
+    return {r[0] for r in rows}
+
+
 def survey_counts(db: Database) -> SurveyCounts:
     with db.read() as cur:
         results, waiting = cur.execute(
