@@ -30,6 +30,10 @@ def signed(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value:+.{digits}f}"
 
 
+def p_value(value: float | None) -> str:
+    return "–" if value is None else "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
 def short(text: str, limit: int = TITLE_CHARS) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
@@ -51,7 +55,7 @@ def kpi_rows(data: ReportData) -> list[tuple[str, str, str]]:
 def render_html(data: ReportData, charts: dict[str, bytes]) -> str:
     env = Environment(loader=PackageLoader("dashboards.reports", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(number=number, percent=percent, signed=signed, short=short)
+    env.filters.update(number=number, percent=percent, signed=signed, short=short, p_value=p_value)
     images = {name: "data:image/png;base64," + base64.b64encode(png).decode() for name, png in charts.items()}
     return env.get_template("weekly.html.j2").render(data=data, kpi_rows=kpi_rows(data), images=images)
 
@@ -139,10 +143,14 @@ def _pilots_and_coaching_page(data: ReportData) -> Figure:
         fig.text(0.06, top, "No script pilots.", fontsize=9)
         top -= 0.04
     drivers_ax = fig.add_axes([0.06, top - 0.17, 0.9, 0.16])
-    _table(drivers_ax, ["checklist item / metric", "rated calls", "rating difference", "95 % CI", "p"],
-           [[d.factor, f"{d.n_exposed} / {d.n_reference}", signed(d.difference), f"[{signed(d.ci_low)}, "
-             f"{signed(d.ci_high)}]", f"{d.p_value:.2g}" if d.p_value is not None else "–"] for d in data.drivers],
-           [0.34, 0.16, 0.18, 0.2, 0.12])
+    _table(drivers_ax, ["checklist item / metric", "rated calls", "rating difference [95 % CI]", "p",
+                        "adjusted for other items"],
+           [[d.factor, f"{d.n_exposed} / {d.n_reference}",
+             f"{signed(d.difference)} [{signed(d.ci_low)}, {signed(d.ci_high)}]",
+             p_value(d.p_value),
+             f"{signed(d.adjusted_difference)} [{signed(d.adjusted_ci_low)}, {signed(d.adjusted_ci_high)}]"
+             if d.adjusted_difference is not None else "–"] for d in data.drivers],
+           [0.24, 0.14, 0.26, 0.1, 0.26])
     coaching_top = top - 0.21
     if data.coaching:
         draw_coaching(fig.add_axes([0.16, coaching_top - 0.25, 0.8, 0.24]), data.coaching)
