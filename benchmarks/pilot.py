@@ -8,7 +8,8 @@ operators trained on it, who say it on every such call; the other half work to t
 chosen operators instead would confound the script with the operators: in this set op-01 and op-02 score 11
 points below the rest under the same script.) Calls come from
 `demo_calls.generate.write_calls` as text (no audio): each arm is scored by the real scorer with its own script
-version, stored with the generator's repeat calls, and compared by `feedback.pilots.analyse`.
+version, stored with the generator's repeat calls and post-call ratings (`demo_calls.surveys`, which do not depend
+on the script), and compared by `feedback.pilots.analyse`.
 """
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ from asr.records import Segment, Transcript
 from benchmarks.common import print_table
 from demo_calls.generate import write_calls
 from demo_calls.records import OPERATOR, CallScript
+from demo_calls.surveys import survey_rows
 from demo_calls.timeline import place
 from feedback.pilots import PilotAnalysis, analyse, in_pilot
 from ingest.metadata import CallMetadata
+from ingest.surveys import POST_CALL, parse_rows
 from insights.records import RepeatLink
 from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.scorer import CallScorer
@@ -35,6 +38,7 @@ from storage import insights
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores, save_script
+from storage.surveys import save_batch
 
 PILOT_VERSION = "2025.03.2-pilot"
 PILOT_SHARE = 0.5
@@ -105,6 +109,10 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
     links = [RepeatLink(c.call_id, c.repeat_of, round((by_id[c.call_id] - by_id[c.repeat_of]).total_seconds() / 3600, 2))
              for c in calls if c.repeat_of in by_id]
     insights.save_repeats(db, links, [link.call_id for link in links])
+    # the callers' ratings follow what the operator did, not the script version (demo_calls.surveys); comments
+    # are dropped, as they may carry the caller's personal data
+    rows = [{**row, "comment": ""} for row in survey_rows(calls, seed)]
+    save_batch(db, parse_rows(rows, POST_CALL), "generated surveys")
     return analyse(pilot, store.pilot_calls(db, pilot.started_on, None))
 
 
