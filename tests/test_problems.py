@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feedback.problems import ProblemStats, UrgencyRule, WindowTotals, rank
+from feedback.problems import KINDS, URGENCIES, ProblemStats, UrgencyRule, WindowTotals, rank, urgency
 from feedback.register import action_outcome, rebuild_problems
 from storage import improvement as store
 from storage.db import Database
@@ -116,3 +118,24 @@ def test_actions_keep_history_and_measure_outcome(tmp_path):
         assert (outcome.calls_before, outcome.weeks_before, outcome.calls_after, outcome.weeks_after) == (2, 4.0, 2, 4.0)
         assert outcome.change == 0.0
         assert store.actions(db, problem_id="cluster:1") == [done]
+
+
+@settings(max_examples=300, deadline=None)
+@given(calls=st.integers(0, 500), extra=st.integers(0, 500), previous=st.integers(0, 500),
+       rated=st.integers(0, 100), mean=st.floats(1, 5), kind=st.sampled_from(KINDS))
+def test_urgency_never_falls_when_a_problem_gets_more_calls(calls, extra, previous, rated, mean, kind):
+    totals = WindowTotals(calls=2000, rated_calls=400, rating_sum=1600.0)
+
+    def ranked(n: int):
+        stats = ProblemStats("p", kind, "k", "t", n, previous, 1000 if kind == "checklist_item" else None,
+                             min(rated, n), mean * min(rated, n))
+        return rank(stats, totals, date(2025, 3, 1), 28)
+
+    fewer, more = ranked(calls), ranked(calls + extra)
+    if fewer is not None:
+        assert more is not None
+        assert more.volume_points >= fewer.volume_points and more.points >= fewer.points
+        assert URGENCIES.index(more.urgency) <= URGENCIES.index(fewer.urgency)
+    for problem in (fewer, more):
+        if problem is not None:
+            assert problem.urgency == urgency(problem.points) and 0 <= problem.points <= 6
