@@ -119,10 +119,11 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
 def print_analysis(analysis: PilotAnalysis) -> None:
     print_table(f"pilot {analysis.pilot_id}: {analysis.pilot_calls} pilot calls, {analysis.control_calls} control "
                 f"calls, {analysis.left_out} left out",
-                ["outcome", "test", "pilot", "control", "difference", "95% CI", "p", "needed/arm", "verdict"],
+                ["outcome", "test", "pilot", "control", "difference", "95% CI", "p", "p Holm", "needed/arm", "verdict"],
                 [[c.metric, c.test, c.pilot_value, c.control_value, c.difference,
                   f"[{c.ci_low}, {c.ci_high}]" if c.ci_low is not None else "-",
-                  f"{c.p_value:.2g}" if c.p_value is not None else "-", c.needed_per_arm, c.verdict]
+                  f"{c.p_value:.2g}" if c.p_value is not None else "-",
+                  f"{c.p_adjusted:.2g}" if c.p_adjusted is not None else "-", c.needed_per_arm, c.verdict]
                  for c in analysis.comparisons])
     print(f"\nrecommendation: {analysis.recommendation} ({analysis.reason})")
 

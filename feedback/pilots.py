@@ -4,14 +4,15 @@ A call is in the pilot when its operator is one of the pilot's operators, or whe
 pilot's share: the same call always lands in the same arm, in any process. Continuous outcomes are compared with
 Welch's t-test (and Mann-Whitney for the 1-5 ratings, which are ordinal), rates with the two-proportion z-test
 (Fisher's exact test when a cell is small); every difference comes with its 95 % confidence interval and a
-sample-size check against the smallest difference worth detecting.
+sample-size check against the smallest difference worth detecting. Compliance is the question a pilot asks; the
+other three outcomes guard against harm and are Holm-adjusted as a family.
 """
 from __future__ import annotations
 
 import hashlib
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
@@ -84,10 +85,12 @@ class Comparison:
     p_value: float | None
     needed_per_arm: int | None  # calls per arm to detect the target difference at 80 % power
     enough: bool
+    p_adjusted: float | None = None  # secondary outcomes: Holm-adjusted for being tested together
 
     @property
     def significant(self) -> bool:
-        return self.p_value is not None and self.p_value < ALPHA
+        p = self.p_adjusted if self.p_adjusted is not None else self.p_value
+        return p is not None and p < ALPHA
 
     @property
     def verdict(self) -> str:
@@ -194,8 +197,21 @@ def analyse(pilot: Pilot, calls: list[PilotCall], targets: Targets = Targets()) 
         compare_rates("repeat-call share", sum(x.repeated for x in p), len(p), sum(x.repeated for x in c), len(c),
                       targets.repeat_share),
     )
+    comparisons = (comparisons[0], *holm(comparisons[1:]))
     recommendation, reason = recommend(comparisons)
     return PilotAnalysis(pilot.pilot_id, len(p), len(c), left_out, comparisons, recommendation, reason)
+
+
+def holm(comparisons: Sequence[Comparison]) -> list[Comparison]:
+    """Holm's step-down adjustment: compliance is the pilot's question, the other outcomes are checked for harm
+    together, and three tests at 5 % would otherwise flag a chance difference one time in seven."""
+    tested = sorted((c.p_value, n) for n, c in enumerate(comparisons) if c.p_value is not None)
+    adjusted: dict[int, float] = {}
+    running = 0.0
+    for rank, (p, n) in enumerate(tested):
+        running = max(running, min(1.0, (len(tested) - rank) * p))
+        adjusted[n] = running
+    return [replace(c, p_adjusted=adjusted.get(n)) for n, c in enumerate(comparisons)]
 
 
 def recommend(comparisons: tuple[Comparison, ...]) -> tuple[str, str]:

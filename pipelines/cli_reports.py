@@ -133,7 +133,9 @@ def _print_analysis(analysis) -> None:
             print(f"  {c.metric:20} no data ({c.pilot_n} pilot, {c.control_n} control)")
             continue
         print(f"  {c.metric:20} {c.pilot_value} vs {c.control_value}: {c.difference:+} "
-              f"[{c.ci_low}, {c.ci_high}] {c.test} p={c.p_value:.3g}; {c.needed_per_arm} calls/arm needed: {c.verdict}")
+              f"[{c.ci_low}, {c.ci_high}] {c.test} p={c.p_value:.3g}"
+              + (f" (Holm {c.p_adjusted:.3g})" if c.p_adjusted is not None else "")
+              + f"; {c.needed_per_arm} calls/arm needed: {c.verdict}")
     print(f"recommendation: {analysis.recommendation} ({analysis.reason})")
 
 

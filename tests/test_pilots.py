@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from benchmarks.pilot import PILOT_VERSION, pilot_script, run_pilot
-from feedback.pilots import analyse, compare_means, compare_rates, in_pilot, recommend, script_text_for
+from feedback.pilots import analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_text_for
 from scoring.rescore import rescore, score_call
 from storage import improvement as store
 from storage.db import Database
@@ -42,6 +42,13 @@ def test_means_and_rates_give_intervals_that_cover_the_truth():
     worse = compare_rates("repeats", 300, 1000, 200, 1000, target=0.05)
     assert worse.test == "two-proportion z" and worse.verdict == "worse" and worse.ci_low > 0
     assert recommend((clear, worse)) == ("reject", "significantly worse repeats")
+    # Holm: the smallest of three p-values times 3, the next times 2 (never below the one before), the last as is
+    borderline = compare_rates("repeats", 125, 1000, 95, 1000, target=0.05)
+    adjusted = holm([borderline, worse, rare])
+    ps = sorted([(borderline.p_value, 0), (worse.p_value, 1), (rare.p_value, 2)])
+    assert adjusted[ps[0][1]].p_adjusted == pytest.approx(3 * ps[0][0])
+    assert adjusted[ps[1][1]].p_adjusted == pytest.approx(max(3 * ps[0][0], 2 * ps[1][0]))
+    assert borderline.significant and not adjusted[0].significant and adjusted[1].significant
     assert recommend((clear,))[0] == "adopt"
     assert recommend((rare,))[0] == "extend"
 
