@@ -42,11 +42,11 @@ def cmd_problems(args) -> int:
     print(f"{len(ranked)} problems over the {ranked[0].window_days} days to {ranked[0].as_of}; points are "
           "volume + satisfaction effect + growth (0-2 each)")
     print(f"{'urgency':9} {'problem':22} {'calls':>6} {'share':>6} {'before':>6} {'effect':>7} {'points':>8} "
-          f"{'actions':>7}  title")
+          f"{'open actions':>12}  title")
     for p in ranked:
         effect = f"{p.rating_effect:+.2f}" if p.rating_effect is not None else "-"
         print(f"{p.urgency:9} {p.problem_id[:22]:22} {p.calls:6} {p.share:6.1%} {p.previous_calls:6} {effect:>7} "
-              f"{p.volume_points}+{p.effect_points}+{p.growth_points}={p.points} {open_actions.get(p.problem_id, 0):7}"
+              f"{p.volume_points}+{p.effect_points}+{p.growth_points}={p.points} {open_actions.get(p.problem_id, 0):12}"
               f"  {p.title}")
     return 0
 
