@@ -160,13 +160,13 @@ def cmd_pilots_decide(args) -> int:
 
 
 def cmd_weekly_report(args) -> int:
-    from pipelines.report_flows import weekly_report
+    from pipelines.report_flows import run_weekly_report
 
     from rich.console import Console
 
     _require(args.db)
     with Console(stderr=True).status("building the weekly report: register, KPIs, pilots, charts, PDF"):
-        paths = weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of)
+        paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of)
     print(f"report for the week of {paths.week_start}: {paths.html}\n    {paths.pdf} ({paths.pages} pages)")
     return 0
 

@@ -7,11 +7,16 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 
 from dashboards.reports.charts import chart_pngs
 from dashboards.reports.data import ReportData, gather
 from dashboards.reports.render import render_html, write_pdf
 from storage.db import Database
+
+# On 2 cores shared with other jobs the temporary API server a flow starts without PREFECT_API_URL took longer
+# than Prefect's default 20 s to come up, and the run failed before it began.
+SERVER_STARTUP_S = 120
 
 
 @dataclass(frozen=True)
@@ -50,3 +55,9 @@ def weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None) -> Re
     html = html_task(data, stem.with_suffix(".html"))
     pages = pdf_task(data, stem.with_suffix(".pdf"))
     return ReportPaths(html, stem.with_suffix(".pdf"), pages, data.week_start)
+
+
+def run_weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None) -> ReportPaths:
+    """The flow with time for a busy machine to start Prefect's temporary server."""
+    with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: SERVER_STARTUP_S}):
+        return weekly_report(db_path, out_dir, as_of)

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.report import write_synthetic
-from pipelines.report_flows import weekly_report
+from pipelines.report_flows import run_weekly_report
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     with Database(folder / "hotline.duckdb") as db:
         write_synthetic(db, CALLS)
-    return folder, weekly_report(folder / "hotline.duckdb", folder / "out")
+    return folder, run_weekly_report(folder / "hotline.duckdb", folder / "out")
 
 
 def pages(pdf_path: Path) -> list[tuple[str, np.ndarray]]:
