@@ -33,7 +33,7 @@ from insights.records import RepeatLink
 from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.scorer import CallScorer
 from scoring.script import Script, default_script_path, load_script, parse_script
-from storage import improvement as store
+from storage import pilots as pilot_store
 from storage import insights
 from storage.db import Database
 from storage.records import RecordingInfo
@@ -90,10 +90,10 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
     scorers = {False: CallScorer(control_script, encoder), True: CallScorer(piloted_script, encoder)}
     save_script(db, control_script)
     save_script(db, piloted_script)
-    store.save_pilot(db, store.Pilot("confirm-resolved", control_script.name, PILOT_VERSION, control_script.version,
+    pilot_store.save_pilot(db, pilot_store.Pilot("confirm-resolved", control_script.name, PILOT_VERSION, control_script.version,
                                      (), PILOT_SHARE,
                                      datetime.fromisoformat(calls[0].started_at).astimezone(timezone.utc).date()))
-    pilot = store.pilot(db, "confirm-resolved")
+    pilot = pilot_store.pilot(db, "confirm-resolved")
     scores = {False: [], True: []}
     for call in calls:
         operator = call.operators[0].operator_id
@@ -113,7 +113,7 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
     # are dropped, as they may carry the caller's personal data
     rows = [{**row, "comment": ""} for row in survey_rows(calls, seed)]
     save_batch(db, parse_rows(rows, POST_CALL), "generated surveys")
-    return analyse(pilot, store.pilot_calls(db, pilot.started_on, None))
+    return analyse(pilot, pilot_store.pilot_calls(db, pilot.started_on, None))
 
 
 def print_analysis(analysis: PilotAnalysis) -> None:

@@ -24,6 +24,7 @@ from feedback.pilots import in_pilot
 from feedback.register import rebuild_problems
 from scoring.script import load_script
 from storage import improvement as store
+from storage import pilots as pilot_store
 from storage.db import Database
 from storage.scores import save_script
 
@@ -136,9 +137,9 @@ def write_synthetic(db: Database, calls: int) -> None:
                     if f"${k}" in statement}
             cur.execute(statement, used)
         cur.execute(_SURVEYS, {"n": calls})
-    store.save_pilot(db, store.Pilot("confirm-resolved", script.name, PILOT_VERSION, script.version, (), 0.5,
+    pilot_store.save_pilot(db, pilot_store.Pilot("confirm-resolved", script.name, PILOT_VERSION, script.version, (), 0.5,
                                      PILOT_START))
-    pilot = store.pilot(db, "confirm-resolved")
+    pilot = pilot_store.pilot(db, "confirm-resolved")
     with db.read() as cur:
         recent = cur.execute("SELECT call_id, operator_id FROM calls WHERE started_at >= ?",
                              [datetime.combine(PILOT_START, datetime.min.time(), tzinfo=timezone.utc)]).fetchall()

@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import stats
 
-from storage import improvement as store
+from storage import pilots as store
 from storage.db import Database
-from storage.improvement import Pilot, PilotCall
+from storage.pilots import Pilot, PilotCall
 
 ALPHA = 0.05
 POWER = 0.8

@@ -98,19 +98,19 @@ def cmd_actions_list(args) -> int:
 
 def cmd_pilots_add(args) -> int:
     from scoring.script import load_script, parse_script
-    from storage import improvement as store
+    from storage import pilots as pilot_store
     from storage.scores import save_script
 
     piloted = load_script(args.script)
     with _database(args.db) as db:
-        adopted = store.adopted_script_text(db)
+        adopted = pilot_store.adopted_script_text(db)
         control = parse_script(adopted, source="adopted script") if adopted else load_script()
         if piloted.name != control.name or piloted.version == control.version:
             raise ValueError(f"a pilot needs a new version of {control.name} (in force: {control.version}); "
                              f"{args.script} is {piloted.name} {piloted.version}")
         save_script(db, control)
         save_script(db, piloted)
-        store.save_pilot(db, store.Pilot(args.pilot_id, piloted.name, piloted.version, control.version,
+        pilot_store.save_pilot(db, pilot_store.Pilot(args.pilot_id, piloted.name, piloted.version, control.version,
                                          tuple(args.operators), args.share, args.start, args.end))
     print(f"pilot {args.pilot_id}: {piloted.name} {piloted.version} against {control.version} from {args.start}, "
           f"operators {', '.join(args.operators) or 'none'}, {args.share:.0%} of other calls")
@@ -119,10 +119,10 @@ def cmd_pilots_add(args) -> int:
 
 def _analysis(db, pilot_id: str):
     from feedback.pilots import analyse
-    from storage import improvement as store
+    from storage import pilots as pilot_store
 
-    pilot = store.pilot(db, pilot_id)
-    return analyse(pilot, store.pilot_calls(db, pilot.started_on, pilot.ended_on))
+    pilot = pilot_store.pilot(db, pilot_id)
+    return analyse(pilot, pilot_store.pilot_calls(db, pilot.started_on, pilot.ended_on))
 
 
 def _print_analysis(analysis) -> None:
@@ -148,11 +148,11 @@ def cmd_pilots_analyse(args) -> int:
 def cmd_pilots_decide(args) -> int:
     from dataclasses import asdict
 
-    from storage import improvement as store
+    from storage import pilots as pilot_store
 
     with _database(args.db) as db:
         analysis = _analysis(db, args.pilot_id)
-        store.record_decision(db, args.pilot_id, args.decision, asdict(analysis), note=args.note)
+        pilot_store.record_decision(db, args.pilot_id, args.decision, asdict(analysis), note=args.note)
     _print_analysis(analysis)
     print(f"decision recorded: {args.decision}" + (" (its version is now the default for scoring)"
                                                   if args.decision == "adopt" else ""))

@@ -14,7 +14,7 @@ from scoring.scorer import CallScorer, shared_scorer
 from feedback.pilots import script_text_for, scripts_for_calls
 from scoring.script import load_script, parse_script
 from storage.db import Database
-from storage.improvement import adopted_script_text, done_call_ids
+from storage.pilots import adopted_script_text, done_call_ids
 from storage.scores import automatic_verdicts, save_call_scores, stored_calls
 
 BATCH = 200  # calls stored per transaction: progress survives an interruption, a batch is never half-stored

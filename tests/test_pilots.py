@@ -8,13 +8,13 @@ from scipy import stats
 from benchmarks.pilot import PILOT_VERSION, pilot_script, run_pilot
 from feedback.pilots import analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_text_for
 from scoring.rescore import rescore, score_call
-from storage import improvement as store
+from storage import pilots as pilot_store
 from storage.db import Database
 from feedback_data import SCRIPT, START, store_call, store_repeat
 
 
 def test_assignment_is_deterministic_and_takes_the_share():
-    pilot = store.Pilot("p", "s", "2", "1", ("op-7",), 0.3, START.date())
+    pilot = pilot_store.Pilot("p", "s", "2", "1", ("op-7",), 0.3, START.date())
     assigned = [in_pilot(pilot, f"call-{n}", "op-1") for n in range(5000)]
     assert assigned == [in_pilot(pilot, f"call-{n}", "op-1") for n in range(5000)]
     assert 0.28 < sum(assigned) / 5000 < 0.32
@@ -82,10 +82,10 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
                       "control_version": SCRIPT.version, "operators": ("op-7",), "share": 0.0,
                       "started_on": START.date(), **bad}
             with pytest.raises(ValueError, match=message):
-                store.save_pilot(db, store.Pilot(**fields))
+                pilot_store.save_pilot(db, pilot_store.Pilot(**fields))
         with pytest.raises(KeyError, match="not stored"):
-            store.save_pilot(db, store.Pilot("p", SCRIPT.name, "9.9", SCRIPT.version, ("op-7",), 0.0, START.date()))
-        store.save_pilot(db, store.Pilot("p", SCRIPT.name, PILOT_VERSION, SCRIPT.version, ("op-7",), 0.0, START.date()))
+            pilot_store.save_pilot(db, pilot_store.Pilot("p", SCRIPT.name, "9.9", SCRIPT.version, ("op-7",), 0.0, START.date()))
+        pilot_store.save_pilot(db, pilot_store.Pilot("p", SCRIPT.name, PILOT_VERSION, SCRIPT.version, ("op-7",), 0.0, START.date()))
         assert script_text_for(db, "c-pilot") == piloted.text
         assert script_text_for(db, "c-other") is None  # the shipped script
         summary = rescore(db)  # re-scoring keeps each pilot call on its pilot's version
@@ -93,19 +93,19 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
         with db.read() as cur:
             assert dict(cur.execute("SELECT call_id, script_version FROM call_scores").fetchall()) == {
                 "c-pilot": PILOT_VERSION, "c-other": SCRIPT.version, "c-later": SCRIPT.version}
-        calls = {c.call_id: c for c in store.pilot_calls(db, START.date(), None)}
+        calls = {c.call_id: c for c in pilot_store.pilot_calls(db, START.date(), None)}
         assert (calls["c-other"].repeated, calls["c-other"].resolution_hours) == (True, 24.0)
         assert (calls["c-later"].repeated, calls["c-later"].resolution_hours) == (False, 0.0)
 
-        analysis = analyse(store.pilot(db, "p"), list(calls.values()))
+        analysis = analyse(pilot_store.pilot(db, "p"), list(calls.values()))
         assert (analysis.left_out, analysis.pilot_calls, analysis.control_calls) == (0, 1, 2)
-        store.record_decision(db, "p", "adopt", {"recommendation": analysis.recommendation}, note="board approved")
-        assert store.undecided_pilots(db) == []
+        pilot_store.record_decision(db, "p", "adopt", {"recommendation": analysis.recommendation}, note="board approved")
+        assert pilot_store.undecided_pilots(db) == []
         assert script_text_for(db, "c-other") == piloted.text
         from asr.records import Segment, Transcript
 
         transcript = Transcript("ru", 1.0, 5.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),))
         assert score_call(db, "c-other", transcript, 0).script_version == PILOT_VERSION
-        assert [d.decision for d in store.decisions(db, "p")] == ["adopt"]
+        assert [d.decision for d in pilot_store.decisions(db, "p")] == ["adopt"]
         with pytest.raises(ValueError, match="adopt, extend or reject"):
-            store.record_decision(db, "p", "maybe", {})
+            pilot_store.record_decision(db, "p", "maybe", {})

@@ -14,6 +14,7 @@ import pypdfium2
 import pytest
 from PIL import Image
 
+from benchmarks.pilot import PILOT_VERSION, pilot_script
 from benchmarks.report import write_synthetic
 from pipelines.report_flows import run_weekly_report
 from storage.db import Database
@@ -97,6 +98,16 @@ def test_register_actions_and_pilot_commands(report):
     assert back.returncode == 2 and "add a new action instead of reopening it" in back.stderr
     history = hqc("actions", "list", "--db", db, "--problem", "item:consent").stdout
     assert "2025-03-10 done (CRM team" in history and "calls/week before" in history
+
+    second = folder / "second-pilot.yaml"
+    second.write_text(pilot_script().text.replace(PILOT_VERSION, "2025.04.1-pilot"), encoding="utf-8")
+    started = hqc("pilots", "add", "greeting-v4", "--db", db, "--script", second, "--operators", "op-01,op-02",
+                  "--start", "2025-03-20")
+    assert started.returncode == 0, started.stderr
+    assert "2025.04.1-pilot against 2025.03.1 from 2025-03-20, operators op-01, op-02" in started.stdout
+    same = hqc("pilots", "add", "again", "--db", db, "--script", ROOT / "scoring" / "scripts" / "default.yaml",
+               "--share", "0.2")
+    assert same.returncode == 2 and "a pilot needs a new version" in same.stderr
 
     analysed = hqc("pilots", "analyse", "confirm-resolved", "--db", db)
     assert re.search(r"compliance score .* Welch t p=\S+; \d+ calls/arm needed: better", analysed.stdout)

@@ -12,6 +12,7 @@ from feedback.problems import RankedProblem
 from feedback.register import action_outcome, rebuild_problems
 from feedback.satisfaction import Driver, satisfaction_drivers
 from storage import improvement as store
+from storage import pilots as pilot_store
 from storage.db import Database
 
 TREND_WEEKS = 12
@@ -29,7 +30,7 @@ class ProblemWithActions:
 
 @dataclass(frozen=True)
 class PilotResult:
-    pilot: store.Pilot
+    pilot: pilot_store.Pilot
     analysis: PilotAnalysis
     decision: str | None  # the latest recorded decision
 
@@ -69,11 +70,11 @@ def gather(db: Database, as_of: date | None = None) -> ReportData:
         for p in ranked[:TOP_PROBLEMS]
     )
     overdue = sum(a.overdue(as_of) for listed in actions_by_problem.values() for a in listed)
-    latest_decision = {d.pilot_id: d.decision for d in store.decisions(db)}
+    latest_decision = {d.pilot_id: d.decision for d in pilot_store.decisions(db)}
     pilots = tuple(
-        PilotResult(p, analyse(p, store.pilot_calls(db, p.started_on, min(p.ended_on or as_of, as_of))),
+        PilotResult(p, analyse(p, pilot_store.pilot_calls(db, p.started_on, min(p.ended_on or as_of, as_of))),
                     latest_decision.get(p.pilot_id))
-        for p in store.pilots(db) if p.started_on <= as_of
+        for p in pilot_store.pilots(db) if p.started_on <= as_of
     )
     drivers = tuple(d for d in satisfaction_drivers(db) if d.enough_calls and d.difference is not None
                     and d.difference < 0)[:TOP_DRIVERS]
