@@ -120,8 +120,10 @@ def save_clustering(db: Database, *, kind: str, clusters: Sequence[ComplaintClus
                 [cluster.cluster_id, cluster.topic, cluster.vector_sum.tolist(), cluster.size, list(label.keywords),
                  label.quote],
             )
-        cur.executemany("INSERT OR REPLACE INTO call_clusters (call_id, cluster_id, similarity, run_id)"
-                        " VALUES (?, ?, ?, ?)", [[a.call_id, a.cluster_id, a.similarity, run_id] for a in assignments])
+        if assignments:
+            cur.executemany("INSERT OR REPLACE INTO call_clusters (call_id, cluster_id, similarity, run_id)"
+                            " VALUES (?, ?, ?, ?)", [[a.call_id, a.cluster_id, a.similarity, run_id]
+                                                     for a in assignments])
         opened = sum(1 for c in clusters if c.cluster_id not in known)
         cur.execute("INSERT INTO cluster_runs (run_id, kind, started_at, calls, clusters_opened, settings)"
                     " VALUES (?, ?, now(), ?, ?, ?)", [run_id, kind, len(assignments), opened,
@@ -162,8 +164,9 @@ def save_repeats(db: Database, links: Sequence[RepeatLink], judged: Iterable[str
     """Replace the repeat links of the `judged` calls (a call judged again may have lost its link)."""
     with db._write() as cur:
         cur.execute("DELETE FROM repeat_calls WHERE list_contains(?, call_id)", [list(judged)])
-        cur.executemany("INSERT OR REPLACE INTO repeat_calls (call_id, repeat_of, hours_apart) VALUES (?, ?, ?)",
-                        [[link.call_id, link.repeat_of, link.hours_apart] for link in links])
+        if links:  # DuckDB refuses an empty executemany
+            cur.executemany("INSERT OR REPLACE INTO repeat_calls (call_id, repeat_of, hours_apart) VALUES (?, ?, ?)",
+                            [[link.call_id, link.repeat_of, link.hours_apart] for link in links])
 
 
 def save_requests(db: Database, requests: Sequence[Request]) -> None:
@@ -228,14 +231,30 @@ def load_cluster_labels(db: Database) -> dict[int, tuple[ClusterLabel, int, bool
 
 
 def export_fields(db: Database, call_ids: Iterable[str]) -> dict[str, dict]:
-    """The export's `topic`, `complaint_cluster` and `repeat_of` of each analysed call among `call_ids`."""
+    """The export's insights fields of each analysed call among `call_ids`: the complaint, its cluster with the
+    cluster's label, the topic and whether the IVR misrouted the call, the call it repeats, and the request
+    registered on it with its deadline."""
     ids = list(call_ids)
     if not ids:
         return {}
     with db.read() as cur:
         rows = cur.execute(
-            "SELECT p.call_id, t.topic, k.cluster_id, r.repeat_of FROM complaints AS p"
-            " LEFT JOIN call_topics AS t USING (call_id) LEFT JOIN call_clusters AS k USING (call_id)"
-            " LEFT JOIN repeat_calls AS r USING (call_id) WHERE list_contains($ids, p.call_id)", {"ids": ids}).fetchall()
-    return {call_id: {"topic": topic, "complaint_cluster": cluster_id, "repeat_of": repeat_of}
-            for call_id, topic, cluster_id, repeat_of in rows}
+            "SELECT p.call_id, p.text, t.topic, t.misrouted, k.cluster_id, g.keywords, g.quote, r.repeat_of,"
+            " q.number, q.request_type, epoch_us(q.registered_at), q.utc_offset_s, epoch_us(q.due_at), q.extended,"
+            " epoch_us(q.closed_at)"
+            " FROM complaints AS p LEFT JOIN call_topics AS t USING (call_id)"
+            " LEFT JOIN call_clusters AS k USING (call_id) LEFT JOIN complaint_clusters AS g USING (cluster_id)"
+            " LEFT JOIN repeat_calls AS r USING (call_id) LEFT JOIN requests AS q USING (call_id)"
+            " WHERE list_contains($ids, p.call_id)", {"ids": ids}).fetchall()
+    fields = {}
+    for (call_id, text, topic, misrouted, cluster_id, keywords, quote, repeat_of, number, request_type, registered,
+         offset, due, extended, closed) in rows:
+        cluster = None if cluster_id is None else {"id": cluster_id, "keywords": keywords, "quote": quote}
+        request = None if request_type is None else {
+            "number": number, "type": request_type,
+            "registered_at": local_datetime(registered, offset).isoformat(),
+            "due_at": local_datetime(due, offset).isoformat(), "extended": extended,
+            "closed_at": None if closed is None else local_datetime(closed, offset).isoformat()}
+        fields[call_id] = {"complaint": text or None, "complaint_cluster": cluster, "topic": topic,
+                           "misrouted": misrouted, "repeat_of": repeat_of, "request": request}
+    return fields

@@ -68,9 +68,18 @@ def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):
         assert deadline_report(db, now=START + timedelta(days=32)) == ([], [])
         labels = store.load_cluster_labels(db)
         assert all(label.keywords and label.quote for label, _, _ in labels.values())
-        exported = store.export_fields(db, ["c1", "c4", "unknown"])
-        assert exported == {"c1": {"topic": "restore_access", "complaint_cluster": after["c1"], "repeat_of": None},
-                            "c4": {"topic": "restore_access", "complaint_cluster": after["c1"], "repeat_of": "c1"}}
+        exported = store.export_fields(db, ["c1", "c2", "c4", "unknown"])
+        assert set(exported) == {"c1", "c2", "c4"}
+        assert exported["c4"]["repeat_of"] == "c1" and exported["c1"]["repeat_of"] is None
+        assert exported["c4"]["complaint_cluster"] == exported["c1"]["complaint_cluster"]
+        assert exported["c1"]["complaint_cluster"]["id"] == after["c1"]
+        assert exported["c1"]["complaint_cluster"]["quote"] and exported["c1"]["complaint_cluster"]["keywords"]
+        assert "ошибку авторизации" in exported["c1"]["complaint"] and exported["c1"]["topic"] == "restore_access"
+        assert exported["c1"]["misrouted"] is False and exported["c1"]["request"] is None
+        assert exported["c2"]["request"] == {
+            "number": "55120042", "type": "documents", "registered_at": (START + timedelta(days=0.2)).isoformat(),
+            "due_at": request.due_at.isoformat(), "extended": False,
+            "closed_at": (START + timedelta(days=31)).isoformat()}
 
 
 def _call_clusters(db: Database) -> dict[str, int]:
