@@ -29,7 +29,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from benchmarks.common import EVAL, ROOT, print_table
 from insights import encoder
 from insights.clustering import ClusterSettings, assign_new, near_duplicates, recluster
-from insights.complaints import extract_complaint, sentences
+from insights.complaints import call_context, extract_complaint, sentences
 from insights.deadlines import find_request
 from insights.records import CallText, ProblemCall, Utterance
 from insights.repeats import find_repeats
@@ -146,7 +146,7 @@ def call_rows(source: str, calls: list[CallText], truths: list[dict]) -> dict[st
     complaints = [extract_complaint(c) for c in calls]
     vectors = encoder.embed([c.text for c in complaints])
     topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
-                           [" ".join(u.text for u in c.utterances) for c in calls])
+                           [call_context(c) for c in calls])
     speaking = [i for i, t in enumerate(truths) if t["topic"]]
     correct = [topics[i].topic == truths[i]["topic"] for i in speaking]
     by_channels = {kind: [ok for i, ok in zip(speaking, correct) if truths[i]["channels"] == kind]

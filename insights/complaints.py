@@ -20,7 +20,7 @@ ENOUGH_CONTENT_WORDS = 4
 MAX_CONTENT_WORDS = 45
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-_DIGITS = re.compile(r"\d")
+_NUMBER_GROUPS = re.compile(r"\d+")
 
 _GREETING_WORDS = frozenset(
     "здравствуйте здравствуй алло добрый доброе день вечер утро да привет слушаю девушка".split())
@@ -65,7 +65,9 @@ def is_identity_data(sentence: str) -> bool:
     """Names, birth dates, document numbers: what identifies the caller, never what troubles them. A sentence
     that states a problem and mentions a document («захожу через СНИЛС, а выдаёт ошибку») is not one."""
     tokens = words(sentence)
-    digits = min(len(_DIGITS.findall(sentence)), 4)
+    # a number is one token however many digits it has: a request number in a question does not make the
+    # question identification
+    digits = min(len(_NUMBER_GROUPS.findall(sentence)), 4)
     personal = [w for w in tokens if w in _IDENTITY_WORDS or is_personal_name(w) or is_numeral(w)]
     if _IDENTITY_CUES.search(sentence):
         rest = [w for w in tokens if w not in personal]
@@ -135,3 +137,24 @@ def extract_complaint(call: CallText) -> Complaint:
         if content >= ENOUGH_CONTENT_WORDS:
             break
     return Complaint(call.call_id, " ".join(kept), earlier)
+
+
+# what an operator says on every call whatever the matter: asking for data, the request number, the survey
+_ROUTINE = re.compile(
+    r"(идентифицир|серию и номер|номер телефона для связи|учетн\w+ запис|коротк\w+ (опрос|вопрос)|оцените"
+    r"|обращени\w+ (за)?регистр|в течение \w+ рабочих|ответ при(дет|шл)|подождите|на линии|уточнить)",
+    re.IGNORECASE)
+
+
+def call_context(call: CallText) -> str:
+    """The whole conversation about the matter: both sides' sentences without greetings, identification, consent
+    and the operator's routine lines. The operator's answer often names the subject in plain words («ваше
+    заявление на загранпаспорт») where recognition garbled the caller's; the routine lines name subjects on
+    every call («номер паспорта», «номер телефона») and would pull every call towards them."""
+    return " ".join(
+        sentence
+        for utterance in sorted(call.utterances, key=lambda u: u.start)
+        for sentence in sentences(utterance.text)
+        if not _OPERATOR_SCRIPT.search(sentence) and not _ROUTINE.search(sentence)
+        and classify_sentence(sentence) in ("problem", "earlier_call")
+    )

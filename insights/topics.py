@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from insights import encoder
-from insights.lemmas import lemmas, words
+from insights.lemmas import lemmas, sound_key, words
 from insights.records import TopicAssignment
 
 OTHER = "other"
@@ -172,25 +172,29 @@ def prototype_similarity(vectors: np.ndarray) -> np.ndarray:
     return np.stack([sims[:, [i for i, n in enumerate(names) if n == t]].max(axis=1) for t in catalogue], axis=1)
 
 
-# speech recognition mangles exactly the domain words («гасключ», «загран паспорт»): a word this close to a
-# keyword (rapidfuzz ratio, 0-100) counts as that keyword at half weight
-FUZZY_RATIO = 80
-FUZZY_MIN_LENGTH = 6
+# speech recognition mangles exactly the domain words («гасключ», «по роли», «загран паспорт»): a word whose
+# sound (lemmas.sound_key) is this close to a keyword's (rapidfuzz ratio, 0-100) counts as that keyword at
+# half weight
+FUZZY_RATIO = 85
+FUZZY_MIN_LENGTH = 5
+_KEYWORD_SOUNDS = {sound_key(w): w for w in _ALL_KEYWORDS if len(w) >= FUZZY_MIN_LENGTH}
 
 
 @lru_cache(maxsize=100_000)
 def _fuzzy_keyword(word: str) -> str | None:
     if len(word) < FUZZY_MIN_LENGTH:
         return None
-    match = process.extractOne(word, _ALL_KEYWORDS, scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
-    return match[0] if match else None
+    match = process.extractOne(sound_key(word), list(_KEYWORD_SOUNDS), scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+    return _KEYWORD_SOUNDS[match[0]] if match else None
 
 
 def keyword_scores(text: str) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     found = set(lemmas(text))
     joined = words(text)
     # a word split in two by the recogniser («загран паспорт») is tried joined as well
-    near = {_fuzzy_keyword(w) for w in (*found, *(a + b for a, b in zip(joined, joined[1:])))} - found - {None}
+    # and a word is tried as heard too: its dictionary form may be a real, unrelated word («пороли» -> «пороть»)
+    near = {_fuzzy_keyword(w) for w in (*found, *joined, *(a + b for a, b in zip(joined, joined[1:])))}
+    near -= found | {None}
     catalogue = [t for t in TOPICS if t != OTHER]
     hits = [tuple(sorted(w for w in KEYWORDS[t] if w in found or w in near)) for t in catalogue]
     scores = [sum(KEYWORDS[t][w] * (1.0 if w in found else 0.5) for w in h) for t, h in zip(catalogue, hits)]
@@ -201,7 +205,7 @@ def assign_topics(call_ids: Sequence[str], complaints: Sequence[str], vectors: n
                   call_texts: Sequence[str] | None = None,
                   settings: TopicSettings = TopicSettings()) -> list[TopicAssignment]:
     """`vectors` are the complaints' embeddings (encoder.embed), computed once for clustering and topics;
-    `call_texts` the whole calls' words, where they are at hand."""
+    `call_texts` the calls' words about the matter (complaints.call_context), where they are at hand."""
     catalogue = [t for t in TOPICS if t != OTHER]
     proto = prototype_similarity(vectors) if len(complaints) else np.zeros((0, len(catalogue)))
     out = []

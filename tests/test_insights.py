@@ -4,15 +4,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from rapidfuzz import fuzz
 
 from insights import encoder
 from insights.clustering import assign_new, recluster
-from insights.complaints import extract_complaint
+from insights.complaints import call_context, extract_complaint
 from insights.deadlines import (COMPLEX, DOCUMENTS, SIMPLE, add_working_days, deadline_status, due_at, extend,
                                 find_request, requests_needing_attention)
 from insights.records import CALLER, OPERATOR, CallText, ProblemCall, Request, Utterance
 from insights.repeats import RepeatSettings, find_repeats, resolution_rates
-from insights.topics import assign_topics, misrouting_by_branch
+from insights.topics import assign_topics, keyword_scores, misrouting_by_branch
 from insights.trends import cluster_trends
 
 MSK = timezone(timedelta(hours=3))
@@ -65,6 +66,28 @@ def test_without_roles_the_operator_script_is_skipped():
     assert c.text == "Мне начислили налог за машину, которую я давно продал."
 
 
+def test_a_question_with_a_request_number_is_a_complaint_not_identification():
+    c = extract_complaint(call(
+        "e",
+        (OPERATOR, "Здравствуйте, разговор записывается. Чем могу помочь?"),
+        (CALLER, "Подскажите, что с моим заявлением, номер 5586 9351 47. Обещали ответ через неделю."),
+    ))
+    assert c.text.startswith("Подскажите, что с моим заявлением")
+
+
+def test_the_call_context_keeps_the_operators_answer_and_drops_the_routine():
+    context = call_context(call(
+        "f",
+        (OPERATOR, "Здравствуйте, горячая линия госуслуг, оператор Ирина, чем могу помочь?"),
+        (CALLER, "Что за бронфаспорт уже полтора месяца?"),
+        (OPERATOR, "Теперь серию и номер паспорта, пожалуйста. Оставьте номер телефона для связи."),
+        (CALLER, "Серия 4510 номер 123456."),
+        (OPERATOR, "Я вижу ваше заявление на загранпаспорт, оно ждёт проверки."),
+        (OPERATOR, "Вам придёт смс с коротким опросом, пожалуйста, оцените мою работу."),
+    ))
+    assert context == "Что за бронфаспорт уже полтора месяца? Я вижу ваше заявление на загранпаспорт, оно ждёт проверки."
+
+
 # --- topics and routing ---------------------------------------------------------------------------------------
 
 PARAPHRASES = {  # written for this test, not by the call generator
@@ -85,6 +108,19 @@ def test_topics_of_paraphrases():
     assigned = assign_topics(topics, texts, encoder.embed(texts))
     assert [a.topic for a in assigned] == topics
     assert all(a.keywords for a in assigned)  # every verdict names its evidence
+
+
+@pytest.mark.parametrize("heard, keyword", [("пороли", "пароль"), ("пинсия", "пенсия"), ("поспорта", "паспорт"),
+                                            ("миграцель", "миграция")])
+def test_a_keyword_spelt_by_ear_still_counts_at_half_weight(heard, keyword):
+    assert fuzz.ratio(heard, keyword) < 85  # too far apart letter by letter
+    scores, hits = keyword_scores(f"я {heard}")
+    assert [keyword] in [list(h) for h in hits] and scores.max() > 0
+
+
+def test_words_that_merely_sound_alike_are_not_keywords():
+    scores, hits = keyword_scores("кабинет государство работать приходит сергей")
+    assert not any(hits) and not scores.any()
 
 
 def test_misrouting_rate_per_branch():
