@@ -36,14 +36,14 @@ _IVR_REMARK = re.compile(
     r"|(нажал|выбра)\w*\W+(\w+\W+){0,3}?(кнопк|цифр|меню|пункт)",
     re.IGNORECASE)
 _EARLIER_CALL = re.compile(
-    r"((уже|раньше|назад|вчера|позавчера|недел|утром)\W+(\w+\W+){0,4}?(звон|обращал)"
-    r"|(звон|обращал)\w*\W+(\w+\W+){0,4}?(уже|раньше|назад|вчера|позавчера|недел|утром)"
+    r"((уже|раньше|назад|вчера|позавчера|недел|утром)\W+(\w+\W+){0,4}?(звон|обращал)\w*"
+    r"|(звон|обращал)\w*\W+(\w+\W+){0,4}?(уже|раньше|назад|вчера|позавчера|недел\w*|утром)"
     r"|номер обращения|ответа так и нет|всё объяснили|все объяснили|как сказали|толку нет|снова вернул"
     r"|(вопрос|проблема)\w* (всё |все )?(тот|та) же|по этому же)",
     re.IGNORECASE)
 _CLAUSE = re.compile(r"(?<=[,;:—])\s+|(?<=[.!?…])\s+")
 _OPERATOR_SCRIPT = re.compile(
-    r"(чем (я )?могу (вам )?(помочь|быть полез)|разговор записывается|горяч\w+ лини|контактн\w+ центр|служба поддержки"
+    r"(чем (я )?могу (вам )?(помо|быть полез)|с вами говорит|разговор записывается|горяч\w+ лини|контактн\w+ центр|служба поддержки"
     r"|оператор \w+|меня зовут \w+\W*$|назовите|продиктуйте|оставайтесь|не кладите трубку|спасибо за ожидание"
     r"|благодарю за ожидание|ваше обращение|зарегистрировал|могу ли я ещё|могу ли я еще|оцените|не слышно"
     r"|перезвоните|говорите)", re.IGNORECASE)
@@ -95,6 +95,24 @@ def classify_sentence(sentence: str) -> str:
     return "problem"
 
 
+# what is left of a clause once the words about the earlier call are cut out must say this much to be kept
+_CLAUSE_REST_CONTENT_WORDS = 3
+
+
+def _without_earlier_call(sentence: str) -> str:
+    """Speech recognition runs the words about the earlier call into the problem itself («…номер обращения 77,
+    но ответа так и нет срок моей подписи закончился»): only those words go, with the clauses they leave empty."""
+    kept = []
+    for clause in _CLAUSE.split(sentence):
+        if _EARLIER_CALL.search(clause):
+            clause = _NUMBER_GROUPS.sub(" ", _EARLIER_CALL.sub(" ", clause))
+            clause = " ".join(clause.split())
+            if len(content_lemmas(clause)) < _CLAUSE_REST_CONTENT_WORDS:
+                continue
+        kept.append(clause)
+    return " ".join(kept)
+
+
 def _turns(utterances: Iterable[Utterance], roles_known: bool) -> list[list[Utterance]]:
     """Consecutive utterances of one role; where roles are unknown every utterance is its own turn."""
     turns: list[list[Utterance]] = []
@@ -128,8 +146,7 @@ def extract_complaint(call: CallText) -> Complaint:
                 kind = classify_sentence(sentence)
                 if kind == "earlier_call":
                     earlier = True
-                    # speech recognition may run the reference to the earlier call into the problem itself
-                    sentence = " ".join(c for c in _CLAUSE.split(sentence) if not _EARLIER_CALL.search(c))
+                    sentence = _without_earlier_call(sentence)
                     kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
                 if kind == "problem" and content < MAX_CONTENT_WORDS:
                     kept.append(sentence)
