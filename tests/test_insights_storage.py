@@ -4,10 +4,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
+
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
 from insights.periodic import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
                                recluster_all_complaints, repeat_report, routing_report)
+from insights.records import Complaint
 from storage import insights as store
 from storage.db import Database
 from storage.records import RecordingInfo
@@ -80,6 +83,22 @@ def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):
             "number": "55120042", "type": "documents", "registered_at": (START + timedelta(days=0.2)).isoformat(),
             "due_at": request.due_at.isoformat(), "extended": False,
             "closed_at": (START + timedelta(days=31)).isoformat()}
+
+
+def test_complaint_vectors_come_back_exactly_and_in_call_order(tmp_path):
+    vectors = np.random.default_rng(5).standard_normal((3, 512)).astype(np.float32)
+    complaints = [Complaint("b", "второй", True), Complaint("a", "первый", False), Complaint("c", "", False)]
+    with Database(tmp_path / "hotline.duckdb") as db:
+        for call_id, days in (("a", 0), ("b", 1), ("c", 2)):
+            store_call(db, call_id, "+7001", days, 2, ("caller", "Не могу войти."))
+        store.save_complaints(db, complaints, vectors, "test-encoder")
+        loaded, loaded_vectors = store.load_complaints(db)
+        assert loaded == [complaints[1], complaints[0], complaints[2]]
+        assert np.array_equal(loaded_vectors, vectors[[1, 0, 2]])
+        problem_calls = store.load_problem_calls(db)
+        assert [p.call_id for p in problem_calls] == ["a", "b", "c"]
+        assert np.array_equal(np.stack([p.vector for p in problem_calls]), vectors[[1, 0, 2]])
+        assert problem_calls[1].refers_to_earlier_call and not problem_calls[0].refers_to_earlier_call
 
 
 def _call_clusters(db: Database) -> dict[str, int]:
