@@ -52,6 +52,17 @@ def test_extraction_sets_the_earlier_call_apart_and_skips_the_ivr_remark():
     assert c.refers_to_earlier_call
 
 
+def test_a_run_on_sentence_loses_only_the_words_about_the_earlier_call():
+    c = extract_complaint(call(
+        "g",
+        (OPERATOR, "Здравствуйте, контактный центр, оператор Александр, чем могу помочь?"),
+        (CALLER, "Я уже звонил 4 дня назад, по этому же вопросу дали номер обращения 7,7674668, но ответа так и нет "
+                 "срок моей электронной подписи закончился, а в личном кабинете пишут, что она действующая."),
+    ))
+    assert c.refers_to_earlier_call
+    assert c.text == "но срок моей электронной подписи закончился, а в личном кабинете пишут, что она действующая."
+
+
 def test_a_silent_line_has_no_complaint():
     c = extract_complaint(call("c", (OPERATOR, "Алло, вас не слышно. Говорите, пожалуйста."), (CALLER, "Алло.")))
     assert c.text == ""
