@@ -18,7 +18,10 @@ from storage.db import Database, local_datetime
 
 _CALLS = """
 SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.caller_id, c.operator_id, c.ivr_branch,
-       list({'start': s.start_s, 'text': s.text, 'role': s.role} ORDER BY s.segment_no)
+       list({'start': s.start_s, 'text': s.text, 'role': coalesce(s.role, CASE
+           WHEN c.channels = 'stereo' AND s.channel IS NOT NULL AND c.operator_channel IS NOT NULL
+           THEN CASE WHEN s.channel = c.operator_channel THEN 'operator' ELSE 'caller' END END)}
+            ORDER BY s.segment_no)
 FROM calls AS c JOIN segments AS s USING (call_id)
 WHERE c.status = 'done' $only_new
 GROUP BY ALL
@@ -27,7 +30,8 @@ ORDER BY 2, 1
 
 
 def calls_for_insights(db: Database, only_new: bool = True) -> list[CallText]:
-    """Transcribed calls in start order; `only_new`: those whose complaint was not extracted yet."""
+    """Transcribed calls in start order; `only_new`: those whose complaint was not extracted yet. On a stereo
+    recording the channel tells who spoke where no role was stored."""
     only_new_sql = "AND c.call_id NOT IN (SELECT call_id FROM complaints)" if only_new else ""
     with db.read() as cur:
         rows = cur.execute(_CALLS.replace("$only_new", only_new_sql)).fetchall()

@@ -101,6 +101,16 @@ def test_complaint_vectors_come_back_exactly_and_in_call_order(tmp_path):
         assert problem_calls[1].refers_to_earlier_call and not problem_calls[0].refers_to_earlier_call
 
 
+def test_on_a_stereo_call_without_roles_the_channel_tells_the_caller(tmp_path):
+    metadata = CallMetadata("s1", START, "op-1", "+7009", 2, "Казань", "stereo", 1, "ru")
+    segments = (Segment(0.0, 4.0, OPENING, channel=1), Segment(5.0, 9.0, "Не могу войти в личный кабинет.", channel=0),
+                Segment(10.0, 14.0, "Назовите, пожалуйста, ваш номер заявления.", channel=1))
+    with Database(tmp_path / "hotline.duckdb") as db:
+        db.save_call("run", metadata, RecordingInfo("rec-s1", "/in/s1.enc", 1), Transcript("ru", 1.0, 15.0, segments))
+        (call,) = store.calls_for_insights(db)
+    assert [u.role for u in call.utterances] == ["operator", "caller", "operator"]
+
+
 def _call_clusters(db: Database) -> dict[str, int]:
     with db.read() as cur:
         return dict(cur.execute("SELECT call_id, cluster_id FROM call_clusters").fetchall())
