@@ -224,7 +224,11 @@ def synthetic_complaints(kz: list[dict], count: int, seed: int) -> tuple[list[st
 def scale_rows(kz: list[dict], seed: int) -> list[list]:
     """Embedding is timed on a sample and scaled (USE embeds each text independently, so time is linear in the
     count); clustering runs on all 100,000 vectors. The vectors are the normalised means of each complaint's
-    sentences' embeddings, so that 100,000 distinct complaints cost a few thousand encoder calls here."""
+    sentences' embeddings, so that 100,000 distinct complaints cost a few thousand encoder calls here.
+
+    What the product pays when: each complaint is embedded once, when the periodic flow first analyses its
+    call, and its vector is stored; a periodic run embeds only the new calls and assigns them; a full
+    re-cluster loads the stored vectors and clusters them, embedding nothing."""
     texts, labels = synthetic_complaints(kz, SCALE, seed)
     started = time.perf_counter()
     encoder.embed(texts[:EMBED_TIMING_SAMPLE])
