@@ -190,11 +190,12 @@ def _fuzzy_keyword(word: str) -> str | None:
 
 
 def keyword_scores(text: str) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    found = set(lemmas(text))
-    joined = words(text)
-    # a word split in two by the recogniser («загран паспорт») is tried joined as well
+    # the recogniser hyphenates compounds at will («гран-паспорт»): each part is a word of its own too
+    found = set(lemmas(text)) | set(lemmas(text.replace("-", " ")))
+    heard = [w.replace("-", "") for w in words(text)]
+    # a word split in two by the recogniser («загран паспорт», «за гран-паспорт») is tried joined as well,
     # and a word is tried as heard too: its dictionary form may be a real, unrelated word («пороли» -> «пороть»)
-    near = {_fuzzy_keyword(w) for w in (*found, *joined, *(a + b for a, b in zip(joined, joined[1:])))}
+    near = {_fuzzy_keyword(w) for w in (*found, *heard, *(a + b for a, b in zip(heard, heard[1:])))}
     near -= found | {None}
     catalogue = [t for t in TOPICS if t != OTHER]
     hits = [tuple(sorted(w for w in KEYWORDS[t] if w in found or w in near)) for t in catalogue]

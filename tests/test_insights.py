@@ -129,6 +129,11 @@ def test_a_keyword_spelt_by_ear_still_counts_at_half_weight(heard, keyword):
     assert [keyword] in [list(h) for h in hits] and scores.max() > 0
 
 
+def test_a_compound_hyphenated_or_split_by_the_recogniser_is_found():
+    scores, hits = keyword_scores("Жду за гран-паспорт уже полтора месяца.")
+    assert "загранпаспорт" in hits[int(scores.argmax())]
+
+
 def test_words_that_merely_sound_alike_are_not_keywords():
     scores, hits = keyword_scores("кабинет государство работать приходит сергей")
     assert not any(hits) and not scores.any()
