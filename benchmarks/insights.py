@@ -192,8 +192,8 @@ def call_rows(source: str, calls: list[CallText], truths: list[dict]) -> dict[st
                      *scores(labels, [a.cluster_id for a in found]), ""]
                     for name, found in (("k-means (chosen)", at_k), ("k-means, automatic count", auto),
                                         ("k-means within assigned topic (product)", within))]
-    return {"topic": topic_row, "confusions": confusion_rows, "misroute": misroute_row, "repeat": repeat_row, "request": request_row,
-            "cluster": cluster_rows}
+    return {"topic": topic_row, "confusions": confusion_rows, "misroute": misroute_row, "repeat": repeat_row,
+            "request": request_row, "cluster": cluster_rows}
 
 
 def _prf(predicted: list[bool], actual: list[bool]) -> tuple[float, float]:
