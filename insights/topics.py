@@ -183,10 +183,16 @@ _KEYWORD_SOUNDS = {sound_key(w): w for w in _ALL_KEYWORDS if len(w) >= FUZZY_MIN
 
 @lru_cache(maxsize=100_000)
 def _fuzzy_keyword(word: str) -> str | None:
+    """The keyword `word` sounds like, or that it starts with by sound: the recogniser often gets a keyword's
+    stem right and its ending wrong («подписчик», «подписья» for «подпись»)."""
     if len(word) < FUZZY_MIN_LENGTH:
         return None
-    match = process.extractOne(sound_key(word), list(_KEYWORD_SOUNDS), scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
-    return _KEYWORD_SOUNDS[match[0]] if match else None
+    heard = sound_key(word)
+    match = process.extractOne(heard, list(_KEYWORD_SOUNDS), scorer=fuzz.ratio, score_cutoff=FUZZY_RATIO)
+    if match:
+        return _KEYWORD_SOUNDS[match[0]]
+    stems = [s for s in _KEYWORD_SOUNDS if len(s) >= FUZZY_MIN_LENGTH and heard.startswith(s)]
+    return _KEYWORD_SOUNDS[max(stems, key=len)] if stems else None
 
 
 def keyword_scores(text: str) -> tuple[np.ndarray, list[tuple[str, ...]]]:

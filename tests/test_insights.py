@@ -129,6 +129,11 @@ def test_a_keyword_spelt_by_ear_still_counts_at_half_weight(heard, keyword):
     assert [keyword] in [list(h) for h in hits] and scores.max() > 0
 
 
+def test_a_keyword_with_a_garbled_ending_counts_by_its_stem():
+    scores, hits = keyword_scores("Срок моей электронной подписчик закончился.")
+    assert hits[int(scores.argmax())] == ("подпись",)
+
+
 def test_a_compound_hyphenated_or_split_by_the_recogniser_is_found():
     scores, hits = keyword_scores("Жду за гран-паспорт уже полтора месяца.")
     assert "загранпаспорт" in hits[int(scores.argmax())]
