@@ -20,7 +20,7 @@ ENOUGH_CONTENT_WORDS = 4
 MAX_CONTENT_WORDS = 45
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-_DIGITS = re.compile(r"\d")
+_NUMBER_GROUPS = re.compile(r"\d+")
 
 _GREETING_WORDS = frozenset(
     "здравствуйте здравствуй алло добрый доброе день вечер утро да привет слушаю девушка".split())
@@ -35,15 +35,17 @@ _IVR_REMARK = re.compile(
     r"(кнопк|цифр|меню|пункт)\w*\W+(\w+\W+){0,3}?(нажал|выбра)"
     r"|(нажал|выбра)\w*\W+(\w+\W+){0,3}?(кнопк|цифр|меню|пункт)",
     re.IGNORECASE)
+# with the forms speech recognition was heard to make of them («вонила», «номера вращения»)
 _EARLIER_CALL = re.compile(
-    r"((уже|раньше|назад|вчера|позавчера|недел|утром)\W+(\w+\W+){0,4}?(звон|обращал)"
-    r"|(звон|обращал)\w*\W+(\w+\W+){0,4}?(уже|раньше|назад|вчера|позавчера|недел|утром)"
-    r"|номер обращения|ответа так и нет|всё объяснили|все объяснили|как сказали|толку нет|снова вернул"
+    r"((уже|раньше|назад|вчера|позавчера|недел|утром)\W+(\w+\W+){0,4}?(звон|вонил|обращал)\w*"
+    r"|(звон|обращал)\w*\W+(\w+\W+){0,4}?(уже|раньше|назад|вчера|позавчера|недел\w*|утром)"
+    r"|номер\w* \w*ращени|ответа так и нет|всё объяснили|все объяснили|как сказали|толку нет|снова вернул"
     r"|(вопрос|проблема)\w* (всё |все )?(тот|та) же|по этому же)",
     re.IGNORECASE)
 _CLAUSE = re.compile(r"(?<=[,;:—])\s+|(?<=[.!?…])\s+")
 _OPERATOR_SCRIPT = re.compile(
-    r"(чем (я )?могу (вам )?(помочь|быть полез)|разговор записывается|горяч\w+ лини|контактн\w+ центр|служба поддержки"
+    r"(чем (я )?могу (вам )?(помо|быть полез)|с вами говорит|разговор записывается|горяч\w+ лини"
+    r"|контактн\w+ центр|служба поддержки"
     r"|оператор \w+|меня зовут \w+\W*$|назовите|продиктуйте|оставайтесь|не кладите трубку|спасибо за ожидание"
     r"|благодарю за ожидание|ваше обращение|зарегистрировал|могу ли я ещё|могу ли я еще|оцените|не слышно"
     r"|перезвоните|говорите)", re.IGNORECASE)
@@ -65,7 +67,9 @@ def is_identity_data(sentence: str) -> bool:
     """Names, birth dates, document numbers: what identifies the caller, never what troubles them. A sentence
     that states a problem and mentions a document («захожу через СНИЛС, а выдаёт ошибку») is not one."""
     tokens = words(sentence)
-    digits = min(len(_DIGITS.findall(sentence)), 4)
+    # a number is one token however many digits it has: a request number in a question does not make the
+    # question identification
+    digits = min(len(_NUMBER_GROUPS.findall(sentence)), 4)
     personal = [w for w in tokens if w in _IDENTITY_WORDS or is_personal_name(w) or is_numeral(w)]
     if _IDENTITY_CUES.search(sentence):
         rest = [w for w in tokens if w not in personal]
@@ -91,6 +95,24 @@ def classify_sentence(sentence: str) -> str:
     if is_identity_data(sentence):
         return "identity"
     return "problem"
+
+
+# what is left of a clause once the words about the earlier call are cut out must say this much to be kept
+_CLAUSE_REST_CONTENT_WORDS = 3
+
+
+def _without_earlier_call(sentence: str) -> str:
+    """Speech recognition runs the words about the earlier call into the problem itself («…номер обращения 77,
+    но ответа так и нет срок моей подписи закончился»): only those words go, with the clauses they leave empty."""
+    kept = []
+    for clause in _CLAUSE.split(sentence):
+        if _EARLIER_CALL.search(clause):
+            clause = _NUMBER_GROUPS.sub(" ", _EARLIER_CALL.sub(" ", clause))
+            clause = " ".join(clause.split())
+            if len(content_lemmas(clause)) < _CLAUSE_REST_CONTENT_WORDS:
+                continue
+        kept.append(clause)
+    return " ".join(kept)
 
 
 def _turns(utterances: Iterable[Utterance], roles_known: bool) -> list[list[Utterance]]:
@@ -126,8 +148,7 @@ def extract_complaint(call: CallText) -> Complaint:
                 kind = classify_sentence(sentence)
                 if kind == "earlier_call":
                     earlier = True
-                    # speech recognition may run the reference to the earlier call into the problem itself
-                    sentence = " ".join(c for c in _CLAUSE.split(sentence) if not _EARLIER_CALL.search(c))
+                    sentence = _without_earlier_call(sentence)
                     kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
                 if kind == "problem" and content < MAX_CONTENT_WORDS:
                     kept.append(sentence)
@@ -135,3 +156,24 @@ def extract_complaint(call: CallText) -> Complaint:
         if content >= ENOUGH_CONTENT_WORDS:
             break
     return Complaint(call.call_id, " ".join(kept), earlier)
+
+
+# what an operator says on every call whatever the matter: asking for data, the request number, the survey
+_ROUTINE = re.compile(
+    r"(идентифицир|серию и номер|номер телефона для связи|учетн\w+ запис|коротк\w+ (опрос|вопрос)|оцените"
+    r"|обращени\w+ (за)?регистр|в течение \w+ рабочих|ответ при(дет|шл)|подождите|на линии|уточнить)",
+    re.IGNORECASE)
+
+
+def call_context(call: CallText) -> str:
+    """The whole conversation about the matter: both sides' sentences without greetings, identification, consent
+    and the operator's routine lines. The operator's answer often names the subject in plain words («ваше
+    заявление на загранпаспорт») where recognition garbled the caller's; the routine lines name subjects on
+    every call («номер паспорта», «номер телефона») and would pull every call towards them."""
+    return " ".join(
+        sentence
+        for utterance in sorted(call.utterances, key=lambda u: u.start)
+        for sentence in sentences(utterance.text)
+        if not _OPERATOR_SCRIPT.search(sentence) and not _ROUTINE.search(sentence)
+        and classify_sentence(sentence) in ("problem", "earlier_call")
+    )

@@ -12,7 +12,7 @@ import numpy as np
 
 from insights import encoder
 from insights.clustering import ClusterSettings, assign_new, recluster
-from insights.complaints import extract_complaint
+from insights.complaints import call_context, extract_complaint
 from insights.deadlines import DeadlinePolicy, find_request, requests_needing_attention
 from insights.labels import document_frequency, label_cluster
 from insights.records import ClusterLabel, ComplaintCluster, Request
@@ -32,7 +32,7 @@ def analyse_new_calls(db: Database, only_new: bool = True, topic_settings: Topic
     complaints = [extract_complaint(call) for call in calls]
     vectors = encoder.embed([c.text for c in complaints])
     topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
-                           [" ".join(u.text for u in call.utterances) for call in calls], topic_settings)
+                           [call_context(call) for call in calls], topic_settings)
     requests = [r for call, complaint, topic in zip(calls, complaints, topics)
                 if (r := find_request(call.call_id, call.utterances, call.started_at, topic.topic, complaint.text,
                                       policy)) is not None]

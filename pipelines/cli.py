@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
-from pipelines import cli_privacy
+from pipelines.cli_privacy import add_commands as add_privacy_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
 from pipelines.cli_reports import add_commands as add_report_commands
+from pipelines.cli_insights import add_commands as add_insights_commands
 
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -184,9 +185,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
-    cli_privacy.add_commands(sub)
+    add_privacy_commands(sub)
     add_feedback_commands(sub)
     add_report_commands(sub)
+    add_insights_commands(sub)
     return parser
 
 

@@ -5,11 +5,16 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+from rich.console import Console
+
 from ingest.envelope import encrypt_file
 from ingest.keys import generate_key_pair
+from pipelines.cli_insights import cluster_table
 from pipelines.flows import process_calls
+from pipelines.insights_flows import cluster_complaints
 from storage.db import Database
 from storage.export import export_calls
+from storage.insights import clustered_calls
 from storage.search import search
 
 MARKER = ".hotline-qc-demo"
@@ -46,8 +51,14 @@ def run_demo(out: Path, limit: int | None = None) -> int:
     print(f"{summary.done} done, {summary.failed} failed of {summary.total} calls "
           f"({summary.audio_seconds / 60:.1f} min of audio in {summary.wall_seconds:.0f} s)")
 
+    insights = cluster_complaints(db_path=db_path)
+    print(f"\n{insights.clustering.clusters} complaint clusters, {insights.repeat_calls} repeat calls")
+
     export = out / "calls.jsonl"
     with Database(db_path) as db:
+        # the demo calls are dated in the past: weekly trends are shown as of the latest of them, not today
+        latest = max((started for _, started in clustered_calls(db)), default=None)
+        Console().print(cluster_table(db, as_of=latest))
         export_calls(db, export)
         hits = search(db, EXAMPLE_QUERY, limit=3)
     print(f'\nsearch "{EXAMPLE_QUERY}":' + ("" if hits else " no call mentions it"))
@@ -55,4 +66,5 @@ def run_demo(out: Path, limit: int | None = None) -> int:
         print(f"  {hit.call_id}: {hit.segments[0].text if hit.segments else ''}")
     print(f"\ndatabase:    {db_path}\nexport:      {export}\nquarantine:  {inbox / 'quarantine'}")
     print(f"try:         hotline-qc search --db {db_path} \"не могу войти\"")
+    print(f"             hotline-qc insights repeats --db {db_path}")
     return 0 if summary.failed == 0 else 1

@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 from typing import TextIO
 
+from storage import insights
 from storage.db import Database, local_datetime
 from storage.scores import export_fields
 
 # Filled by scoring and insights later; present from the start so the shape never changes under consumers.
-LATER_FIELDS = ("checklist", "metrics", "score", "topic", "complaint_cluster", "repeat_of")
+LATER_FIELDS = ("checklist", "metrics", "score", "complaint", "complaint_cluster", "topic", "misrouted", "repeat_of",
+                "request")
 
 _BATCH = 500
 
@@ -48,14 +50,16 @@ def _write_calls(db: Database, stream: TextIO) -> int:
     with db.read() as cur:
         cur.execute(_CALLS)
         while rows := cur.fetchmany(_BATCH):
-            scored = export_fields(db, [row[0] for row in rows])
+            ids = [row[0] for row in rows]
+            scored, analysed = export_fields(db, ids), insights.export_fields(db, ids)
             for row in rows:
-                stream.write(json.dumps(_call_object(row, scored.get(row[0], {})), ensure_ascii=False) + "\n")
+                later = scored.get(row[0], {}) | analysed.get(row[0], {})
+                stream.write(json.dumps(_call_object(row, later), ensure_ascii=False) + "\n")
             count += len(rows)
     return count
 
 
-def _call_object(row: tuple, scored: dict) -> dict:
+def _call_object(row: tuple, later: dict) -> dict:
     call_id, epoch_us, utc_offset_s, operator_id, caller_id, language, duration_s, status, error, segments, speakers = row
     started_at = local_datetime(epoch_us, utc_offset_s)
     return {
@@ -70,5 +74,5 @@ def _call_object(row: tuple, scored: dict) -> dict:
         "speakers": speakers or [],
         "segments": segments or [],
         **dict.fromkeys(LATER_FIELDS),
-        **scored,
+        **later,
     }

@@ -4,15 +4,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from rapidfuzz import fuzz
 
 from insights import encoder
 from insights.clustering import assign_new, recluster
-from insights.complaints import extract_complaint
+from insights.complaints import call_context, extract_complaint
 from insights.deadlines import (COMPLEX, DOCUMENTS, SIMPLE, add_working_days, deadline_status, due_at, extend,
                                 find_request, requests_needing_attention)
 from insights.records import CALLER, OPERATOR, CallText, ProblemCall, Request, Utterance
 from insights.repeats import RepeatSettings, find_repeats, resolution_rates
-from insights.topics import assign_topics, misrouting_by_branch
+from insights.topics import assign_topics, keyword_scores, misrouting_by_branch
 from insights.trends import cluster_trends
 
 MSK = timezone(timedelta(hours=3))
@@ -51,6 +52,17 @@ def test_extraction_sets_the_earlier_call_apart_and_skips_the_ivr_remark():
     assert c.refers_to_earlier_call
 
 
+def test_a_run_on_sentence_loses_only_the_words_about_the_earlier_call():
+    c = extract_complaint(call(
+        "g",
+        (OPERATOR, "Здравствуйте, контактный центр, оператор Александр, чем могу помочь?"),
+        (CALLER, "Я уже звонил 4 дня назад, по этому же вопросу дали номер обращения 7,7674668, но ответа так и нет "
+                 "срок моей электронной подписи закончился, а в личном кабинете пишут, что она действующая."),
+    ))
+    assert c.refers_to_earlier_call
+    assert c.text == "но срок моей электронной подписи закончился, а в личном кабинете пишут, что она действующая."
+
+
 def test_a_silent_line_has_no_complaint():
     c = extract_complaint(call("c", (OPERATOR, "Алло, вас не слышно. Говорите, пожалуйста."), (CALLER, "Алло.")))
     assert c.text == ""
@@ -63,6 +75,28 @@ def test_without_roles_the_operator_script_is_skipped():
         (None, "Здравствуйте. Мне начислили налог за машину, которую я давно продал."),
     ))
     assert c.text == "Мне начислили налог за машину, которую я давно продал."
+
+
+def test_a_question_with_a_request_number_is_a_complaint_not_identification():
+    c = extract_complaint(call(
+        "e",
+        (OPERATOR, "Здравствуйте, разговор записывается. Чем могу помочь?"),
+        (CALLER, "Подскажите, что с моим заявлением, номер 5586 9351 47. Обещали ответ через неделю."),
+    ))
+    assert c.text.startswith("Подскажите, что с моим заявлением")
+
+
+def test_the_call_context_keeps_the_operators_answer_and_drops_the_routine():
+    context = call_context(call(
+        "f",
+        (OPERATOR, "Здравствуйте, горячая линия госуслуг, оператор Ирина, чем могу помочь?"),
+        (CALLER, "Что за бронфаспорт уже полтора месяца?"),
+        (OPERATOR, "Теперь серию и номер паспорта, пожалуйста. Оставьте номер телефона для связи."),
+        (CALLER, "Серия 4510 номер 123456."),
+        (OPERATOR, "Я вижу ваше заявление на загранпаспорт, оно ждёт проверки."),
+        (OPERATOR, "Вам придёт смс с коротким опросом, пожалуйста, оцените мою работу."),
+    ))
+    assert context == "Что за бронфаспорт уже полтора месяца? Я вижу ваше заявление на загранпаспорт, оно ждёт проверки."
 
 
 # --- topics and routing ---------------------------------------------------------------------------------------
@@ -85,6 +119,29 @@ def test_topics_of_paraphrases():
     assigned = assign_topics(topics, texts, encoder.embed(texts))
     assert [a.topic for a in assigned] == topics
     assert all(a.keywords for a in assigned)  # every verdict names its evidence
+
+
+@pytest.mark.parametrize("heard, keyword", [("пороли", "пароль"), ("пинсия", "пенсия"), ("поспорта", "паспорт"),
+                                            ("миграцель", "миграция")])
+def test_a_keyword_spelt_by_ear_still_counts_at_half_weight(heard, keyword):
+    assert fuzz.ratio(heard, keyword) < 85  # too far apart letter by letter
+    scores, hits = keyword_scores(f"я {heard}")
+    assert [keyword] in [list(h) for h in hits] and scores.max() > 0
+
+
+def test_a_keyword_with_a_garbled_ending_counts_by_its_stem():
+    scores, hits = keyword_scores("Срок моей электронной подписчик закончился.")
+    assert hits[int(scores.argmax())] == ("подпись",)
+
+
+def test_a_compound_hyphenated_or_split_by_the_recogniser_is_found():
+    scores, hits = keyword_scores("Жду за гран-паспорт уже полтора месяца.")
+    assert "загранпаспорт" in hits[int(scores.argmax())]
+
+
+def test_words_that_merely_sound_alike_are_not_keywords():
+    scores, hits = keyword_scores("кабинет государство работать приходит сергей")
+    assert not any(hits) and not scores.any()
 
 
 def test_misrouting_rate_per_branch():

@@ -4,10 +4,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import numpy as np
+
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
 from insights.periodic import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
                                recluster_all_complaints, repeat_report, routing_report)
+from insights.records import Complaint
 from storage import insights as store
 from storage.db import Database
 from storage.records import RecordingInfo
@@ -68,9 +71,44 @@ def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):
         assert deadline_report(db, now=START + timedelta(days=32)) == ([], [])
         labels = store.load_cluster_labels(db)
         assert all(label.keywords and label.quote for label, _, _ in labels.values())
-        exported = store.export_fields(db, ["c1", "c4", "unknown"])
-        assert exported == {"c1": {"topic": "restore_access", "complaint_cluster": after["c1"], "repeat_of": None},
-                            "c4": {"topic": "restore_access", "complaint_cluster": after["c1"], "repeat_of": "c1"}}
+        exported = store.export_fields(db, ["c1", "c2", "c4", "unknown"])
+        assert set(exported) == {"c1", "c2", "c4"}
+        assert exported["c4"]["repeat_of"] == "c1" and exported["c1"]["repeat_of"] is None
+        assert exported["c4"]["complaint_cluster"] == exported["c1"]["complaint_cluster"]
+        assert exported["c1"]["complaint_cluster"]["id"] == after["c1"]
+        assert exported["c1"]["complaint_cluster"]["quote"] and exported["c1"]["complaint_cluster"]["keywords"]
+        assert "ошибку авторизации" in exported["c1"]["complaint"] and exported["c1"]["topic"] == "restore_access"
+        assert exported["c1"]["misrouted"] is False and exported["c1"]["request"] is None
+        assert exported["c2"]["request"] == {
+            "number": "55120042", "type": "documents", "registered_at": (START + timedelta(days=0.2)).isoformat(),
+            "due_at": request.due_at.isoformat(), "extended": False,
+            "closed_at": (START + timedelta(days=31)).isoformat()}
+
+
+def test_complaint_vectors_come_back_exactly_and_in_call_order(tmp_path):
+    vectors = np.random.default_rng(5).standard_normal((3, 512)).astype(np.float32)
+    complaints = [Complaint("b", "второй", True), Complaint("a", "первый", False), Complaint("c", "", False)]
+    with Database(tmp_path / "hotline.duckdb") as db:
+        for call_id, days in (("a", 0), ("b", 1), ("c", 2)):
+            store_call(db, call_id, "+7001", days, 2, ("caller", "Не могу войти."))
+        store.save_complaints(db, complaints, vectors, "test-encoder")
+        loaded, loaded_vectors = store.load_complaints(db)
+        assert loaded == [complaints[1], complaints[0], complaints[2]]
+        assert np.array_equal(loaded_vectors, vectors[[1, 0, 2]])
+        problem_calls = store.load_problem_calls(db)
+        assert [p.call_id for p in problem_calls] == ["a", "b", "c"]
+        assert np.array_equal(np.stack([p.vector for p in problem_calls]), vectors[[1, 0, 2]])
+        assert problem_calls[1].refers_to_earlier_call and not problem_calls[0].refers_to_earlier_call
+
+
+def test_on_a_stereo_call_without_roles_the_channel_tells_the_caller(tmp_path):
+    metadata = CallMetadata("s1", START, "op-1", "+7009", 2, "Казань", "stereo", 1, "ru")
+    segments = (Segment(0.0, 4.0, OPENING, channel=1), Segment(5.0, 9.0, "Не могу войти в личный кабинет.", channel=0),
+                Segment(10.0, 14.0, "Назовите, пожалуйста, ваш номер заявления.", channel=1))
+    with Database(tmp_path / "hotline.duckdb") as db:
+        db.save_call("run", metadata, RecordingInfo("rec-s1", "/in/s1.enc", 1), Transcript("ru", 1.0, 15.0, segments))
+        (call,) = store.calls_for_insights(db)
+    assert [u.role for u in call.utterances] == ["operator", "caller", "operator"]
 
 
 def _call_clusters(db: Database) -> dict[str, int]:

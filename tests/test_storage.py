@@ -19,7 +19,8 @@ from storage.records import CallStatus, RecordingInfo
 
 EXPORT_KEYS = {
     "call_id", "started_at", "operator_id", "caller_id", "language", "duration_s", "status", "error",
-    "speakers", "segments", "checklist", "metrics", "score", "topic", "complaint_cluster", "repeat_of",
+    "speakers", "segments", "checklist", "metrics", "score", "complaint", "complaint_cluster", "topic", "misrouted",
+    "repeat_of", "request",
 }
 TABLES = {
     "schema_migrations", "calls", "recordings", "segments", "words", "processing_runs", "failures",
@@ -158,8 +159,8 @@ def test_save_call_then_export_round_trip(tmp_path):
             {"start": 3.0, "end": 5.5, "text": "Не могу войти в личный кабинет.", "channel": 1, "speaker": "S1",
              "role": "caller"},
         ],
-        "checklist": None, "metrics": None, "score": None, "topic": None, "complaint_cluster": None,
-        "repeat_of": None,
+        "checklist": None, "metrics": None, "score": None, "complaint": None, "complaint_cluster": None,
+        "topic": None, "misrouted": None, "repeat_of": None, "request": None,
     }
     assert datetime.fromisoformat(call["started_at"]) == meta.started_at
 

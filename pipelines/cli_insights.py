@@ -1,0 +1,136 @@
+"""`hotline-qc cluster-complaints` and `hotline-qc insights …`: the periodic flow by hand, and its reports."""
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+REPORTS = ("clusters", "repeats", "routing", "deadlines")
+GROUPINGS = ("topic", "operator", "week")
+
+
+def add_commands(sub) -> None:
+    cc = sub.add_parser("cluster-complaints",
+                        help="analyse new calls, add their complaints to the clusters and link repeat calls")
+    cc.add_argument("--db", type=Path, required=True)
+    cc.add_argument("--full-recluster", action="store_true",
+                    help="group every complaint afresh (clusters that match old ones keep their ids)")
+    cc.set_defaults(func=cmd_cluster_complaints)
+
+    ins = sub.add_parser("insights", help="complaint clusters, repeat calls, misrouting or request deadlines")
+    ins.add_argument("report", choices=REPORTS)
+    ins.add_argument("--db", type=Path, required=True)
+    ins.add_argument("--by", choices=GROUPINGS, action="append",
+                     help="repeats: group by topic, operator or week (repeatable; default all three)")
+    ins.add_argument("--as-of", type=_moment, help="judge trends and deadlines at this ISO time (default now)")
+    ins.set_defaults(func=cmd_insights)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r}") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def cmd_cluster_complaints(args) -> int:
+    from pipelines.cli import _require_db
+
+    _require_db(args.db)
+    from pipelines.insights_flows import cluster_complaints
+
+    summary = cluster_complaints(db_path=args.db, full_recluster=args.full_recluster)
+    run = summary.clustering
+    how = "re-clustered" if run.kind == "recluster" else "clustered"
+    print(f"{summary.analysed} new calls analysed; {run.calls} complaints {how}; {run.clusters} clusters "
+          f"({len(run.emerging)} emerging); {summary.repeat_calls} repeat calls")
+    return 0
+
+
+def cmd_insights(args) -> int:
+    from pipelines.cli import _require_db
+    from storage.db import Database
+
+    _require_db(args.db)
+    console = Console()
+    with Database(args.db) as db:
+        for table in _REPORTS[args.report](db, args):
+            console.print(table)
+    return 0
+
+
+def cluster_table(db, as_of: datetime | None = None) -> Table:
+    from insights.periodic import cluster_report
+
+    table = Table(title="Complaint clusters, largest first")
+    for column in ("cluster", "calls", "last 4 weeks"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for column in ("keywords", "representative quote"):
+        table.add_column(column, overflow="fold")
+    for row in cluster_report(db, now=as_of):
+        weeks = " ".join(str(n) for _, n in row.trend.weeks[-4:]) if row.trend else ""
+        flag = " [bold red]emerging[/]" if row.trend and row.trend.emerging else ""
+        table.add_row(str(row.label.cluster_id), str(row.size), weeks + flag, row.label.title, row.label.quote)
+    if not table.rows:
+        table.caption = "no clusters yet: run `hotline-qc cluster-complaints`"
+    return table
+
+
+def _clusters(db, args) -> list[Table]:
+    return [cluster_table(db, args.as_of)]
+
+
+def _repeats(db, args) -> list[Table]:
+    from insights.periodic import repeat_report
+
+    tables = []
+    for by in args.by or GROUPINGS:
+        table = Table(title=f"Repeat calls and first-call resolution (FCR) by {by}",
+                      caption="open: first calls still inside their window, left out of FCR")
+        table.add_column(by, no_wrap=True)
+        for column in ("calls", "repeats", "rate", "first calls", "resolved", "open", "FCR"):
+            table.add_column(column, justify="right")
+        for r in repeat_report(db, by, as_of=args.as_of):
+            fcr = r.first_call_resolution
+            table.add_row(r.group, str(r.calls), str(r.repeats), f"{r.repeat_rate:.1%}", str(r.first_calls),
+                          str(r.resolved_first_time), str(r.pending), "-" if fcr is None else f"{fcr:.1%}")
+        tables.append(table)
+    return tables
+
+
+def _routing(db, args) -> list[Table]:
+    from insights.periodic import routing_report
+    from insights.topics import IVR_BRANCHES
+
+    table = Table(title="Misrouting per IVR branch (the call's topic does not belong to the branch chosen)")
+    for column in ("branch", "calls", "misrouted", "rate"):
+        table.add_column(column)
+    for r in routing_report(db):
+        table.add_row(f"{r.ivr_branch} {IVR_BRANCHES.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
+                      f"{r.misrouting_rate:.1%}")
+    return [table]
+
+
+def _deadlines(db, args) -> list[Table]:
+    from insights.periodic import deadline_report
+
+    due_soon, overdue = deadline_report(db, now=args.as_of)
+    tables = []
+    for title, requests in (("Overdue requests", overdue), ("Requests due within a day", due_soon)):
+        table = Table(title=title)
+        for column in ("call", "request number", "type", "registered", "due"):
+            table.add_column(column, overflow="fold")
+        for r in requests:
+            table.add_row(r.call_id, r.number or "-", r.request_type, f"{r.registered_at:%Y-%m-%d %H:%M}",
+                          f"{r.due_at:%Y-%m-%d %H:%M}" + (" (extended)" if r.extended else ""))
+        if not requests:
+            table.caption = "none"
+        tables.append(table)
+    return tables
+
+
+_REPORTS = {"clusters": _clusters, "repeats": _repeats, "routing": _routing, "deadlines": _deadlines}
