@@ -180,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
+
+    from pipelines.cli_dashboard import add_commands as add_dashboard_commands
+
+    add_dashboard_commands(sub)
     return parser
 
 

@@ -1,0 +1,281 @@
+"""The supervisor and analyst web app: server-rendered pages over storage/, behind sign-in and roles.
+
+Every page needs a session. Forms that change anything carry the session's CSRF token, and the session cookie
+is HttpOnly and SameSite=Strict. Recordings are decrypted into memory for the response and never written out.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException
+
+from dashboards import auth
+from dashboards.charts import bar_chart, trend_chart
+from dashboards.evidence import marked_lines
+from ingest.envelope import EnvelopeError, open_decrypted
+from ingest.keys import Keyring
+from scoring.records import VERDICTS
+from scoring.scorecard import GROUPINGS, PERIODS
+from storage import dashboard as pages
+from storage.db import Database
+from storage.scores import override_verdict
+from storage.search import search
+from storage.users import ROLES, Session, list_users
+
+try:
+    from storage.audit import record as _record_audit
+except ImportError:  # the audit log comes with the privacy work; this build has none to write to
+    _record_audit = None
+
+SESSION_COOKIE = "hqc_session"
+LOGIN_CSRF_COOKIE = "hqc_login_csrf"
+PAGE_SIZE = 50
+# periods a scorecard page shows by default, ending with the newest call
+DEFAULT_SPAN = {"day": timedelta(days=13), "week": timedelta(weeks=11), "month": timedelta(days=365)}
+_AUDIO_TYPES = ((b"OggS", "audio/ogg"), (b"RIFF", "audio/wav"), (b"fLaC", "audio/flac"), (b"ID3", "audio/mpeg"))
+
+log = logging.getLogger(__name__)
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    session_ttl: timedelta = timedelta(hours=8)
+    keyring: Keyring | None = None  # None: no recording can be played
+
+
+def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
+    app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.globals.update(may=auth.may, trend_chart=trend_chart, bar_chart=bar_chart,
+                                 bar_points=lambda weeks: [(f"week of {w}", n) for w, n in weeks])
+    # the one public route besides sign-in: the style sheet, which the sign-in page needs
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    def audit(actor: str, action: str, target: str, detail: dict | None = None) -> None:
+        if _record_audit is not None:
+            _record_audit(db, actor, action, target, detail or {})
+
+    def current(request: Request) -> Session:
+        session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
+        if session is None:
+            raise NotSignedIn
+        return session
+
+    def require(session: Session, right: str) -> None:
+        if not auth.may(session.user, right):
+            raise HTTPException(403, f"a {session.user.role} may not do this")
+
+    def check_csrf(session: Session, token: str | None) -> None:
+        if not auth.same_token(session.csrf_token, token):
+            raise HTTPException(403, "the form is stale or was not sent from this dashboard; reload and try again")
+
+    def visible_call(session: Session, call_id: str) -> None:
+        exists, team = pages.call_team(db, call_id)
+        teams = auth.visible_teams(session.user)
+        # another team's call answers like a missing one: a supervisor learns nothing of it
+        if not exists or (teams is not None and team not in teams):
+            raise HTTPException(404, "no such call")
+
+    def render(request: Request, session: Session | None, name: str, status: int = 200, **context) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"session": session, "user": session.user if session else None,
+                                                          **context}, status_code=status)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+            "script-src 'none'; frame-ancestors 'none'; form-action 'self'")
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def to_sign_in(request: Request, exc: NotSignedIn):
+        if request.method == "GET" and not request.url.path.endswith("/audio"):
+            return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
+        return Response("sign in first", status_code=401, media_type="text/plain")
+
+    @app.exception_handler(HTTPException)
+    async def error_page(request: Request, exc: HTTPException):
+        session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
+        return render(request, session, "error.html", status=exc.status_code, message=exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        # names the fields only: echoing the input back would reflect whatever an attacker put in a link
+        fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
+        return render(request, session, "error.html", status=400, message=f"invalid {', '.join(fields) or 'request'}")
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_form(request: Request, next: str = "/"):
+        token = auth.new_token()
+        response = render(request, None, "login.html", csrf_token=token, next=_local_path(next), error=None)
+        _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+        return response
+
+    @app.post("/login")
+    def login(request: Request, name: str = Form(...), password: str = Form(...), csrf_token: str = Form(""),
+              next: str = Form("/")):
+        if not auth.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token) or not csrf_token:
+            raise HTTPException(403, "the sign-in form is stale; reload it and try again")
+        signed = auth.sign_in(db, name, password, settings.session_ttl)
+        if signed is None:
+            audit(name.strip()[:100], "sign_in_failed", "dashboard")
+            token = auth.new_token()
+            response = render(request, None, "login.html", status=401, csrf_token=token, next=_local_path(next),
+                              error="Wrong name or password.")
+            _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+            return response
+        token, session = signed
+        audit(session.user.name, "sign_in", "dashboard")
+        response = RedirectResponse(_local_path(next), status_code=303)
+        _set_cookie(request, response, SESSION_COOKIE, token, max_age=int(settings.session_ttl.total_seconds()))
+        response.delete_cookie(LOGIN_CSRF_COOKIE)
+        return response
+
+    @app.post("/logout")
+    def logout(request: Request, session: Session = Depends(current), csrf_token: str = Form("")):
+        check_csrf(session, csrf_token)
+        auth.sign_out(db, request.cookies[SESSION_COOKIE])
+        audit(session.user.name, "sign_out", "dashboard")
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    @app.get("/")
+    def home(request: Request, session: Session = Depends(current)):
+        return RedirectResponse("/scorecards", status_code=303)
+
+    @app.get("/scorecards", response_class=HTMLResponse)
+    def scorecards(request: Request, session: Session = Depends(current), by: str = "operator",
+                   period: str = "week", since: date | None = None, until: date | None = None):
+        if by not in GROUPINGS or period not in PERIODS:
+            raise HTTPException(400, f"group by one of {', '.join(GROUPINGS)} and period one of {', '.join(PERIODS)}")
+        until = until or pages.latest_call_start(db)
+        if since is None and until is not None:
+            since = until - DEFAULT_SPAN[period]
+        rows = pages.scorecard(db, by, period, teams=auth.visible_teams(session.user), since=since, until=until)
+        groups: dict[str, list] = {}
+        for row in rows:
+            groups.setdefault(row.group, []).append(row)
+        points = {group: [(str(r.period_start), r.mean_score) for r in members] for group, members in groups.items()}
+        return render(request, session, "scorecards.html", groups=groups, points=points, by=by, period=period, since=since,
+                      until=until, groupings=GROUPINGS, periods=PERIODS)
+
+    @app.get("/calls", response_class=HTMLResponse)
+    def calls(request: Request, session: Session = Depends(current), operator: str = "", team: str = "",
+              centre: str = "", page: int = Query(1, ge=1, le=100000)):
+        teams = auth.visible_teams(session.user)
+        rows = pages.list_calls(db, teams=teams, operator_id=operator or None, team=team or None,
+                                regional_center=centre or None, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        return render(request, session, "calls.html", calls=rows[:PAGE_SIZE], more=len(rows) > PAGE_SIZE, page=page,
+                      options=pages.filter_options(db, teams), operator=operator, team=team, centre=centre)
+
+    @app.get("/calls/{call_id}", response_class=HTMLResponse)
+    def call(request: Request, call_id: str, session: Session = Depends(current)):
+        visible_call(session, call_id)
+        review = pages.call_review(db, call_id)
+        if review is None:
+            raise HTTPException(404, "no such call")
+        audit(session.user.name, "call_view", call_id)
+        return render(request, session, "call.html", review=review, lines=marked_lines(review.lines, review.items),
+                      verdicts=VERDICTS, can_listen=auth.may(session.user, "listen") and settings.keyring is not None
+                      and review.recording_id is not None)
+
+    @app.get("/calls/{call_id}/audio")
+    def audio(request: Request, call_id: str, session: Session = Depends(current)):
+        require(session, "listen")
+        visible_call(session, call_id)
+        recording = pages.recording_of(db, call_id)
+        if recording is None or settings.keyring is None:
+            raise HTTPException(404, "no recording of this call can be played here")
+        try:
+            with open(recording.path, "rb") as src, open_decrypted(src, settings.keyring) as plain:
+                # read to the end: only a stream that reached its final chunk is proven complete
+                audio_bytes = plain.read()
+        except FileNotFoundError:
+            raise HTTPException(404, "the recording is no longer stored") from None
+        except EnvelopeError as exc:
+            log.warning("recording of %s cannot be decrypted: %s", call_id, exc)
+            raise HTTPException(409, "the recording cannot be decrypted") from None
+        audit(session.user.name, "audio_playback", call_id, {"recording_id": recording.recording_id})
+        audit(session.user.name, "decryption", recording.recording_id, {"call_id": call_id})
+        media_type = next((t for magic, t in _AUDIO_TYPES if audio_bytes.startswith(magic)), "application/octet-stream")
+        return Response(audio_bytes, media_type=media_type)
+
+    @app.post("/calls/{call_id}/overrides")
+    def override(request: Request, call_id: str, session: Session = Depends(current), item_id: str = Form(...),
+                 verdict: str = Form(...), reason: str = Form(""), csrf_token: str = Form("")):
+        check_csrf(session, csrf_token)
+        require(session, "override")
+        visible_call(session, call_id)
+        try:
+            stored = override_verdict(db, call_id, item_id, verdict, reason=reason, analyst=session.user.name)
+        except (ValueError, KeyError) as exc:
+            raise HTTPException(400, str(exc).strip("'\"")) from None
+        audit(session.user.name, "override", call_id, {"item_id": item_id, "verdict": verdict,
+                                                        "automatic_verdict": stored.automatic_verdict})
+        return RedirectResponse(f"/calls/{quote(call_id)}#item-{quote(item_id)}", status_code=303)
+
+    @app.get("/clusters", response_class=HTMLResponse)
+    def clusters(request: Request, session: Session = Depends(current), weeks: int = Query(8, ge=1, le=104)):
+        rows = pages.cluster_trends(db, teams=auth.visible_teams(session.user), weeks=weeks)
+        return render(request, session, "clusters.html", clusters=rows, weeks=weeks)
+
+    @app.get("/search", response_class=HTMLResponse)
+    def transcript_search(request: Request, session: Session = Depends(current), q: str = Query("", max_length=200)):
+        hits = []
+        if q.strip():
+            found = search(db, q, limit=200)
+            visible = pages.visible_calls(db, [h.call_id for h in found], auth.visible_teams(session.user))
+            hits = [h for h in found if h.call_id in visible][:PAGE_SIZE]
+            audit(session.user.name, "search", "transcripts", {"results": len(hits)})
+        return render(request, session, "search.html", q=q, hits=hits)
+
+    @app.get("/admin/users", response_class=HTMLResponse)
+    def users(request: Request, session: Session = Depends(current)):
+        require(session, "manage_users")
+        return render(request, session, "users.html", users=list_users(db), roles=ROLES, error=None,
+                      key_ids=settings.keyring.key_ids() if settings.keyring else [])
+
+    @app.post("/admin/users", response_class=HTMLResponse)
+    def add_user(request: Request, session: Session = Depends(current), name: str = Form(...),
+                 role: str = Form(...), password: str = Form(...), teams: str = Form(""), csrf_token: str = Form("")):
+        check_csrf(session, csrf_token)
+        require(session, "manage_users")
+        try:
+            user = auth.create_user(db, name, password, role, teams.split(","))
+        except ValueError as exc:
+            return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
+                          error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+        audit(session.user.name, "user_saved", user.name, {"role": user.role, "teams": list(user.teams)})
+        return RedirectResponse("/admin/users", status_code=303)
+
+    return app
+
+
+def _local_path(path: str) -> str:
+    """Only a path on this site may follow sign-in: `next` must not send anyone elsewhere."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")

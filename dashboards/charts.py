@@ -1,0 +1,55 @@
+"""Small inline SVG charts: no JavaScript and no chart library, so pages stay fast and work offline."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+
+def trend_chart(points: Sequence[tuple[str, float | None]], *, width: int = 220, height: int = 48,
+                low: float | None = None, high: float | None = None, title: str = "") -> Markup:
+    """A line through the known values with a dot and a tooltip for each; a None value breaks the line."""
+    known = [v for _, v in points if v is not None]
+    if not known:
+        return Markup("")
+    low = min(known) if low is None else low
+    high = max(known) if high is None else high
+    span = (high - low) or 1.0
+    pad = 4
+    step = (width - 2 * pad) / max(len(points) - 1, 1)
+
+    def y(value: float) -> float:
+        return round(height - pad - (value - low) / span * (height - 2 * pad), 1)
+
+    runs, run, dots = [], [], []
+    for n, (label, value) in enumerate(points):
+        x = round(pad + n * step, 1)
+        if value is None:
+            if run:
+                runs.append(run)
+            run = []
+            continue
+        run.append(f"{x},{y(value)}")
+        dots.append(f'<circle cx="{x}" cy="{y(value)}" r="2.5"><title>{escape(label)}: {value:g}</title></circle>')
+    if run:
+        runs.append(run)
+    lines = "".join(f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{" ".join(r)}"/>'
+                    for r in runs)
+    return Markup(f'<svg class="chart" role="img" aria-label="{escape(title)}" width="{width}" height="{height}"'
+                  f' viewBox="0 0 {width} {height}">{lines}{"".join(dots)}</svg>')
+
+
+def bar_chart(points: Sequence[tuple[str, int]], *, width: int = 220, height: int = 48, title: str = "") -> Markup:
+    """Bars for counts (calls per week), scaled to the largest."""
+    if not points:
+        return Markup("")
+    top = max(v for _, v in points) or 1
+    gap = 2
+    bar = (width - gap * (len(points) - 1)) / len(points)
+    rects = []
+    for n, (label, value) in enumerate(points):
+        h = round(value / top * (height - 2), 1)
+        rects.append(f'<rect x="{round(n * (bar + gap), 1)}" y="{round(height - h, 1)}" width="{round(bar, 1)}"'
+                     f' height="{h}"><title>{escape(label)}: {value}</title></rect>')
+    return Markup(f'<svg class="chart bars" role="img" aria-label="{escape(title)}" width="{width}" height="{height}"'
+                  f' viewBox="0 0 {width} {height}">{"".join(rects)}</svg>')

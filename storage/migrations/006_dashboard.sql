@@ -1,0 +1,28 @@
+-- Dashboard accounts and their sign-in sessions, and the indexes the dashboard's pages look calls up by.
+
+CREATE TABLE users (
+    user_name VARCHAR PRIMARY KEY,
+    password_hash VARCHAR NOT NULL,  -- argon2id, with its parameters and salt
+    role VARCHAR NOT NULL CHECK (role IN ('admin', 'analyst', 'supervisor')),
+    created_at TIMESTAMPTZ NOT NULL
+);
+
+-- the teams a supervisor reads the scorecards and calls of (other roles see every team)
+CREATE TABLE user_teams (
+    user_name VARCHAR NOT NULL,
+    team VARCHAR NOT NULL,
+    PRIMARY KEY (user_name, team)
+);
+
+-- only a hash of the session cookie is kept: a copy of the database hands out no live session
+CREATE TABLE sessions (
+    token_sha256 VARCHAR PRIMARY KEY,
+    user_name VARCHAR NOT NULL,
+    csrf_token VARCHAR NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+
+-- the call page reads one call's verdicts; without it that is a scan of every call's verdicts
+CREATE INDEX checklist_verdicts_call_id ON checklist_verdicts (call_id);
+CREATE INDEX calls_operator_id ON calls (operator_id);
