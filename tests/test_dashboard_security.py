@@ -222,6 +222,14 @@ def test_recording_is_decrypted_for_roles_that_may_listen(app, built, calls_by_t
         response = sign_in(app, name).get(f"/calls/{call_id}/audio")
         assert response.status_code == 200 and response.headers["content-type"] == "audio/ogg"
         assert response.content == original and response.headers["cache-control"] == "no-store"
+    # players fetch by ranges (Chromium reads an Ogg file's end to learn its duration)
+    client = sign_in(app, "analyst")
+    head = client.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=0-99"})
+    assert head.status_code == 206 and head.content == original[:100]
+    assert head.headers["content-range"] == f"bytes 0-99/{len(original)}"
+    tail = client.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.content == original[-10:]
+    assert client.get(f"/calls/{call_id}/audio", headers={"Range": f"bytes={len(original)}-"}).status_code == 416
 
 
 def test_tampered_recording_is_not_played(app, built, calls_by_team, tmp_path):
