@@ -3,8 +3,8 @@
     .venv/bin/python -m benchmarks.dashboard               # 1,000,000 calls
     .venv/bin/python -m benchmarks.dashboard --calls 100000
 
-The database is a synthetic scale-up made by bulk SQL inserts: calls spread over a year in eight regional
-centres, 400 operators in 20 teams, every call scored on the 11 checklist items with evidence, a few thousand
+The database is a synthetic scale-up made by bulk SQL inserts: calls spread over a year, 400 operators in 20
+teams, each operator in one of eight regional centres, every call scored on the 11 checklist items with evidence, a few thousand
 analysts' overrides, transcripts of four segments built from the demo calls' lines, and complaint clusters. It is
 built once into benchmarks/out/dashboard/ and reused. Pages are requested through the real app (routing,
 session check, SQL, template) in-process, as an analyst (every team) and as a supervisor (one team).
@@ -39,7 +39,7 @@ def build(path: Path, calls: int) -> None:
                                channels, operator_channel, language, duration_s, status, recording_id, run_id, updated_at)
             SELECT printf('bench-%08d', i), TIMESTAMPTZ '2025-01-01 00:00:00+00' + to_seconds(i * (31536000 // $n)),
                    10800, printf('op-%03d', i % 400), printf('c-%07d', (i * 7919) % ($n // 3)), 1 + i % 4,
-                   $centres[1 + (i // 50) % 8], 'stereo', 0, 'ru', 60 + i % 240, 'done', printf('rec-%08d', i),
+                   $centres[1 + (i % 400) % 8], 'stereo', 0, 'ru', 60 + i % 240, 'done', printf('rec-%08d', i),
                    'bench', now()
             FROM range($n) AS t(i)
         """, {"n": calls, "centres": CENTRES})

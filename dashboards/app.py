@@ -28,7 +28,6 @@ from scoring.scorecard import GROUPINGS, PERIODS
 from storage import dashboard as pages
 from storage.db import Database
 from storage.scores import override_verdict
-from storage.search import search
 from storage.users import ROLES, Session, list_users
 
 try:
@@ -254,9 +253,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def transcript_search(request: Request, session: Session = Depends(current), q: str = Query("", max_length=200)):
         hits = []
         if q.strip():
-            found = search(db, q, limit=200)
-            visible = pages.visible_calls(db, [h.call_id for h in found], auth.visible_teams(session.user))
-            hits = [h for h in found if h.call_id in visible][:PAGE_SIZE]
+            hits = pages.search_calls(db, q, teams=auth.visible_teams(session.user), limit=PAGE_SIZE)
             audit(session.user.name, "search", "transcripts", {"results": len(hits)})
         return render(request, session, "search.html", q=q, hits=hits)
 

@@ -10,17 +10,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scoring.scorecard import GROUPINGS, PERIODS, ScorecardRow
+from scoring.scorecard import GROUPINGS, PERIODS, ItemOutcome, ScorecardRow, critical_failures, weighted_score
 from storage.db import Database, local_datetime
+from storage.search import MatchedSegment, SearchHit
 
 # Scorecards count an analyst's latest override over the automatic verdict. Overrides are few, so only the
 # calls that have one are re-scored here; every other call keeps the score stored when it was scored.
+# round_even rounds halves as scoring.scorecard.weighted_score (Python's round) does.
 _EFFECTIVE_SCORES = """
 WITH latest AS (
     SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY ALL
 ), rescored AS (
     SELECT v.call_id,
-           round(100.0 * coalesce(sum(v.weight) FILTER (WHERE coalesce(o.verdict, v.verdict) = 'passed'), 0)
+           round_even(100.0 * coalesce(sum(v.weight) FILTER (WHERE coalesce(o.verdict, v.verdict) = 'passed'), 0)
                  / nullif(sum(v.weight) FILTER (WHERE coalesce(o.verdict, v.verdict) <> 'not_applicable'), 0), 1)
                AS score,
            coalesce(bool_or(v.critical AND coalesce(o.verdict, v.verdict) = 'failed'), false) AS critical
@@ -36,7 +38,34 @@ WITH latest AS (
 """
 # the regional centre's local time: its day is the day the operator worked
 _LOCAL_START = "make_timestamp(epoch_us(c.started_at) + coalesce(c.utc_offset_s, 0)::BIGINT * 1000000)"
-_GROUP_COLUMN = {"operator": "c.operator_id", "team": "t.team", "regional_center": "c.regional_center"}
+_GROUP_COLUMN = {"operator": "d.operator_id", "team": "t.team", "regional_center": "d.regional_center"}
+
+_SUMMARIES = {
+    "scorecard_days": (
+        "SELECT concat_ws('|', (SELECT count(*) || '/' || max(scored_at) FROM call_scores),"
+        " (SELECT max(override_id) FROM verdict_overrides), (SELECT count(*) || '/' || max(updated_at) FROM calls))",
+        _EFFECTIVE_SCORES + f"""
+        INSERT INTO scorecard_days
+        SELECT c.operator_id, c.regional_center, {_LOCAL_START}::DATE, count(*), count(e.score),
+               coalesce(sum(e.score), 0), count(*) FILTER (WHERE e.critical)
+        FROM effective AS e JOIN calls AS c USING (call_id)
+        WHERE c.started_at IS NOT NULL
+        GROUP BY ALL
+        """,
+    ),
+    "cluster_weeks": (
+        "SELECT concat_ws('|', (SELECT count(*) || '/' || max(started_at) FROM cluster_runs),"
+        " (SELECT count(*) FROM call_clusters), (SELECT count(*) || '/' || max(updated_at) FROM operator_teams),"
+        " (SELECT count(*) || '/' || max(updated_at) FROM calls))",
+        f"""
+        INSERT INTO cluster_weeks
+        SELECT k.cluster_id, t.team, date_trunc('week', {_LOCAL_START})::DATE, count(*)
+        FROM call_clusters AS k JOIN calls AS c USING (call_id) LEFT JOIN operator_teams AS t USING (operator_id)
+        WHERE c.started_at IS NOT NULL
+        GROUP BY ALL
+        """,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -112,10 +141,39 @@ class FilterOptions:
     operators: tuple[str, ...]
 
 
-def _team_filter(teams: Iterable[str] | None) -> tuple[str, dict]:
+def _team_filter(teams: Iterable[str] | None, column: str = "t.team") -> tuple[str, dict]:
     if teams is None:
         return "", {}
-    return " AND list_contains($teams, t.team)", {"teams": sorted(teams)}
+    return f" AND list_contains($teams, {column})", {"teams": sorted(teams)}
+
+
+def refresh_summaries(db: Database) -> list[str]:
+    """Rebuild the summaries whose sources changed since they were made; returns the names rebuilt.
+
+    Each source change (a scoring run, an override, new calls, a re-cluster) costs one rebuild, paid by the
+    first page read after it."""
+    rebuilt = []
+    for name, (fingerprint_sql, rebuild_sql) in _SUMMARIES.items():
+        with db.read() as cur:
+            if _summary_is_fresh(cur, name, fingerprint_sql) is True:
+                continue
+        with db._write() as cur:
+            fingerprint = _summary_is_fresh(cur, name, fingerprint_sql)  # another request may have rebuilt it
+            if fingerprint is True:
+                continue
+            cur.execute(f"DELETE FROM {name}")
+            cur.execute(rebuild_sql)
+            cur.execute("INSERT OR REPLACE INTO dashboard_summaries (name, fingerprint, refreshed_at)"
+                        " VALUES (?, ?, now())", [name, fingerprint])
+        rebuilt.append(name)
+    return rebuilt
+
+
+def _summary_is_fresh(cur, name: str, fingerprint_sql: str) -> bool | str:
+    """True when the stored fingerprint matches; otherwise the current fingerprint."""
+    (fingerprint,) = cur.execute(fingerprint_sql).fetchone()
+    stored = cur.execute("SELECT fingerprint FROM dashboard_summaries WHERE name = ?", [name]).fetchone()
+    return True if stored is not None and stored[0] == fingerprint else fingerprint
 
 
 def latest_call_start(db: Database) -> date | None:
@@ -133,23 +191,20 @@ def scorecard(db: Database, by: str, period: str, *, teams: Iterable[str] | None
         raise ValueError(f"scorecards group by one of {', '.join(GROUPINGS)}, got {by!r}")
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, got {period!r}")
+    refresh_summaries(db)
     team_sql, params = _team_filter(teams)
     window = ""
     if since is not None:
-        window += f" AND {_LOCAL_START} >= $since"
-        params["since"] = datetime.combine(since, datetime.min.time())
+        window += " AND d.day >= $since"
+        params["since"] = since
     if until is not None:
-        window += f" AND {_LOCAL_START} < $until"
-        params["until"] = datetime.combine(until + timedelta(days=1), datetime.min.time())
-    sql = _EFFECTIVE_SCORES + f"""
-    SELECT grp, period_start, count(*), sum(score), count(score), count(*) FILTER (WHERE critical)
-    FROM (
-        SELECT {_GROUP_COLUMN[by]} AS grp, date_trunc('{period}', {_LOCAL_START})::DATE AS period_start,
-               e.score, e.critical
-        FROM effective AS e JOIN calls AS c USING (call_id) LEFT JOIN operator_teams AS t USING (operator_id)
-        WHERE c.started_at IS NOT NULL {team_sql} {window}
-    )
-    WHERE grp IS NOT NULL
+        window += " AND d.day <= $until"
+        params["until"] = until
+    sql = f"""
+    SELECT {_GROUP_COLUMN[by]} AS grp, date_trunc('{period}', d.day)::DATE AS period_start, sum(d.calls)::INTEGER,
+           sum(d.score_sum), sum(d.scored), sum(d.critical_calls)::INTEGER
+    FROM scorecard_days AS d LEFT JOIN operator_teams AS t USING (operator_id)
+    WHERE grp IS NOT NULL {team_sql} {window}
     GROUP BY ALL ORDER BY grp, period_start
     """
     with db.read() as cur:
@@ -173,19 +228,29 @@ def list_calls(db: Database, *, teams: Iterable[str] | None = None, operator_id:
     """Transcribed calls, newest first, filtered by exact operator, team and regional centre."""
     if not 1 <= limit <= 500 or offset < 0:
         raise ValueError("limit must be 1-500 and offset not negative")
-    team_sql, params = _team_filter(teams)
-    for column, value, name in (("c.operator_id", operator_id, "operator"), ("t.team", team, "team"),
-                                ("c.regional_center", regional_center, "centre")):
+    # the newest page of calls is picked from calls alone (started_at's zone maps make that a short scan);
+    # teams come from the small operator_teams table as a set of operators
+    where, params = "", {}
+    if teams is not None:
+        where += " AND c.operator_id IN (SELECT operator_id FROM operator_teams WHERE list_contains($teams, team))"
+        params["teams"] = sorted(teams)
+    if team:
+        where += " AND c.operator_id IN (SELECT operator_id FROM operator_teams WHERE team = $team)"
+        params["team"] = team
+    for column, value, name in (("c.operator_id", operator_id, "operator"), ("c.regional_center", regional_center,
+                                                                             "centre")):
         if value:
-            team_sql += f" AND {column} = ${name}"
+            where += f" AND {column} = ${name}"
             params[name] = value
     params.update(limit=limit, offset=offset)
     sql = f"""
     SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, t.team, c.regional_center,
            c.duration_s, s.score, len(s.critical_failures) > 0
-    FROM calls AS c LEFT JOIN operator_teams AS t USING (operator_id) LEFT JOIN call_scores AS s USING (call_id)
-    WHERE c.status = 'done' {team_sql}
-    ORDER BY c.started_at DESC, c.call_id LIMIT $limit OFFSET $offset
+    FROM (
+        SELECT * FROM calls AS c WHERE c.status = 'done' {where}
+        ORDER BY c.started_at DESC, c.call_id LIMIT $limit OFFSET $offset
+    ) AS c LEFT JOIN operator_teams AS t USING (operator_id) LEFT JOIN call_scores AS s USING (call_id)
+    ORDER BY c.started_at DESC, c.call_id
     """
     with db.read() as cur:
         rows = cur.execute(sql, params).fetchall()
@@ -203,17 +268,6 @@ def call_team(db: Database, call_id: str) -> tuple[bool, str | None]:
         row = cur.execute("SELECT t.team FROM calls AS c LEFT JOIN operator_teams AS t USING (operator_id)"
                           " WHERE c.call_id = ?", [call_id]).fetchone()
     return (row is not None, row[0] if row else None)
-
-
-def visible_calls(db: Database, call_ids: Iterable[str], teams: Iterable[str] | None) -> set[str]:
-    ids = list(call_ids)
-    if teams is None or not ids:
-        return set(ids)
-    with db.read() as cur:
-        rows = cur.execute("SELECT c.call_id FROM calls AS c JOIN operator_teams AS t USING (operator_id)"
-                           " WHERE list_contains($ids, c.call_id) AND list_contains($teams, t.team)",
-                           {"ids": ids, "teams": sorted(teams)}).fetchall()
-    return {row[0] for row in rows}
 
 
 def call_review(db: Database, call_id: str) -> CallReview | None:
@@ -242,17 +296,9 @@ def call_review(db: Database, call_id: str) -> CallReview | None:
                 tuple(json.loads(evidence)), *(override[1:] if override else (None, None, None))))
     if latest:
         # the stored score is the automatic one; what the call page shows is the score in force
-        (score, critical), = scored_in_force(db, [call_id]).values()
-        row = row[:7] + (score, critical) + row[9:]
+        outcomes = [ItemOutcome(i.item_id, i.verdict, i.weight, i.critical, True) for i in items]
+        row = row[:7] + (weighted_score(outcomes), bool(critical_failures(outcomes))) + row[9:]
     return CallReview(_call_row(row[:9]), row[9], lines, tuple(items), row[10])
-
-
-def scored_in_force(db: Database, call_ids: Iterable[str]) -> dict[str, tuple[float | None, bool]]:
-    """{call_id: (score, any critical item failed)} with analysts' overrides applied."""
-    with db.read() as cur:
-        rows = cur.execute(_EFFECTIVE_SCORES + "SELECT call_id, score, critical FROM effective"
-                           " WHERE list_contains($ids, call_id)", {"ids": list(call_ids)}).fetchall()
-    return {call_id: (score, critical) for call_id, score, critical in rows}
 
 
 def recording_of(db: Database, call_id: str) -> Recording | None:
@@ -269,43 +315,119 @@ def cluster_trends(db: Database, *, teams: Iterable[str] | None = None, weeks: i
     week holding `until` (default: the newest clustered call)."""
     if weeks < 1:
         raise ValueError("weeks must be at least 1")
-    team_sql, params = _team_filter(teams)
-    team_join = "LEFT JOIN operator_teams AS t USING (operator_id)" if teams is not None else ""
+    refresh_summaries(db)
+    team_sql, params = _team_filter(teams, "d.team")
     with db.read() as cur:
         if until is None:
-            (until,) = cur.execute(f"SELECT max({_LOCAL_START})::DATE FROM call_clusters JOIN calls AS c"
-                                   " USING (call_id)").fetchone()
+            (until,) = cur.execute("SELECT max(week) FROM cluster_weeks").fetchone()
         if until is None:
             return []
         last = until - timedelta(days=until.weekday())
         first = last - timedelta(weeks=weeks - 1)
-        params.update(first=datetime.combine(first, datetime.min.time()),
-                      end=datetime.combine(last + timedelta(weeks=1), datetime.min.time()))
+        params.update(first=first, last=last)
         counts = cur.execute(f"""
-            SELECT k.cluster_id, count(*) AS calls,
-                   list(week) FILTER (WHERE week IS NOT NULL) AS weeks
-            FROM (
-                SELECT k.cluster_id,
-                       CASE WHEN {_LOCAL_START} >= $first AND {_LOCAL_START} < $end
-                            THEN date_trunc('week', {_LOCAL_START})::DATE END AS week
-                FROM call_clusters AS k JOIN calls AS c USING (call_id) {team_join}
-                WHERE true {team_sql}
-            ) AS k
-            GROUP BY k.cluster_id
+            SELECT d.cluster_id, sum(d.calls)::INTEGER,
+                   list({{'week': d.week, 'calls': d.calls}}) FILTER (WHERE d.week BETWEEN $first AND $last)
+            FROM cluster_weeks AS d
+            WHERE true {team_sql}
+            GROUP BY d.cluster_id
         """, params).fetchall()
         clusters = cur.execute("SELECT cluster_id, keywords, quote, topic, emerging FROM complaint_clusters"
                                " WHERE NOT retired").fetchall()
-    per_cluster = {cid: (calls, weeks_seen) for cid, calls, weeks_seen in counts}
+    per_cluster = {}
+    for cid, calls, weeks_seen in counts:
+        per_week: dict[date, int] = {}
+        for entry in weeks_seen or ():
+            per_week[entry["week"]] = per_week.get(entry["week"], 0) + entry["calls"]
+        per_cluster[cid] = (calls, per_week)
     span = [first + timedelta(weeks=n) for n in range(weeks)]
     rows = []
     for cid, keywords, quote, topic, emerging in clusters:
-        calls, weeks_seen = per_cluster.get(cid, (0, []))
+        calls, per_week = per_cluster.get(cid, (0, {}))
         if not calls:
             continue
         rows.append(ClusterTrendRow(cid, tuple(keywords), quote, topic, emerging, calls,
-                                    tuple((w, weeks_seen.count(w)) for w in span)))
+                                    tuple((w, per_week.get(w, 0)) for w in span)))
     rows.sort(key=lambda r: (-r.calls, r.cluster_id))
     return rows
+
+
+# BM25 as fts's match_bm25 computes it (k1 1.2, b 0.75, log10 idf, any query word), but started from the query's
+# words in the index's dictionary: match_bm25 evaluates every segment (~1 s per 100,000 calls), this reads only
+# the segments holding a query word. Words are split, lowered and stemmed as the index was built (storage/db.py).
+_SCORED_SEGMENTS = r"""
+CREATE TEMP TABLE scored_segments AS
+WITH words AS (
+    SELECT DISTINCT stem(w, 'russian') AS term
+    FROM (SELECT unnest(string_split_regex(lower($query), '(\.|[^\p{L}\p{N}])+')) AS w)
+    WHERE w <> ''
+), query_terms AS (
+    SELECT d.termid, d.df FROM fts_main_segments.dict AS d JOIN words USING (term)
+), hits AS (
+    SELECT t.docid, t.termid, count(*) AS tf FROM fts_main_segments.terms AS t
+    WHERE t.termid IN (SELECT termid FROM query_terms) GROUP BY ALL
+)
+SELECT d.name AS segment_id,
+       sum(log10((s.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
+           * h.tf * 2.2 / (h.tf + 1.2 * (0.25 + 0.75 * d.len / s.avgdl))) AS score
+FROM hits AS h JOIN query_terms AS q USING (termid) JOIN fts_main_segments.docs AS d USING (docid),
+     fts_main_segments.stats AS s
+GROUP BY d.name
+"""
+# A call ranks by its best segment, so the best calls are among the best segments: only the top `$top` segments
+# (and any tied with the last of them) are traced back to their calls, widened until enough calls are visible.
+_BEST_CALLS = """
+SELECT g.call_id, max(x.score) AS score
+FROM (SELECT * FROM scored_segments
+      WHERE score >= (SELECT min(score) FROM (SELECT score FROM scored_segments ORDER BY score DESC LIMIT $top))
+     ) AS x JOIN segments AS g USING (segment_id) JOIN calls AS c USING (call_id) $team_join
+WHERE true $team_filter
+GROUP BY g.call_id
+ORDER BY score DESC, g.call_id
+LIMIT $limit
+"""
+_HIT_SEGMENTS = """
+SELECT g.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, max(x.score),
+       list({'start': g.start_s, 'end': g.end_s, 'text': g.text} ORDER BY x.score DESC, g.segment_no)[1:$per_call]
+FROM (SELECT unnest($ids) AS call_id) AS ids JOIN segments AS g USING (call_id)
+     JOIN scored_segments AS x USING (segment_id) JOIN calls AS c USING (call_id)
+GROUP BY ALL
+"""
+
+
+def search_calls(db: Database, query: str, *, teams: Iterable[str] | None = None, limit: int = 50,
+                 segments_per_call: int = 3) -> list[SearchHit]:
+    """Calls whose transcripts match `query` in any Russian word form, best first, among the visible ones:
+    the ranking of storage.search.search, fast enough for a page over a million calls."""
+    if not query.strip():
+        raise ValueError("search query is empty")
+    if not 1 <= limit <= 500 or segments_per_call < 1:
+        raise ValueError("limit must be 1-500 and segments_per_call at least 1")
+    db.ensure_search_index()
+    team_sql, params = _team_filter(teams)
+    best_calls = _BEST_CALLS.replace("$team_join", "LEFT JOIN operator_teams AS t USING (operator_id)"
+                                     if teams is not None else "").replace("$team_filter", team_sql)
+    with db.read() as cur:
+        # a temporary table lives in this cursor's own connection-scoped catalog only while the read lasts
+        cur.execute(_SCORED_SEGMENTS, {"query": query})
+        try:
+            (matched,) = cur.execute("SELECT count(*) FROM scored_segments").fetchone()
+            top = limit * 8
+            while True:
+                best = cur.execute(best_calls, {**params, "top": top, "limit": limit}).fetchall()
+                if len(best) == limit or top >= matched:
+                    break
+                top *= 8
+            rank = {call_id: n for n, (call_id, _) in enumerate(best)}
+            rows = cur.execute(_HIT_SEGMENTS, {"ids": list(rank), "per_call": segments_per_call}).fetchall()
+        finally:
+            cur.execute("DROP TABLE scored_segments")
+    rows.sort(key=lambda row: rank[row[0]])
+    return [
+        SearchHit(call_id, local_datetime(epoch_us, offset), operator_id, score,
+                  tuple(MatchedSegment(m["start"], m["end"], m["text"]) for m in best_segments))
+        for call_id, epoch_us, offset, operator_id, score, best_segments in rows
+    ]
 
 
 def filter_options(db: Database, teams: Iterable[str] | None = None) -> FilterOptions:

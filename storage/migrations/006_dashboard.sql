@@ -26,3 +26,30 @@ CREATE TABLE sessions (
 -- the call page reads one call's verdicts; without it that is a scan of every call's verdicts
 CREATE INDEX checklist_verdicts_call_id ON checklist_verdicts (call_id);
 CREATE INDEX calls_operator_id ON calls (operator_id);
+
+-- Summaries the dashboard's pages add up instead of a million calls. Each is rebuilt when the fingerprint of
+-- what it was made from (row counts, newest change) moved on; dashboard_summaries keeps that fingerprint.
+CREATE TABLE dashboard_summaries (
+    name VARCHAR PRIMARY KEY,
+    fingerprint VARCHAR NOT NULL,
+    refreshed_at TIMESTAMPTZ NOT NULL
+);
+
+-- per operator, regional centre and local day; scores with analysts' overrides applied
+CREATE TABLE scorecard_days (
+    operator_id VARCHAR,
+    regional_center VARCHAR,
+    day DATE NOT NULL,
+    calls INTEGER NOT NULL,
+    scored INTEGER NOT NULL,  -- calls with a score (some have no applicable item)
+    score_sum DOUBLE NOT NULL,
+    critical_calls INTEGER NOT NULL
+);
+
+-- clustered calls per complaint cluster, team and local week (Monday)
+CREATE TABLE cluster_weeks (
+    cluster_id INTEGER NOT NULL,
+    team VARCHAR,
+    week DATE NOT NULL,
+    calls INTEGER NOT NULL
+);
