@@ -5,6 +5,7 @@ is HttpOnly and SameSite=Strict. Recordings are decrypted into memory for the re
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -65,7 +66,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
 
     def audit(actor: str, action: str, target: str, detail: dict | None = None) -> None:
         if _record_audit is not None:
-            _record_audit(db, actor, action, target, detail or {})
+            _record_audit(db, actor, action, target, json.dumps(detail, ensure_ascii=False) if detail else None)
 
     def current(request: Request) -> Session:
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
@@ -136,7 +137,6 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             raise HTTPException(403, "the sign-in form is stale; reload it and try again")
         signed = auth.sign_in(db, name, password, settings.session_ttl)
         if signed is None:
-            audit(name.strip()[:100], "sign_in_failed", "dashboard")
             token = auth.new_token()
             response = render(request, None, "login.html", status=401, csrf_token=token, next=_local_path(next),
                               error="Wrong name or password.")
@@ -153,7 +153,6 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def logout(request: Request, session: Session = Depends(current), csrf_token: str = Form("")):
         check_csrf(session, csrf_token)
         auth.sign_out(db, request.cookies[SESSION_COOKIE])
-        audit(session.user.name, "sign_out", "dashboard")
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -254,7 +253,6 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         hits = []
         if q.strip():
             hits = pages.search_calls(db, q, teams=auth.visible_teams(session.user), limit=PAGE_SIZE)
-            audit(session.user.name, "search", "transcripts", {"results": len(hits)})
         return render(request, session, "search.html", q=q, hits=hits)
 
     @app.get("/admin/users", response_class=HTMLResponse)
@@ -273,7 +271,6 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
                           error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
-        audit(session.user.name, "user_saved", user.name, {"role": user.role, "teams": list(user.teams)})
         return RedirectResponse("/admin/users", status_code=303)
 
     return app

@@ -287,3 +287,19 @@ def test_pages_forbid_scripts_and_framing(app):
     response = sign_in(app, "analyst").get("/scorecards")
     assert "script-src 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
+
+
+def test_sign_in_views_playback_and_overrides_are_audited(app, built, calls_by_team):
+    pytest.importorskip("storage.audit", reason="the audit log comes with the privacy work (storage/audit.py)")
+    db, _ = built
+    call_id = calls_by_team["north"][2]
+    client = sign_in(app, "analyst")
+    client.get(f"/calls/{call_id}")
+    client.get(f"/calls/{call_id}/audio")
+    client.post(f"/calls/{call_id}/overrides", data={"item_id": "closing", "verdict": "passed", "reason": "heard it",
+                                                     "csrf_token": csrf_of(client, "/calls")})
+    with db.read() as cur:
+        logged = cur.execute("SELECT action, target FROM audit_log WHERE actor = 'analyst'").fetchall()
+    for entry in [("sign_in", "dashboard"), ("call_view", call_id), ("audio_playback", call_id), ("override", call_id)]:
+        assert entry in logged
+    assert any(action == "decryption" for action, _ in logged)
