@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from dashboards import auth
 from dashboards.charts import bar_chart, trend_chart
 from dashboards.evidence import marked_lines
+from dashboards.survey_api import survey_router
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from scoring.records import VERDICTS
@@ -38,6 +39,7 @@ except ImportError:  # the audit log comes with the privacy work; this build has
 
 SESSION_COOKIE = "hqc_session"
 LOGIN_CSRF_COOKIE = "hqc_login_csrf"
+API_PREFIX = "/api/"  # machine endpoints: errors as JSON, not pages
 PAGE_SIZE = 50
 # periods a scorecard page shows by default, ending with the newest call
 DEFAULT_SPAN = {"day": timedelta(days=13), "week": timedelta(weeks=11), "month": timedelta(days=365)}
@@ -113,6 +115,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException):
+        if request.url.path.startswith(API_PREFIX):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
         return render(request, session, "error.html", status=exc.status_code, message=exc.detail)
 
@@ -120,6 +124,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     async def invalid_request(request: Request, exc: RequestValidationError):
         # names the fields only: echoing the input back would reflect whatever an attacker put in a link
         fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+        if request.url.path.startswith(API_PREFIX):
+            return JSONResponse({"detail": f"invalid {', '.join(fields) or 'request'}"}, status_code=400)
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
         return render(request, session, "error.html", status=400, message=f"invalid {', '.join(fields) or 'request'}")
 
@@ -273,6 +279,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
                           error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
         return RedirectResponse("/admin/users", status_code=303)
 
+    # the post-call survey system's intake: machine clients with their own bearer tokens, no session
+    app.include_router(survey_router(db))
     return app
 
 

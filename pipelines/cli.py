@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
+from pipelines.cli_dashboard import add_commands as add_dashboard_commands
+from pipelines.cli_feedback import add_commands as add_feedback_commands
 
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -180,9 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
-
-    from pipelines.cli_dashboard import add_commands as add_dashboard_commands
-
+    add_feedback_commands(sub)
     add_dashboard_commands(sub)
     return parser
 

@@ -4,6 +4,7 @@ Requests go through the real app on a real DuckDB file filled from the demo call
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import timedelta
@@ -79,12 +80,13 @@ def test_every_route_refuses_a_request_without_a_session(app, calls_by_team):
                 public.add((method, route.path))
                 continue
             checked += 1
-            if method == "GET" and not path.endswith("/audio"):
+            if method == "GET" and not path.endswith("/audio") and not path.startswith("/api/"):
                 assert response.status_code == 303 and response.headers["location"].startswith("/login"), path
             else:
                 assert response.status_code == 401, (method, path)
             assert call_id not in response.text
-    # sign-in is the only public route (with the style sheet it loads, mounted as static files)
+    # sign-in is the only public route (with the style sheet it loads, mounted as static files); the survey
+    # intake answers only its clients' bearer tokens
     assert public == {("GET", "/login"), ("POST", "/login")}
     assert checked >= 10
     assert client.get("/static/dashboard.css").status_code == 200
@@ -303,3 +305,17 @@ def test_sign_in_views_playback_and_overrides_are_audited(app, built, calls_by_t
     for entry in [("sign_in", "dashboard"), ("call_view", call_id), ("audio_playback", call_id), ("override", call_id)]:
         assert entry in logged
     assert any(action == "decryption" for action, _ in logged)
+
+
+def test_survey_intake_is_mounted_and_answers_only_its_clients_tokens(app, built, calls_by_team):
+    from dashboards.survey_api import issue_token
+
+    db, _ = built
+    body = json.dumps([{"call_id": calls_by_team["north"][0], "rating": 4, "resolved": True, "comment": "Спасибо",
+                        "answered_at": "2025-03-30T10:00:00+03:00"}]).encode()
+    # an analyst's session is no survey client
+    refused = sign_in(app, "analyst").post("/api/surveys", content=body, headers={"Content-Type": "application/json"})
+    assert refused.status_code == 401 and refused.json()["detail"]
+    accepted = TestClient(app).post("/api/surveys", content=body, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {issue_token(db, 'ivr')}"})
+    assert accepted.status_code == 200 and accepted.json()["accepted"] == 1, accepted.json()

@@ -1,0 +1,118 @@
+"""Taking in survey results: a body pushed over HTTP, a file, or a drop folder the survey system fills.
+
+Every comment and every refused row is PII-masked before it is stored. A folder's processed files move to
+done/ (unreadable ones to rejected/) with a report of their refused rows beside them; a file left behind by an
+interrupted import is simply imported again, which stores nothing twice.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject, storable_text
+from privacy.redact import redact_text
+from storage.db import Database
+from storage.surveys import StoredBatch, already_stored, save_batch
+
+FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv"}
+DONE, REJECTED = "done", "rejected"
+# an unreadable body is kept for the analyst up to this length: enough to see what went wrong
+MAX_UNREADABLE_CHARS = 10_000
+
+_STRUCTURED = frozenset(FIELDS) - {"comment"}
+# progress(done, total, file name) after each file
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class FileImport:
+    source_path: Path
+    moved_to: Path
+    report: Path | None  # the refused rows, when there are any
+    stored: StoredBatch
+
+
+def import_payload(db: Database, body: bytes, data_format: str, source: str, origin: str) -> StoredBatch:
+    """Validate, mask and store one body. An unreadable body is stored as a single refused row."""
+    try:
+        batch = parse_payload(body, data_format, source)
+    except InvalidSurveyFile as exc:
+        text = body.decode("utf-8", "replace")[:MAX_UNREADABLE_CHARS]
+        batch = ParsedBatch(source, (), (reject(source, None, text, str(exc)),))
+    return save_batch(db, mask_pii(batch, already_stored(db, [r.result_id for r in batch.results])), origin)
+
+
+def mask_pii(batch: ParsedBatch, already_stored: set[str] = frozenset()) -> ParsedBatch:
+    """Comments and refused rows with personal data masked; result ids stay those of the content as sent, so a
+    re-sent result is still recognised. Results already stored are not masked again (masking is the slow part
+    of an import), as storing skips them; refused rows are always masked, as they also go into reports."""
+    return ParsedBatch(
+        batch.source,
+        tuple(replace(r, comment=redact_text(r.comment).text) if r.comment and r.result_id not in already_stored
+              else r for r in batch.results),
+        tuple(replace(r, raw=_masked_row(r.raw)) for r in batch.rejects),
+    )
+
+
+def _masked_row(raw: str) -> str:
+    """A refused row with its free text masked: the comment and any field the format does not know (a stray
+    'phone' column). The structured fields stay readable, as they are what the analyst fixes; masking them would
+    also turn the time into a masked date."""
+    try:
+        row = json.loads(raw)
+    except json.JSONDecodeError:
+        row = None
+    if not isinstance(row, dict):
+        return redact_text(raw).text
+    masked = {key: value if key in _STRUCTURED or not isinstance(value, (str, list, dict))
+              else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
+              for key, value in row.items()}
+    # the row's JSON escapes came back as characters when it was read: a lone surrogate must be escaped again
+    return storable_text(json.dumps(masked, ensure_ascii=False, sort_keys=True))
+
+
+def import_path(db: Database, path: Path, source: str, progress: Progress | None = None) -> list[FileImport]:
+    """Import one file, or every .csv and .json file directly in a folder, oldest name first."""
+    check_source(source)
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORMAT_BY_SUFFIX)
+    elif path.is_file():
+        if path.suffix.lower() not in FORMAT_BY_SUFFIX:
+            raise ValueError(f"{path} is not a .csv or .json file")
+        files = [path]
+    else:
+        raise FileNotFoundError(f"{path} does not exist")
+    imports = []
+    for done, file in enumerate(files, start=1):
+        imports.append(import_file(db, file, source))
+        if progress:
+            progress(done, len(files), file.name)
+    return imports
+
+
+def import_file(db: Database, path: Path, source: str) -> FileImport:
+    stored = import_payload(db, path.read_bytes(), FORMAT_BY_SUFFIX[path.suffix.lower()], source, path.name)
+    moved_to = _move(path, path.parent / (REJECTED if stored.unreadable else DONE))
+    report = None
+    if stored.rejects:
+        report = moved_to.with_name(moved_to.name + ".rejects.csv")
+        with report.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["row", "reason", "row_as_received_pii_masked"])
+            writer.writerows([r.row_no if r.row_no is not None else "", r.reason, r.raw] for r in stored.rejects)
+    return FileImport(path, moved_to, report, stored)
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():  # the survey system reuses names: keep both files
+        target = folder / f"{path.stem}.{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}{path.suffix}"
+    shutil.move(str(path), target)
+    return target

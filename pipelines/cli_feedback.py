@@ -1,0 +1,159 @@
+"""`hotline-qc` commands of the feedback loop: survey import and intake, survey clients, KPIs and satisfaction
+drivers."""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def cmd_surveys_import(args) -> int:
+    from ingest.survey_import import import_path
+    from storage.db import Database
+
+    with Database(args.db) as db, _file_progress(not args.no_progress) as progress:
+        imports = import_path(db, args.path, args.source, progress=progress)
+    if not imports:
+        print(f"no .csv or .json files in {args.path}")
+    for item in imports:
+        stored = item.stored
+        print(f"{item.source_path.name}: {stored.accepted} accepted, {stored.duplicates} already stored, "
+              f"{stored.rejected} rejected -> {item.moved_to}")
+        for rejected in stored.rejects[:args.show_rejects]:
+            print(f"    row {rejected.row_no if rejected.row_no is not None else '-'}: {rejected.reason}")
+        if item.report is not None:
+            print(f"    rejected rows and reasons: {item.report}")
+    return 0
+
+
+@contextmanager
+def _file_progress(enabled: bool) -> Iterator[Callable[[int, int, str], None]]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[bold]survey files"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=Console(stderr=True), disable=not enabled) as bar:
+        task = bar.add_task("", total=None)
+
+        def advance(done: int, total: int, name: str) -> None:
+            bar.update(task, completed=done, total=total, description=name)
+
+        yield advance
+
+
+def cmd_surveys_serve(args) -> int:
+    import uvicorn
+
+    from dashboards.survey_api import create_survey_app
+
+    uvicorn.run(create_survey_app(args.db), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_survey_clients_add(args) -> int:
+    from dashboards.survey_api import issue_token
+    from storage.db import Database
+
+    with Database(args.db) as db:
+        token = issue_token(db, args.name)
+    print(f"survey client {args.name.strip()} added; its token (shown only now, keep it secret):")
+    print(token)
+    return 0
+
+
+def cmd_survey_clients_revoke(args) -> int:
+    from storage.db import Database
+    from storage.surveys import revoke_client
+
+    with Database(args.db) as db:
+        revoke_client(db, args.name)
+    print(f"survey client {args.name} revoked")
+    return 0
+
+
+def cmd_kpis(args) -> int:
+    from feedback.kpis import weekly_kpis
+    from storage.db import Database
+
+    with Database(args.db) as db:
+        rows = weekly_kpis(db, args.weeks)
+    if not rows:
+        print("no processed calls")
+    print(f"{'week':<10} {'calls':>6} {'resol. h':>8} {'repeat':>7} {'FCR':>6} {'rating':>6} {'4-5':>6} "
+          f"{'script':>6} {'no crit':>7}")
+    for r in rows:
+        print(f"{r.week_start:%Y-%m-%d} {r.calls:>6} {_num(r.avg_resolution_hours, '8.1f')} "
+              f"{_num(r.repeat_call_share, '7.0%')} {_num(r.first_call_resolution, '6.0%')} "
+              f"{_num(r.mean_rating, '6.2f')} {_num(r.satisfied_share, '6.0%')} {_num(r.mean_compliance, '6.1f')} "
+              f"{_num(r.no_critical_failure_share, '7.0%')}")
+    return 0
+
+
+def cmd_drivers(args) -> int:
+    from feedback.satisfaction import satisfaction_drivers
+    from storage.db import Database
+
+    with Database(args.db) as db:
+        drivers = satisfaction_drivers(db, args.by)
+    shown = [d for d in drivers if d.enough_calls][:args.limit]
+    if not shown:
+        print("no comparison has enough rated calls yet")
+    for d in shown:
+        group = f"[{d.group}] " if d.group else ""
+        print(f"{group}{d.factor} ({d.comparison}): rating {d.difference:+.2f} "
+              f"[{d.ci_low:+.2f}, {d.ci_high:+.2f}], d {_num(d.cohens_d, '+.2f')}, "
+              f"Cliff's delta {d.cliffs_delta:+.2f}, n {d.n_exposed}/{d.n_reference}")
+    too_few = sum(not d.enough_calls for d in drivers)
+    if too_few:
+        print(f"{too_few} comparisons have too few rated calls to estimate")
+    return 0
+
+
+def _num(value: float | None, spec: str) -> str:
+    width = "".join(ch for ch in spec.split(".")[0] if ch.isdigit())
+    return format(value, spec) if value is not None else "-".rjust(int(width or 1))
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    from ingest.surveys import SOURCES
+
+    surveys = sub.add_parser("surveys", help="post-call survey results and personal-account comments") \
+        .add_subparsers(dest="surveys_command", required=True)
+    imp = surveys.add_parser("import", help="import a CSV/JSON file, or every such file in a drop folder "
+                                            "(moved to done/ with a report of rejected rows)")
+    imp.add_argument("path", type=Path, metavar="FOLDER|FILE")
+    imp.add_argument("--db", type=Path, required=True)
+    imp.add_argument("--source", choices=SOURCES, default="post_call")
+    imp.add_argument("--show-rejects", type=int, default=5, help="rejected rows to print per file (default 5)")
+    imp.add_argument("--no-progress", action="store_true")
+    imp.set_defaults(func=cmd_surveys_import)
+
+    serve = surveys.add_parser("serve", help="run the survey intake endpoint (POST /api/surveys) on its own")
+    serve.add_argument("--db", type=Path, required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8300)
+    serve.set_defaults(func=cmd_surveys_serve)
+
+    clients = sub.add_parser("survey-clients", help="systems allowed to push survey results") \
+        .add_subparsers(dest="clients_command", required=True)
+    add = clients.add_parser("add", help="register a client and print its token once")
+    add.add_argument("name")
+    add.add_argument("--db", type=Path, required=True)
+    add.set_defaults(func=cmd_survey_clients_add)
+    revoke = clients.add_parser("revoke", help="stop accepting a client's token")
+    revoke.add_argument("name")
+    revoke.add_argument("--db", type=Path, required=True)
+    revoke.set_defaults(func=cmd_survey_clients_revoke)
+
+    kpis = sub.add_parser("kpis", help="weekly KPIs: resolution time, repeat calls, first-call resolution, "
+                                       "satisfaction, script compliance")
+    kpis.add_argument("--db", type=Path, required=True)
+    kpis.add_argument("--weeks", type=int, help="only the last N weeks")
+    kpis.set_defaults(func=cmd_kpis)
+
+    drivers = sub.add_parser("drivers", help="checklist items and metrics that go with low survey ratings")
+    drivers.add_argument("--db", type=Path, required=True)
+    drivers.add_argument("--by", choices=("topic", "operator"))
+    drivers.add_argument("--limit", type=int, default=15)
+    drivers.set_defaults(func=cmd_drivers)

@@ -1,0 +1,1 @@
+"""Personal data of callers: finding and masking it in text and transcripts, and the checks behind that."""

@@ -1,0 +1,99 @@
+"""Redaction of personal data in text: every kind, as written and as read out, and numbers that are not PII."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from demo_calls import people, pii
+from privacy.checksums import inn_valid, luhn_valid, snils_valid
+from privacy.numbers import NUMBER_RUN, digit_groups
+from privacy.redact import LABELS, redact_text
+
+
+def kinds(text: str) -> list[str]:
+    return [s.kind for s in redact_text(text).spans]
+
+
+def test_check_digits_agree_with_the_generators():
+    rng = random.Random(5)
+    for _ in range(300):
+        snils, inn, card = pii.make_snils(rng), pii.make_inn(rng, 77), pii.make_card(rng)
+        assert snils_valid(pii.digits_of(snils)) and inn_valid(pii.digits_of(inn)) and luhn_valid(pii.digits_of(card))
+    assert not snils_valid("18616507388")
+    assert not inn_valid("762160213697")
+    assert not luhn_valid("2200635139693715")
+
+
+@pytest.mark.parametrize("spoken, digits", [
+    ("восемь девятьсот семнадцать триста восемнадцать семьдесят шесть ноль ноль", "89173187600"),
+    ("+7 906 856-49-91", "79068564991"),
+    ("8 девятьсот шестнадцать 123 сорок пять шестьдесят семь", "89161234567"),
+    ("восемь девять один шесть", "8916"),
+])
+def test_number_runs_read_digits_and_words(spoken, digits):
+    runs = list(NUMBER_RUN.finditer(spoken))
+    assert len(runs) == 1
+    assert "".join(g.digits for g in digit_groups(runs[0].group())) == digits
+
+
+def test_phone_styles_of_the_generator_are_all_caught():
+    rng = random.Random(11)
+    for _ in range(60):
+        phone = pii.make_mobile(rng)
+        for style in ("digits", "by_digit", "groups"):
+            text = f"Запишите мой номер: {pii.phone_spoken(phone, style)}, пожалуйста."
+            out = redact_text(text)
+            assert kinds(text) == ["phone"], (text, out)
+            assert out.text == "Запишите мой номер: [телефон], пожалуйста."
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("СНИЛС 186-165-073 87.", "СНИЛС [СНИЛС]."),
+    ("Мой ИНН 7621 6021 3696, проверьте.", "Мой ИНН [ИНН], проверьте."),
+    ("Паспорт 55 10 676936.", "Паспорт [паспорт]."),
+    ("Серия пятьдесят пять десять, номер шестьсот семьдесят шесть девятьсот тридцать шесть.",
+     "Серия [паспорт]."),
+    ("Оплатил картой 2200 6351 3969 3714 вчера.", "Оплатил картой [карта] вчера."),
+    ("Пишите: алексеева 96 собака джимейл точка ком.", "Пишите: [e-mail]."),
+    ("Да, на почту ivan.petrov85@mail.ru.", "Да, на почту [e-mail]."),
+    ("Прописка: город Пермь, улица Ленина, дом 40, квартира 181.", "Прописка: [адрес]."),
+    ("Улица Гагарина, дом сорок два, квартира сто пять.", "[адрес]."),
+    ("Меня зовут Николаев Михаил Анатольевич, родился 19 августа 1976 года.", "Меня зовут [ФИО], родился [дата]."),
+    ("Родилась тринадцатого марта тысяча девятьсот девяносто шестого года.", "Родилась [дата]."),
+    ("Дата рождения 03.03.1985.", "Дата рождения [дата]."),
+])
+def test_each_kind_is_masked(text, expected):
+    assert redact_text(text).text == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Мне дали номер обращения 6042-5280, но ответа так и нет.",
+    "Ответ придёт в течение 30 дней, пошлина 1500 рублей.",
+    "СНИЛС 186-165-073 88.",  # wrong check digits
+    "Карта 2200 6351 3969 3715 не проходит.",  # fails Luhn
+    "Нажмите три, потом два, потом ноль.",
+])
+def test_ordinary_numbers_stay(text):
+    assert redact_text(text).spans == ()
+    assert redact_text(text).text == text
+
+
+def test_spans_point_at_their_labels_and_count_the_original():
+    caller = people.make_caller(random.Random(3))
+    original = (f"Меня зовут {caller.full_name}, СНИЛС {caller.snils}, ИНН {caller.inn}, "
+                f"телефон {caller.phone}, почта {caller.email}.")
+    out = redact_text(original)
+    assert [s.kind for s in out.spans] == ["name", "snils", "inn", "phone", "email"]
+    for span in out.spans:
+        assert out.text[span.start:span.end] == LABELS[span.kind]
+    assert len(out.text) - sum(s.end - s.start for s in out.spans) + sum(s.original_len for s in out.spans) \
+        == len(original)
+    for secret in (caller.full_name, caller.snils, caller.inn, caller.phone, caller.email):
+        assert secret not in out.text
+
+
+def test_bad_input_is_refused_and_empty_text_passes():
+    with pytest.raises(TypeError):
+        redact_text(None)  # type: ignore[arg-type]
+    assert redact_text("   ").spans == ()
