@@ -184,8 +184,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         points = {group: [(str(p), by_period.get(p)) for p in span]
                   for group, members in groups.items()
                   for by_period in [{r.period_start: r.mean_score for r in members}]}
-        return render(request, session, "scorecards.html", groups=groups, points=points, by=by, period=period, since=since,
-                      until=until, groupings=GROUPINGS, periods=PERIODS)
+        return render(request, session, "scorecards.html", groups=groups, points=points, by=by, period=period,
+                      since=since, until=until, groupings=GROUPINGS, periods=PERIODS)
 
     @app.get("/calls", response_class=HTMLResponse)
     def calls(request: Request, session: Session = Depends(current), operator: str = "", team: str = "",
@@ -273,7 +273,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         check_csrf(session, csrf_token)
         require(session, "manage_users")
         try:
-            user = auth.create_user(db, name, password, role, teams.split(","))
+            auth.create_user(db, name, password, role, teams.split(","))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
                           error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])

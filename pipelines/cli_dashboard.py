@@ -19,7 +19,8 @@ def cmd_dashboard(args) -> int:
     keyring = Keyring.from_paths(args.keys) if args.keys else None
     with Database(args.db) as db:
         app = create_app(db, Settings(session_ttl=timedelta(hours=args.session_hours), keyring=keyring))
-        print(f"dashboard on http://{args.host}:{args.port}  (recordings {'playable' if keyring else 'not playable: no --keys'})")
+        playback = "playable" if keyring else "not playable: no --keys"
+        print(f"dashboard on http://{args.host}:{args.port}  (recordings {playback})")
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
