@@ -65,7 +65,20 @@ _SUMMARIES = {
         GROUP BY ALL
         """,
     ),
+    # follows the full-text index, which storage rebuilds on the first search after segments changed
+    "search_postings": (
+        "SELECT coalesce(indexed_version::VARCHAR, '') FROM search_index_state",
+        """
+        INSERT INTO search_postings
+        SELECT w.term, d.name, g.call_id, count(*), d.len
+        FROM fts_main_segments.terms AS t JOIN fts_main_segments.dict AS w USING (termid)
+             JOIN fts_main_segments.docs AS d USING (docid) JOIN segments AS g ON g.segment_id = d.name
+        GROUP BY ALL
+        ORDER BY w.term
+        """,
+    ),
 }
+PAGE_SUMMARIES = ("scorecard_days", "cluster_weeks")
 
 
 @dataclass(frozen=True)
@@ -147,13 +160,14 @@ def _team_filter(teams: Iterable[str] | None, column: str = "t.team") -> tuple[s
     return f" AND list_contains($teams, {column})", {"teams": sorted(teams)}
 
 
-def refresh_summaries(db: Database) -> list[str]:
+def refresh_summaries(db: Database, names: Iterable[str] = PAGE_SUMMARIES) -> list[str]:
     """Rebuild the summaries whose sources changed since they were made; returns the names rebuilt.
 
     Each source change (a scoring run, an override, new calls, a re-cluster) costs one rebuild, paid by the
     first page read after it."""
     rebuilt = []
-    for name, (fingerprint_sql, rebuild_sql) in _SUMMARIES.items():
+    for name in names:
+        fingerprint_sql, rebuild_sql = _SUMMARIES[name]
         with db.read() as cur:
             if _summary_is_fresh(cur, name, fingerprint_sql) is True:
                 continue
@@ -352,45 +366,40 @@ def cluster_trends(db: Database, *, teams: Iterable[str] | None = None, weeks: i
     return rows
 
 
-# BM25 as fts's match_bm25 computes it (k1 1.2, b 0.75, log10 idf, any query word), but started from the query's
-# words in the index's dictionary: match_bm25 evaluates every segment (~1 s per 100,000 calls), this reads only
-# the segments holding a query word. Words are split, lowered and stemmed as the index was built (storage/db.py).
+# BM25 as fts's match_bm25 computes it (k1 1.2, b 0.75, log10 idf, any query word), over search_postings:
+# match_bm25 evaluates every segment (~1 s per 100,000 calls), this reads only the postings of the query's
+# words. Words are split, lowered and stemmed as the index was built (storage/db.py).
 _SCORED_SEGMENTS = r"""
 CREATE TEMP TABLE scored_segments AS
 WITH words AS (
     SELECT DISTINCT stem(w, 'russian') AS term
     FROM (SELECT unnest(string_split_regex(lower($query), '(\.|[^\p{L}\p{N}])+')) AS w)
     WHERE w <> ''
-), query_terms AS (
-    SELECT d.termid, d.df FROM fts_main_segments.dict AS d JOIN words USING (term)
-), hits AS (
-    SELECT t.docid, t.termid, count(*) AS tf FROM fts_main_segments.terms AS t
-    WHERE t.termid IN (SELECT termid FROM query_terms) GROUP BY ALL
 )
-SELECT d.name AS segment_id,
-       sum(log10((s.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
-           * h.tf * 2.2 / (h.tf + 1.2 * (0.25 + 0.75 * d.len / s.avgdl))) AS score
-FROM hits AS h JOIN query_terms AS q USING (termid) JOIN fts_main_segments.docs AS d USING (docid),
-     fts_main_segments.stats AS s
-GROUP BY d.name
+SELECT p.segment_id, p.call_id,
+       sum(log10((s.num_docs - w.df + 0.5) / (w.df + 0.5) + 1)
+           * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.len / s.avgdl))) AS score
+FROM search_postings AS p JOIN fts_main_segments.dict AS w USING (term), fts_main_segments.stats AS s
+WHERE p.term IN (SELECT term FROM words)
+GROUP BY p.segment_id, p.call_id
 """
 # A call ranks by its best segment, so the best calls are among the best segments: only the top `$top` segments
 # (and any tied with the last of them) are traced back to their calls, widened until enough calls are visible.
 _BEST_CALLS = """
-SELECT g.call_id, max(x.score) AS score
+SELECT x.call_id, max(x.score) AS score
 FROM (SELECT * FROM scored_segments
       WHERE score >= (SELECT min(score) FROM (SELECT score FROM scored_segments ORDER BY score DESC LIMIT $top))
-     ) AS x JOIN segments AS g USING (segment_id) JOIN calls AS c USING (call_id) $team_join
+     ) AS x JOIN calls AS c USING (call_id) $team_join
 WHERE true $team_filter
-GROUP BY g.call_id
-ORDER BY score DESC, g.call_id
+GROUP BY x.call_id
+ORDER BY score DESC, x.call_id
 LIMIT $limit
 """
 _HIT_SEGMENTS = """
-SELECT g.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, max(x.score),
+SELECT x.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, max(x.score),
        list({'start': g.start_s, 'end': g.end_s, 'text': g.text} ORDER BY x.score DESC, g.segment_no)[1:$per_call]
-FROM (SELECT unnest($ids) AS call_id) AS ids JOIN segments AS g USING (call_id)
-     JOIN scored_segments AS x USING (segment_id) JOIN calls AS c USING (call_id)
+FROM (SELECT * FROM scored_segments WHERE list_contains($ids, call_id)) AS x
+     JOIN segments AS g USING (segment_id) JOIN calls AS c ON c.call_id = x.call_id
 GROUP BY ALL
 """
 
@@ -404,6 +413,7 @@ def search_calls(db: Database, query: str, *, teams: Iterable[str] | None = None
     if not 1 <= limit <= 500 or segments_per_call < 1:
         raise ValueError("limit must be 1-500 and segments_per_call at least 1")
     db.ensure_search_index()
+    refresh_summaries(db, ["search_postings"])
     team_sql, params = _team_filter(teams)
     best_calls = _BEST_CALLS.replace("$team_join", "LEFT JOIN operator_teams AS t USING (operator_id)"
                                      if teams is not None else "").replace("$team_filter", team_sql)

@@ -3,16 +3,20 @@ SQL scorecards against scoring.scorecard's, summaries that follow overrides, tea
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 import dashboard_data
+from asr.records import Segment, Transcript
 from dashboard_data import TEAMS
 from dashboards import auth
 from dashboards.evidence import marked_lines
+from ingest.metadata import CallMetadata
 from scoring.scorecard import GROUPINGS, PERIODS, scorecards
 from storage import dashboard as pages
 from storage.db import Database
+from storage.records import RecordingInfo
 from storage.scores import override_verdict, scored_calls
 from storage.search import search
 from storage.users import load_session, load_user, save_session
@@ -130,3 +134,13 @@ def test_page_search_ranks_as_storage_search(db, query):
         assert len(expected) == 5 and len(north) > 5  # more matches than the page size: the widening is exercised
     with pytest.raises(ValueError, match="empty"):
         pages.search_calls(db, "  ")
+
+
+def test_search_follows_new_calls(db):
+    assert pages.search_calls(db, "квазаров") == []
+    segment = Segment(0.5, 3.0, "Здравствуйте, звоню насчёт квазара в личном кабинете.", channel=1, role="caller")
+    db.save_call("later", CallMetadata("call-quasar", datetime(2025, 3, 31, 10, tzinfo=timezone.utc), "op-01"),
+                 RecordingInfo("f" * 64, Path("/in/call-quasar.enc"), 1), Transcript("ru", 1.0, 3.0, (segment,)))
+    (hit,) = pages.search_calls(db, "квазаров")
+    assert hit.call_id == "call-quasar" and hit.segments[0].text == segment.text
+    assert pages.search_calls(db, "квазаров", teams=["south"]) == []

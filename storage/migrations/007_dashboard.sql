@@ -53,3 +53,13 @@ CREATE TABLE cluster_weeks (
     week DATE NOT NULL,
     calls INTEGER NOT NULL
 );
+
+-- The search index's postings sorted by word, each with its segment's call: a search reads the few row groups
+-- holding its words (zone maps) instead of every posting of the index.
+CREATE TABLE search_postings (
+    term VARCHAR NOT NULL,
+    segment_id BIGINT NOT NULL,
+    call_id VARCHAR NOT NULL,
+    tf INTEGER NOT NULL,
+    len INTEGER NOT NULL  -- words in the segment
+);
