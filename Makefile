@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench calls
+.PHONY: demo test test-offline bench calls
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/pytest -q
+
+# the whole suite in a network namespace with only loopback (unshare -rn needs unprivileged user namespaces)
+test-offline: $(BIN)/.installed
+	unshare -rn sh -c 'ip link set lo up && $(BIN)/pytest -q'
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m benchmarks.asr_throughput

@@ -3,9 +3,9 @@
     .venv/bin/python -m benchmarks.scoring            # report set (seed 23)
     .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher was tuned on (seed 11)
 
-Calls are rendered once with RHVoice and transcribed once with the packaged Whisper model (stereo calls: roles
-from the channels; mono calls: speakers from `diarization`); both are cached under benchmarks/out/scoring/, so a
-re-run only scores. The tune and report sets come from different seeds: thresholds and phrase rules were adjusted
+Calls are rendered once with RHVoice, transcribed once with the packaged Whisper model and given speakers and roles
+once by `diarization` as the pipeline does; all three are cached under benchmarks/out/scoring/, so a re-run only
+scores. The tune and report sets come from different seeds: thresholds and phrase rules were adjusted
 looking at the tune set only.
 
 An item's precision, recall and F1 are averaged over the verdicts (passed, failed, not applicable) that occur in
@@ -14,12 +14,13 @@ its truth or its predictions, so a rare «failed» counts as much as the common 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import time
 from dataclasses import asdict
 from pathlib import Path
+
+import numpy as np
 
 from asr.records import Segment, Transcript, Word
 from benchmarks.common import ROOT, print_table
@@ -44,64 +45,40 @@ def render_calls(folder: Path, seed: int, count: int) -> None:
 
 
 def transcribe_calls(folder: Path) -> None:
-    """The real ASR on every rendered call; stereo roles from the channel, mono roles from diarization."""
-    import numpy as np
+    """The real ASR on every rendered call, then speakers and roles as the pipeline finds them
+    (`diarization.attribute_speakers`: the channel on stereo calls, pyannote and what was said on mono ones)."""
+    from dataclasses import replace
 
     from asr.model import ModelSettings, shared_model
     from asr.transcribe import transcribe_windows
+    from diarization.assign import attribute_speakers
     from ingest.audio import AudioReader
 
     model = None
     for audio in sorted(folder.glob("*.ogg")):
-        cached = audio.with_suffix(".asr.json")
-        sidecar = json.loads(audio.with_suffix(".json").read_text(encoding="utf-8"))
-        if cached.exists() or (sidecar.get("channels") != "stereo" and not _can_diarize()):
+        asr_cache, roles_cache = audio.with_suffix(".asr.json"), audio.with_suffix(".roles.json")
+        if roles_cache.exists():
             continue
-        model = model or shared_model(ModelSettings.from_env())
+        sidecar = json.loads(audio.with_suffix(".json").read_text(encoding="utf-8"))
         started = time.perf_counter()
         with audio.open("rb") as f, AudioReader(f) as reader:
             windows = list(reader.windows())
-        transcript = transcribe_windows(model, windows, "ru")
-        if sidecar.get("channels") == "stereo":
-            transcript = _stereo_roles(transcript, sidecar["operator_channel"])
+        if asr_cache.exists():
+            transcript = load_transcript(asr_cache)
         else:
-            transcript = _diarized_roles(transcript, np.concatenate([w.samples.mean(axis=0) for w in windows]))
-        cached.write_text(json.dumps(asdict(transcript), ensure_ascii=False), encoding="utf-8")
+            model = model or shared_model(ModelSettings.from_env())
+            transcript = transcribe_windows(model, windows, "ru")
+            asr_cache.write_text(json.dumps(asdict(transcript), ensure_ascii=False), encoding="utf-8")
+        # ASR output only: speakers and roles are what is measured here
+        transcript = replace(transcript, segments=tuple(
+            replace(s, speaker=None, role=None, words=tuple(replace(w, speaker=None) for w in s.words))
+            for s in transcript.segments))
+        samples = np.concatenate([w.samples for w in windows], axis=1)
+        attributed = attribute_speakers(transcript, samples if samples.shape[0] == 2 else samples[0],
+                                        sidecar.get("operator_channel"))
+        roles_cache.write_text(json.dumps(asdict(attributed.transcript), ensure_ascii=False), encoding="utf-8")
         print(f"  {audio.stem} ({sidecar.get('channels')}): {transcript.duration_s:.0f} s audio in "
               f"{time.perf_counter() - started:.0f} s", flush=True)
-
-
-def _can_diarize() -> bool:
-    try:
-        importlib.import_module("diarization.mono")  # pyannote and its weights: mono calls are skipped without them
-    except ImportError as exc:
-        print(f"  mono calls skipped: diarization unavailable ({exc})", flush=True)
-        return False
-    return True
-
-
-def _stereo_roles(transcript: Transcript, operator_channel: int) -> Transcript:
-    from dataclasses import replace
-
-    segments = tuple(
-        replace(s, role="operator" if s.channel == operator_channel else "caller") for s in transcript.segments
-    )
-    return replace(transcript, segments=segments)
-
-
-def _diarized_roles(transcript: Transcript, samples) -> Transcript:
-    """pyannote speakers on the words; roles by a stand-in rule until `diarization` assigns them: the operator
-    answers the call, the first other voice is the caller, and any later voice is a specialist (an operator)."""
-    from dataclasses import replace
-
-    from diarization.mono import diarize
-    from diarization.words import assign_speakers
-
-    attributed = assign_speakers(transcript, diarize(samples))
-    speakers = list(dict.fromkeys(s.speaker for s in attributed.segments if s.speaker is not None))
-    caller = speakers[1] if len(speakers) > 1 else None
-    segments = tuple(replace(s, role="caller" if s.speaker == caller else "operator") for s in attributed.segments)
-    return replace(attributed, segments=segments)
 
 
 def load_transcript(path: Path) -> Transcript:
@@ -164,6 +141,7 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
              ) -> tuple[list[list], float, list[tuple[float, float]]]:
     """Per-item table and macro F1 of one transcript source, and (seconds, call duration) of every scoring."""
     from demo_calls.records import CHECKLIST_ITEMS
+    from privacy.transcript import redact_transcript
 
     pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
     timings = []
@@ -171,7 +149,7 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
     for truth_path in sorted(folder.glob("*.truth.json")):
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
         if source == "asr":
-            cached = truth_path.with_name(truth_path.name.replace(".truth.json", ".asr.json"))
+            cached = truth_path.with_name(truth_path.name.replace(".truth.json", ".roles.json"))
             if not cached.exists():
                 continue
             if channels is not None and truth["channels"] != channels:
@@ -179,6 +157,7 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
             transcript = load_transcript(cached)
         else:
             transcript = reference_transcript(truth)
+        transcript = redact_transcript(transcript)[0]  # the pipeline scores what it stores: redacted text
         started = time.perf_counter()
         score = scorer.score(transcript)
         elapsed = time.perf_counter() - started

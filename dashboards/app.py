@@ -28,14 +28,11 @@ from ingest.keys import Keyring
 from scoring.records import VERDICTS
 from scoring.scorecard import GROUPINGS, PERIODS
 from storage import dashboard as pages
+from storage.audit import record as record_audit
 from storage.db import Database
 from storage.scores import override_verdict
 from storage.users import ROLES, Session, list_users
 
-try:
-    from storage.audit import record as _record_audit
-except ImportError:  # the audit log comes with the privacy work; this build has none to write to
-    _record_audit = None
 
 SESSION_COOKIE = "hqc_session"
 LOGIN_CSRF_COOKIE = "hqc_login_csrf"
@@ -67,8 +64,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     def audit(actor: str, action: str, target: str, detail: dict | None = None) -> None:
-        if _record_audit is not None:
-            _record_audit(db, actor, action, target, json.dumps(detail, ensure_ascii=False) if detail else None)
+        record_audit(db, actor, action, target, json.dumps(detail, ensure_ascii=False) if detail else None)
 
     def current(request: Request) -> Session:
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))

@@ -1,12 +1,14 @@
 """A database filled with text-level calls' ground truth, as if every stage had been perfect: the transcript is
 the lines as written, the checklist verdicts and topics are the true ones, repeat calls are linked to the calls
-they repeat, and registered requests are stored. Analyses that start after scoring and insights (KPIs,
-satisfaction drivers, reports) can then be checked against what is known to be true, without audio.
+they repeat, and registered requests are stored, each closed halfway to its deadline. Analyses that start after
+scoring and insights (KPIs, satisfaction drivers, reports) can then be checked against what is known to be
+true, without audio.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from scoring.records import CallScore, ConversationMetrics, Evidence, ItemVerdic
 from scoring.scorecard import critical_failures, weighted_score
 from scoring.script import Script, load_script
 from storage.db import Database
-from storage.insights import save_repeats, save_requests, save_topics
+from storage.insights import save_repeats, save_requests, save_topics, update_request
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
 
@@ -51,11 +53,13 @@ def store_truth(db: Database, scripts: Sequence[CallScript], script: Script | No
     save_repeats(db, links, [c.call_id for c in scripts])
     save_topics(db, [TopicAssignment(c.call_id, c.topic, 1.0, ()) for c in scripts if c.topic],
                 {c.call_id: c.ivr_branch for c in scripts}, {c.call_id: c.misrouted for c in scripts if c.topic})
-    save_requests(db, [
-        Request(c.call_id, c.request.number, c.request.type, started[c.call_id],
-                started[c.call_id] + timedelta(days=REQUEST_DAYS[c.request.type]))
-        for c in scripts if c.request.registered and c.request.type
-    ])
+    requests = [Request(c.call_id, c.request.number, c.request.type, started[c.call_id],
+                        started[c.call_id] + timedelta(days=REQUEST_DAYS[c.request.type]))
+                for c in scripts if c.request.registered and c.request.type]
+    save_requests(db, requests)
+    for request in requests:
+        closed_at = request.registered_at + (request.due_at - request.registered_at) / 2
+        update_request(db, replace(request, closed_at=closed_at))
 
 
 def _transcript(call: CallScript) -> tuple[Transcript, ConversationMetrics]:

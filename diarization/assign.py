@@ -15,6 +15,15 @@ class MissingAudio(ValueError):
     """A mono call's speakers can only be told apart from its audio."""
 
 
+def load_models(settings: DiarizationSettings | None = None) -> None:
+    """Import torch and pyannote and build the models once, before calls are processed in parallel: two threads
+    importing pyannote's dependencies at the same moment deadlock on Python's import locks."""
+    from diarization.mono import campplus, shared_pipeline
+
+    campplus()
+    shared_pipeline((settings or DiarizationSettings.from_env()).pipeline)
+
+
 def attribute_speakers(
     transcript: Transcript,
     samples_16k: np.ndarray | None = None,

@@ -17,7 +17,6 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from statistics import fmean, median
 
 import numpy as np
 from scipy import stats
@@ -76,38 +75,47 @@ def drivers_of(calls: Sequence[RatedCall], by: str | None = None) -> list[Driver
     return drivers
 
 
+_CODES = {"passed": 1, "failed": 2, "not_applicable": 3}  # 0: the item was not on the call's checklist
+
+
 def _group_drivers(group: str | None, calls: list[RatedCall]) -> list[Driver]:
-    drivers = []
+    # one pass over the calls into arrays: groups of 100,000 calls are compared item by item without Python loops
+    ratings = np.array([c.rating for c in calls], dtype=float)
     items = sorted({item for call in calls for item in call.verdicts})
-    adjusted = adjusted_item_effects(calls, items)
-    for item in items:
-        failed = [c.rating for c in calls if c.verdicts.get(item) == "failed"]
-        passed = [c.rating for c in calls if c.verdicts.get(item) == "passed"]
-        driver = compare(group, item, CHECKLIST_ITEM, "failed vs passed", failed, passed)
+    codes = _verdict_codes(calls, items)
+    adjusted = _adjusted_effects(ratings, codes, items)
+    drivers = []
+    for j, item in enumerate(items):
+        driver = compare(group, item, CHECKLIST_ITEM, "failed vs passed", ratings[codes[:, j] == _CODES["failed"]],
+                         ratings[codes[:, j] == _CODES["passed"]])
         if driver.enough_calls and item in adjusted:
             driver = replace(driver, adjusted_difference=adjusted[item][0], adjusted_ci_low=adjusted[item][1],
                              adjusted_ci_high=adjusted[item][2])
         drivers.append(driver)
-    metrics = sorted({name for call in calls for name, value in call.metrics.items() if _is_number(value)})
-    for name in metrics:
-        valued = [(c.metrics[name], c.rating) for c in calls if _is_number(c.metrics.get(name))]
-        middle = median(v for v, _ in valued)
-        above = [r for v, r in valued if v > middle]
-        rest = [r for v, r in valued if v <= middle]
-        drivers.append(compare(group, name, METRIC, f"above the median {middle:g} vs at or below", above, rest))
+    # conversation metrics are numbers or None (not measurable on that call), which numpy reads as NaN
+    names = sorted(set().union(*(c.metrics for c in calls)))
+    values = np.array([[c.metrics.get(name) for name in names] for c in calls], dtype=float).reshape(len(calls), -1)
+    for j, name in enumerate(names):
+        column = values[:, j]
+        known = np.isfinite(column)
+        if not known.any():
+            continue
+        middle = float(np.median(column[known]))
+        drivers.append(compare(group, name, METRIC, f"above the median {middle:.3g} vs at or below",
+                               ratings[known & (column > middle)], ratings[known & (column <= middle)]))
     return drivers
 
 
-def compare(group: str | None, factor: str, kind: str, comparison: str, exposed: Sequence[int],
-            reference: Sequence[int]) -> Driver:
-    n1, n2 = len(exposed), len(reference)
-    m1 = fmean(exposed) if exposed else None
-    m2 = fmean(reference) if reference else None
+def compare(group: str | None, factor: str, kind: str, comparison: str, exposed: Sequence[float],
+            reference: Sequence[float]) -> Driver:
+    x, y = np.asarray(exposed, dtype=float), np.asarray(reference, dtype=float)
+    n1, n2 = len(x), len(y)
+    m1 = float(x.mean()) if n1 else None
+    m2 = float(y.mean()) if n2 else None
     if n1 < MIN_CALLS or n2 < MIN_CALLS:
         note = f"too few calls to compare: {n1} vs {n2} (need {MIN_CALLS} on each side)"
         return Driver(group, factor, kind, comparison, n1, n2, m1, m2,
                       None if m1 is None or m2 is None else m1 - m2, None, None, None, None, None, False, note)
-    x, y = np.asarray(exposed, dtype=float), np.asarray(reference, dtype=float)
     v1, v2 = float(x.var(ddof=1)), float(y.var(ddof=1))
     difference = m1 - m2
     se = math.sqrt(v1 / n1 + v2 / n2)
@@ -128,14 +136,25 @@ def adjusted_item_effects(calls: Sequence[RatedCall], items: Sequence[str]) -> d
     all items' failures (and on their being not applicable, which is no failure). Items that never vary, or that
     other items' columns already determine, get no estimate; nor does anything when the fit has too few calls to
     spare for its residual."""
+    return _adjusted_effects(np.array([c.rating for c in calls], dtype=float), _verdict_codes(calls, items), items)
+
+
+def _verdict_codes(calls: Sequence[RatedCall], items: Sequence[str]) -> np.ndarray:
+    return np.array([[_CODES.get(c.verdicts.get(item), 0) for item in items] for c in calls],
+                    dtype=np.int8).reshape(len(calls), len(items))
+
+
+def _adjusted_effects(ratings: np.ndarray, codes: np.ndarray, items: Sequence[str]
+                      ) -> dict[str, tuple[float, float, float]]:
+    n = len(ratings)
     columns, names = [], []
-    for item in items:
-        for verdict, name in (("failed", item), ("not_applicable", None)):
-            column = np.array([c.verdicts.get(item) == verdict for c in calls], dtype=float)
-            if 0 < column.sum() < len(calls):
+    for j, item in enumerate(items):
+        for code, name in ((_CODES["failed"], item), (_CODES["not_applicable"], None)):
+            column = (codes[:, j] == code).astype(float)
+            if 0 < column.sum() < n:
                 columns.append(column)
                 names.append(name)
-    full = np.column_stack([np.ones(len(calls)), *columns])
+    full = np.column_stack([np.ones(n), *columns])
     # ranks of the small Gram matrix instead of the tall design: the same answer, far cheaper on many calls
     gram = full.T @ full
     keep = [0]
@@ -144,11 +163,10 @@ def adjusted_item_effects(calls: Sequence[RatedCall], items: Sequence[str]) -> d
         if np.linalg.matrix_rank(gram[np.ix_(candidate, candidate)]) == len(candidate):
             keep = candidate
     kept = [None] + [names[j - 1] for j in keep[1:]]
-    n, p = len(calls), len(keep)
+    p = len(keep)
     if n - p < MIN_CALLS:
         return {}
     design, inverse = full[:, keep], np.linalg.inv(gram[np.ix_(keep, keep)])
-    ratings = np.array([c.rating for c in calls], dtype=float)
     coefficients = inverse @ (design.T @ ratings)
     residual = ratings - design @ coefficients
     covariance = (residual @ residual / (n - p)) * inverse
@@ -164,7 +182,3 @@ def _cliffs_delta(x: np.ndarray, y: np.ndarray) -> float:
     below = np.searchsorted(ys, x, side="left").sum()  # pairs with y < x
     above = (len(ys) - np.searchsorted(ys, x, side="right")).sum()  # pairs with y > x
     return float((below - above) / (len(x) * len(y)))
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

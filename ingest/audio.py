@@ -135,3 +135,29 @@ class AudioReader:
         frames = region[:, : region.shape[1] // hop * hop].reshape(region.shape[0], -1, hop)
         energy = (frames**2).sum(axis=(0, 2))
         return start + int(np.argmin(energy)) * hop + hop // 2
+
+
+class KeptAudio:
+    """The whole call's audio, kept while its windows stream past the ASR, for the one stage that needs the call
+    whole (diarization). Held as 16-bit samples: a quarter of what the float windows would take in stereo."""
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+
+    def keep(self, windows: Iterator[AudioWindow]) -> Iterator[AudioWindow]:
+        for window in windows:
+            self._blocks.append(np.round(np.clip(window.samples, -1.0, 1.0) * 32767).astype(np.int16))
+            yield window
+
+    def take(self) -> np.ndarray:
+        """(channels, n) float32 in [-1, 1]; the kept copy is released, so the call is held once, not twice."""
+        if not self._blocks:
+            return np.zeros((1, 0), dtype=np.float32)
+        channels = self._blocks[0].shape[0]
+        samples = np.empty((channels, sum(b.shape[1] for b in self._blocks)), dtype=np.float32)
+        at = 0
+        while self._blocks:
+            block = self._blocks.pop(0)
+            np.multiply(block, 1 / 32767, out=samples[:, at:at + block.shape[1]], casting="unsafe")
+            at += block.shape[1]
+        return samples

@@ -8,23 +8,27 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.surveys import FIELDS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload, reject, storable_text
+from ingest.surveys import (FIELDS, MAX_QUOTED_CHARS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload,
+                            reject, storable_text)
 from privacy.redact import redact_text
 from storage.db import Database
 from storage.surveys import StoredBatch, already_stored, save_batch
 
 FORMAT_BY_SUFFIX = {".json": "json", ".csv": "csv"}
 DONE, REJECTED = "done", "rejected"
-# an unreadable body is kept for the analyst up to this length: enough to see what went wrong
-MAX_UNREADABLE_CHARS = 10_000
+# the start of an unreadable body is kept to show what arrived (a file itself is kept in rejected/); masking
+# number-heavy text takes seconds per thousand characters, so only the start
+MAX_UNREADABLE_CHARS = 500
 
 _STRUCTURED = frozenset(FIELDS) - {"comment"}
+_CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
 # progress(done, total, file name) after each file
 Progress = Callable[[int, int, str], None]
 
@@ -60,24 +64,43 @@ def mask_pii(batch: ParsedBatch, already_stored: set[str] = frozenset()) -> Pars
 
 
 def _masked_row(raw: str) -> str:
-    """A refused row with its free text masked: the comment and any field the format does not know (a stray
-    'phone' column). The structured fields stay readable, as they are what the analyst fixes; masking them would
-    also turn the time into a masked date."""
+    """A refused row with its free text masked: the comment, any field the format does not know (a stray
+    'phone' column) and a structured field holding something other than its kind of value (a name as the
+    rating). Structured values of the right shape stay readable, as they are what the analyst fixes; masking
+    would also turn every time into a masked date."""
     try:
         row = json.loads(raw)
     except json.JSONDecodeError:
         row = None
     if not isinstance(row, dict):
         return redact_text(raw).text
-    masked = {key: value if key in _STRUCTURED or not isinstance(value, (str, list, dict))
+    masked = {key: value if _plain(key, value)
               else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
               for key, value in row.items()}
     # the row's JSON escapes came back as characters when it was read: a lone surrogate must be escaped again
     return storable_text(json.dumps(masked, ensure_ascii=False, sort_keys=True))
 
 
+def _plain(key: str, value: object) -> bool:
+    """A value that cannot hold personal data: a number, or a structured field's value of the shape it should
+    have (an id without letters of a name, a time, a short rating or yes/no)."""
+    if not isinstance(value, (str, list, dict)):
+        return True
+    if not isinstance(value, str) or key not in _STRUCTURED:
+        return False
+    if key in ("call_id", "caller_id"):
+        return not _CYRILLIC.search(value)
+    if key == "answered_at":
+        try:
+            datetime.fromisoformat(value.strip())
+        except ValueError:
+            return False
+        return True
+    return len(value) <= MAX_QUOTED_CHARS
+
+
 def import_path(db: Database, path: Path, source: str, progress: Progress | None = None) -> list[FileImport]:
-    """Import one file, or every .csv and .json file directly in a folder, oldest name first."""
+    """Import one file, or every .csv and .json file directly in a folder, in name order."""
     check_source(source)
     path = Path(path)
     if path.is_dir():

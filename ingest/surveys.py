@@ -25,6 +25,7 @@ MAX_ID_CHARS = 100
 # a result stamped later than this after the clock here was made by a misset clock, not by a caller
 MAX_CLOCK_SKEW = timedelta(days=1)
 EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+MAX_QUOTED_CHARS = 12
 EXTRA_CELLS = "(cells beyond the header)"  # where a CSV row's surplus cells are kept
 
 _YES = {"yes", "y", "true", "1", "да", "д"}
@@ -235,18 +236,20 @@ def _time(value: object) -> datetime:
     except ValueError:
         raise InvalidSurveyRow(f"answered_at is not an ISO 8601 time: {_show(value)}") from None
     if at.utcoffset() is None:
-        raise InvalidSurveyRow(f"answered_at has no UTC offset: {_show(value)}")
+        raise InvalidSurveyRow(f"answered_at has no UTC offset: {at.isoformat()}")
     # years 1 and 9999 overflow when compared across offsets: the year alone rules them out first
     if at.year < EARLIEST.year or (at.year == EARLIEST.year and at < EARLIEST):
-        raise InvalidSurveyRow(f"answered_at is before {EARLIEST:%Y}: {_show(value)}")
+        raise InvalidSurveyRow(f"answered_at is before {EARLIEST:%Y}: {at.isoformat()}")
     if at.year >= 9999 or at > datetime.now(timezone.utc) + MAX_CLOCK_SKEW:
-        raise InvalidSurveyRow(f"answered_at is in the future: {_show(value)}")
+        raise InvalidSurveyRow(f"answered_at is in the future: {at.isoformat()}")
     return at
 
 
 def _show(value: object) -> str:
+    """A refused value as the reason quotes it. Reasons are stored unmasked, and a long value in the wrong field
+    may be a caller's phone or name, so only short ones are quoted."""
     text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    return text if len(text) <= MAX_QUOTED_CHARS else f"a value of {len(str(value))} characters"
 
 
 def _sha256(*parts: str) -> str:

@@ -1,4 +1,5 @@
-"""One recording from inbox to database: sidecar, decryption, decoding, transcription, storage.
+"""One recording from inbox to database: sidecar, decryption, decoding, transcription, diarization, redaction,
+storage, scoring.
 
 Bad input is recorded as a failed call and quarantined; only transient errors escape, so the flow can retry them.
 """
@@ -8,16 +9,20 @@ import hashlib
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from asr.model import ModelSettings, shared_model
+from asr.records import Transcript
 from asr.transcribe import DecodingSettings, transcribe_windows
-from ingest.audio import AudioError, AudioReader, AudioWindow
+from diarization.assign import attribute_speakers
+from diarization.records import AttributedTranscript
+from ingest.audio import AudioError, AudioReader, AudioWindow, KeptAudio
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
 from scoring.rescore import score_call
+from privacy.transcript import redact_transcript
 from storage.db import Database
 from storage.records import RecordingInfo
 
@@ -65,6 +70,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _unopened(recording: Path) -> RecordingInfo:
+    """What is known of a recording before it is decrypted."""
+    return RecordingInfo(recording_id=_sha256(recording), path=str(recording), size_bytes=recording.stat().st_size,
+                         key_id=None, codec=None, sample_rate=None, channel_count=None)
+
+
 def quarantine(recording: Path, folder: Path, reason: str) -> Path:
     """Move the recording and its sidecar aside with the reason written beside them; nothing is deleted."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -99,14 +110,15 @@ def _timed(windows: Iterator[AudioWindow], timings: dict[str, float]) -> Iterato
         yield window
 
 
-def _transcribe(recording: Path, keyring: Keyring, metadata: CallMetadata, settings: ProcessingSettings, timings: dict):
+def _transcribe(recording: Path, keyring: Keyring, metadata: CallMetadata, settings: ProcessingSettings, timings: dict,
+                kept: KeptAudio):
     started = time.perf_counter()
     model = shared_model(settings.model)
     try:
         with recording.open("rb") as f:
             decrypted = open_decrypted(f, keyring)
             with AudioReader(decrypted, window_s=settings.window_s) as reader:
-                windows = _timed(reader.windows(), timings)
+                windows = kept.keep(_timed(reader.windows(), timings))
                 transcript = transcribe_windows(model, windows, metadata.language, settings.decoding)
                 info = reader.info
     except EnvelopeError as exc:
@@ -123,15 +135,22 @@ def _transcribe(recording: Path, keyring: Keyring, metadata: CallMetadata, setti
     return transcript, info, decrypted.key_id
 
 
+def _diarize(transcript: Transcript, kept: KeptAudio, metadata: CallMetadata, timings: dict) -> AttributedTranscript:
+    started = time.perf_counter()
+    samples = kept.take()
+    attributed = attribute_speakers(transcript, samples if samples.shape[0] == 2 else samples[0],
+                                    metadata.operator_channel)
+    timings["diarize"] = time.perf_counter() - started
+    return attributed
+
+
 def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: str,
                       settings: ProcessingSettings) -> CallOutcome:
     timings: dict[str, float] = {}
-    size = recording.stat().st_size
-    info = RecordingInfo(recording_id=_sha256(recording), path=str(recording), size_bytes=size,
-                         key_id=None, codec=None, sample_rate=None, channel_count=None)
+    info = _unopened(recording)
     metadata: CallMetadata | None = None
     try:
-        if size == 0:
+        if info.size_bytes == 0:
             raise BadRecording("decrypt", "empty file (0 bytes)")
         metadata = _read_metadata(recording)
         status = db.call_status(metadata.call_id)
@@ -140,11 +159,17 @@ def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: s
                 return CallOutcome(str(recording), metadata.call_id, "skipped")
             raise BadRecording("sidecar", f"call {metadata.call_id} was already processed from a different "
                                           "recording; use --force to replace it")
-        transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings)
-        info = RecordingInfo(recording_id=info.recording_id, path=info.path, size_bytes=size, key_id=key_id,
-                             codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
+        kept = KeptAudio()
+        transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings, kept)
+        attributed = _diarize(transcript, kept, metadata, timings)
         started = time.perf_counter()
-        db.save_call(run_id, metadata, info, transcript)
+        # from here on nothing sees the unredacted words: storage, the search index, scoring's evidence quotes
+        transcript, pii = redact_transcript(attributed.transcript)
+        timings["redact"] = time.perf_counter() - started
+        info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate,
+                       channel_count=audio.channels)
+        started = time.perf_counter()
+        db.save_call(run_id, metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii)
         timings["store"] = time.perf_counter() - started
         started = time.perf_counter()
         score_call(db, metadata.call_id, transcript, metadata.operator_channel, settings.script)
@@ -165,8 +190,6 @@ def record_unfinished(recording: Path, db: Database, run_id: str, error: Excepti
         metadata = read_sidecar(recording)
     except InvalidSidecar:
         metadata = None
-    info = RecordingInfo(recording_id=_sha256(recording), path=str(recording), size_bytes=recording.stat().st_size,
-                         key_id=None, codec=None, sample_rate=None, channel_count=None)
-    db.save_failure(run_id, recording=info, metadata=metadata, stage="transient", reason=reason, quarantined_to=None)
+    db.save_failure(run_id, recording=_unopened(recording), metadata=metadata, stage="transient", reason=reason, quarantined_to=None)
     return CallOutcome(str(recording), metadata.call_id if metadata else recording.stem, "failed",
                        reason=f"transient: {reason}")

@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
+from pipelines import cli_privacy
 from pipelines.cli_dashboard import add_commands as add_dashboard_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
+from pipelines.cli_reports import add_commands as add_report_commands
 
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -102,7 +104,8 @@ def cmd_score(args) -> int:
     _require_db(args.db)
     with Database(args.db) as db:
         summary = rescore(db, args.script, encoder=load_encoder(args.encoder) if args.encoder else None)
-    print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}; "
+    piloted = f" ({summary.piloted} in running pilots with their pilot's version)" if summary.piloted else ""
+    print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}{piloted}; "
           f"{summary.verdicts_changed} verdicts changed; {summary.seconds:.0f} s")
     return 0
 
@@ -182,7 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--format", choices=("ogg", "wav", "flac"), default="ogg")
     gen.set_defaults(func=cmd_generate_calls)
+    cli_privacy.add_commands(sub)
     add_feedback_commands(sub)
+    add_report_commands(sub)
     add_dashboard_commands(sub)
     return parser
 

@@ -101,9 +101,11 @@ def cmd_drivers(args) -> int:
         print("no comparison has enough rated calls yet")
     for d in shown:
         group = f"[{d.group}] " if d.group else ""
+        adjusted = (f"; adjusted for the other items {d.adjusted_difference:+.2f} "
+                    f"[{d.adjusted_ci_low:+.2f}, {d.adjusted_ci_high:+.2f}]" if d.adjusted_difference is not None else "")
         print(f"{group}{d.factor} ({d.comparison}): rating {d.difference:+.2f} "
               f"[{d.ci_low:+.2f}, {d.ci_high:+.2f}], d {_num(d.cohens_d, '+.2f')}, "
-              f"Cliff's delta {d.cliffs_delta:+.2f}, n {d.n_exposed}/{d.n_reference}")
+              f"Cliff's delta {d.cliffs_delta:+.2f}, n {d.n_exposed}/{d.n_reference}{adjusted}")
     too_few = sum(not d.enough_calls for d in drivers)
     if too_few:
         print(f"{too_few} comparisons have too few rated calls to estimate")

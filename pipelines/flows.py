@@ -14,6 +14,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from asr.model import ModelSettings
+from diarization.assign import load_models as load_diarization_models
 from ingest.keys import Keyring
 from pipelines.call_processing import (CallOutcome, ProcessingSettings, find_recordings, process_recording,
                                        record_unfinished)
@@ -62,6 +63,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     keyring = Keyring.from_paths(key_paths)
     model = ModelSettings.from_env(path=model_path, num_workers=concurrency)
     load_script(script)  # a broken script stops the batch here, before any call is half-processed
+    load_diarization_models()
     settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script)
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()

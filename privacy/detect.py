@@ -1,7 +1,8 @@
 """Where personal data sits in a piece of text: character spans with their kind, in the text's own offsets.
 
 Document numbers, phones and cards are found on the digits of number runs (digits or words, see numbers.py)
-and accepted only when their check digits or their shape and the words before them say what they are.
+and take their kind from their check digits, their shape and the words before them; a long number that fits
+none is masked all the same unless it is one of the hotline's own records (a request, an application).
 Names come from natasha's NER, addresses from natasha's address grammar plus house and flat numbers read out
 in words, dates from natasha's date grammar plus dates read out in words, e-mails written or dictated.
 """
@@ -11,6 +12,8 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import cache
+
+from threadpoolctl import threadpool_limits
 
 from privacy.checksums import inn_valid, luhn_valid, snils_valid
 from privacy.numbers import NUMBER_RUN, NUMBER_WORDS, DigitGroup, digit_groups, readings
@@ -29,11 +32,14 @@ class Found:
 
 _CONTEXT_CHARS = 60
 _CONTEXT = {
-    "snils": re.compile(r"снилс|страхов\w* номер", re.I),
+    # and as Whisper mishears them: «снил с», «Смилз», «снию»; «Стирия и номер»; «паспор»
+    "snils": re.compile(r"снилс|\bсни[лю]|\bсмил|страхов\w* номер", re.I),
     "inn": re.compile(r"\bинн\b|налогоплательщик", re.I),
-    "passport": re.compile(r"паспорт|\bсери[яюи]\b", re.I),
+    "passport": re.compile(r"паспор|\bс\w?[еи]ри[яюи]\b", re.I),
     "card": re.compile(r"\bкарт", re.I),
     "phone": re.compile(r"телефон|мобильн|\bномер\b|позвон|перезвон|\bсотов", re.I),
+    # numbers of the hotline's own records: a request, an application, a receipt
+    "record": re.compile(r"обращени|заявлени|заявк|квитанци|договор|\bсч[её]т|\bпп\b|платёж|платеж", re.I),
 }
 
 
@@ -54,7 +60,7 @@ def _number_kind(groups: list[DigitGroup], plus: bool, named: list[str]) -> str 
         candidates.append("inn")
     if n == 11 and snils_valid(digits):
         candidates.append("snils")
-    if (n == 11 and digits[0] in "78") or (n == 10 and (plus or digits[0] == "9")):
+    if (n == 11 and digits[0] in "78") or (n == 10 and (plus or (digits[0] == "9" and sizes[0] == 3))):
         candidates.append("phone")
     if n == 10 and (sizes in ((2, 2, 6), (4, 6)) or "passport" in named):
         candidates.append("passport")
@@ -62,6 +68,8 @@ def _number_kind(groups: list[DigitGroup], plus: bool, named: list[str]) -> str 
         candidates.append("inn")
     if plus and "phone" in candidates:
         return "phone"
+    if named[:1] == ["record"] and not {"card", "inn", "snils"} & set(candidates):
+        return None
     for kind in named:
         if kind in candidates:
             return kind
@@ -95,8 +103,30 @@ def _numbers(text: str) -> list[Found]:
         named = _context_kinds(text[max(0, run.start() - _CONTEXT_CHARS):run.start()])
         best = max((_classify(reading, run.start(), plus, named) for reading in readings(groups)),
                    key=lambda fs: sum(f.end - f.start for f in fs))
+        digits = sum(len(g.digits) for g in groups)
+        if not best and digits >= _UNCHECKED_DIGITS and "record" not in named:
+            best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
         found += best
     return found
+
+
+# Whisper mishears a digit or two of a long dictation («4,106,193,648,09» for an 11-digit SNILS), and then no
+# check digit holds. A long number that is not a request's is still masked, under the kind the words before it
+# name or, failing that, the kind its length suggests: masking too much is the safe error here.
+_UNCHECKED_DIGITS = 9
+
+
+def _likely_kind(digits: int, first: str, named: list[str]) -> str:
+    for kind in named:
+        if kind != "record":
+            return kind
+    if digits >= 13:
+        return "card"
+    if digits == 12:
+        return "inn"
+    if digits == 11:
+        return "phone" if first[:1] in "78" else "snils"
+    return "passport" if digits == 10 else "snils"
 
 
 # --- e-mail --------------------------------------------------------------------------------------------
@@ -139,17 +169,38 @@ _ORDINAL = (r"(?:(?:двадцать|тридцать)\s+)?(?:перв|втор|
             r"|одиннадцат|двенадцат|тринадцат|четырнадцат|пятнадцат|шестнадцат|семнадцат|восемнадцат"
             r"|девятнадцат|двадцат|тридцат)(?:ого|ое|ье|ьего|ьи|ий|ой|ая|ье)")
 _YEAR_WORDS = r"(?:тысяча|две\s+тысячи)(?:\s+[а-яё]+){1,3}?\s+год[ау]?"
+_YEAR_DIGITS = r"(?:1[,.]?9|2[,.]?0)\d\d"  # Whisper writes «1,970» as often as «1970»
 _DATE_SPOKEN = re.compile(
-    rf"(?<![\w])(?:\d{{1,2}}|{_ORDINAL})\s+{_MONTH}(?:\s+(?:\d{{4}}(?:\s*(?:года|году|год|г\.))?|{_YEAR_WORDS}))?(?!\w)",
+    rf"(?<![\w])(?:\d{{1,2}}|{_ORDINAL})\s+{_MONTH}"
+    rf"(?:[\s,]+(?:{_YEAR_DIGITS}(?:\s*(?:года|году|год|г\.))?|{_YEAR_WORDS}))?(?!\w)",
     re.I,
 )
-_DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?![\d.])")
+_MONTH_WORD = re.compile(rf"(?<!\w){_MONTH[:-len('[яеа]')]}", re.I)
+_DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?!\d|\.\d)")
+
+
+# a birth date whose month Whisper garbled («родился тримай 1,970 года»): from the words after «родился» or
+# «дата рождения» to the year
+_BIRTH_DATE = re.compile(
+    rf"(?:родил\w*|рождения)[\s,:]+((?:[^\s.!?]+\s+){{0,4}}?{_YEAR_DIGITS}\s*(?:года|году|год|г\.))",
+    re.I,
+)
+
+
+# a day, a month Whisper garbled or not, and a year: «13 севраля 1,968 года», «16-1,971 года»
+_DAY_AND_YEAR = re.compile(
+    rf"(?<![\d,.])\d{{1,2}}[\s,.\-]+(?:[а-яё.]+[\s,.\-]+)?\d?[,.]?{_YEAR_DIGITS}\s*(?:года|году|г\.)",
+    re.I,
+)
 
 
 def _dates(text: str) -> list[Found]:
     found = [Found(m.start(), m.end(), "date") for m in _DATE_SPOKEN.finditer(text)]
+    found += [Found(m.start(), m.end(), "date") for m in _DAY_AND_YEAR.finditer(text)]
+    found += [Found(m.start(1), m.end(1), "date") for m in _BIRTH_DATE.finditer(text)]
     found += [Found(m.start(), m.end(), "date") for m in _DATE_NUMERIC.finditer(text)]
-    found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]
+    if _MONTH_WORD.search(text):  # natasha's grammar costs milliseconds; its dates all name a month
+        found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]
     return found
 
 
@@ -163,12 +214,35 @@ _HOUSE_PART = re.compile(
     rf"(?:\d+\s*[а-я]?(?!\w)|(?:(?:{_WORD_NUMBER})(?!\w)\s*)+)",
     re.I,
 )
+_STREET_TYPE = r"(?:улица|ул\.|проспект|пр-т|переулок|пер\.|бульвар|шоссе|площадь|набережная|проезд|аллея|тупик)"
+_SETTLEMENT_TYPE = r"(?:город|г\.|село|деревня|посёлок|поселок|пгт)"
+# streets and towns as Whisper writes them, in lower case too (natasha's grammar wants capitals)
+_PLACE_PART = re.compile(
+    rf"(?<!\w)(?:{_STREET_TYPE}\s+[а-яё][\w-]*|[а-яё][\w-]*(?:ая|ий|ой|ый)\s+{_STREET_TYPE}"
+    rf"|(?P<town>{_SETTLEMENT_TYPE})\s+[а-яё][\w-]*)(?!\w)",
+    re.I,
+)
 _PART_GAP = re.compile(r"[\s,]*")
 
 
+# natasha's address grammar takes a tenth of a second on a long line, so it only reads sentences that name a
+# street or a house
+_ADDRESS_WORD = re.compile(
+    r"(?<!\w)(?:улиц|ул\.|проспект|пр-т|переул|пер\.|шоссе|бульвар|б-р|площад|набережн|проезд|тупик|аллея"
+    r"|микрорайон|мкр|дом|д\.|квартир|кв\.|корпус|строени)",
+    re.I,
+)
+_SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
+
+
 def _addresses(text: str) -> list[Found]:
-    parts = [(m.start, m.stop, m.fact.type or "") for m in _natasha().addresses(text)]
+    parts = []
+    for sentence in _SENTENCE.finditer(text):
+        if _ADDRESS_WORD.search(sentence.group()):
+            parts += [(sentence.start() + m.start, sentence.start() + m.stop, m.fact.type or "")
+                      for m in _natasha().addresses(sentence.group())]
     parts += [(m.start(), m.end(), "дом") for m in _HOUSE_PART.finditer(text)]
+    parts += [(m.start(), m.end(), "город" if m.group("town") else "улица") for m in _PLACE_PART.finditer(text)]
     parts.sort()
     found = []
     chain: list[tuple[int, int, str]] = []
@@ -193,8 +267,61 @@ def _addresses(text: str) -> list[Found]:
 
 # --- names ---------------------------------------------------------------------------------------------
 
+_WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
+
+
 def _names(text: str) -> list[Found]:
-    return [Found(start, stop, "name") for start, stop in _natasha().people(text)]
+    found = [Found(start, stop, "name") for start, stop in _natasha().people(text)
+             if " " in text[start:stop].strip() or _person_tags(text[start:stop].strip())]
+    return found + _full_names(text) + _introduced_names(text)
+
+
+# how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
+_INTRODUCTION = re.compile(r"(?:меня\s+зовут|на\s+связи|оператор|с\s+вами\s+говорит|это)\s+([А-ЯЁа-яё]+)", re.I)
+
+
+def _introduced_names(text: str) -> list[Found]:
+    """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
+    (Whisper turns «Ирина» into «Ивина»)."""
+    return [Found(m.start(1), m.end(1), "name") for m in _INTRODUCTION.finditer(text)
+            if "Name" in _person_tags(m.group(1)) or m.group(1)[0].isupper()]
+
+
+def _full_names(text: str) -> list[Found]:
+    """Surname, first name and patronymic the tagger missed (a name opening a line, a name Whisper wrote in
+    lower case): a patronymic with the first name and surname beside it, by the dictionary."""
+    words = list(_WORD.finditer(text))
+    found = []
+    for i, word in enumerate(words):
+        if "Patr" not in _person_tags(word.group()):
+            continue
+        first = i
+        while first > 0 and i - first < 2 and _person_tags(words[first - 1].group()) & {"Name", "Surn"} \
+                and text[words[first - 1].end():words[first].start()].strip() in ("", ","):
+            first -= 1
+        # a surname the dictionary does not know (or Whisper misspelt) still heads the name when capitalised
+        # mid-sentence: «Меня зовут Либидев, Владимир Николаевич»
+        if first > 0 and first < i and words[first - 1].group()[0].isupper() \
+                and text[words[first - 1].end():words[first].start()].strip() in ("", ",") \
+                and not re.search(r"[.!?]\s*$", text[:words[first - 1].start()]) and words[first - 1].start() > 0:
+            first -= 1
+        if first < i:
+            found.append(Found(words[first].start(), word.end(), "name"))
+    return found
+
+
+@cache
+def _person_tags(word: str) -> frozenset[str]:
+    """Which of first name, surname, patronymic the dictionary knows a word as. It keeps a single-word finding of
+    the tagger too, which takes a capitalised verb opening a sentence («Продиктуйте», «Соединяю») for a name."""
+    return frozenset({"Name", "Surn", "Patr"} & {g for p in _morph().parse(word) for g in p.tag.grammemes})
+
+
+@cache
+def _morph():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
 
 
 class _Natasha:
@@ -212,7 +339,8 @@ class _Natasha:
         self._lock = threading.Lock()
 
     def people(self, text: str) -> list[tuple[int, int]]:
-        with self._lock:
+        # the tagger's matrices are tiny: on a busy machine threaded BLAS made it 20 times slower
+        with self._lock, threadpool_limits(1):
             doc = self._doc(text)
             doc.segment(self._segmenter)
             doc.tag_ner(self._ner)

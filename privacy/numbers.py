@@ -27,7 +27,7 @@ NUMBER_RUN = re.compile(
     rf"(?:(?:\+|плюс\s+)?{_TOKEN})(?:[\s\-–—(),]*(?:номер\s+)?{_TOKEN})*",
     re.IGNORECASE,
 )
-_PIECE = re.compile(rf"\d+|[а-яё]+", re.IGNORECASE)
+_PIECE = re.compile(r"\d+|[а-яё]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)

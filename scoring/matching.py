@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from scoring.conversation import Sentence
     from scoring.encoder import SentenceEncoder
 
-_WORD = re.compile(r"\d+|[^\W\d_]+(?:-[^\W\d_]+)*")
+# A redaction label («[ФИО]», «[СНИЛС]», privacy.redact.LABELS) is one token that matches no word: «[ФИО]» must
+# not count as the operator asking for the caller's «ФИО». The name label does stand for a name, so {name} takes it.
+_WORD = re.compile(r"\[[^\W\d_]+(?:-[^\W\d_]+)*\]|\d+|[^\W\d_]+(?:-[^\W\d_]+)*")
+NAME_LABEL = "[фио]"
 MAX_GAP = 2  # words allowed between two words of a rule
 FUZZY_MIN_LENGTH = 6
 MAX_KNOWN_WORDS = 200_000
@@ -51,6 +54,8 @@ class Lemmatizer:
     def _token_uncached(self, word: str) -> Token:
         if word.isdigit():
             return Token(word, word)
+        if word.startswith("["):
+            return Token(word, word, word == NAME_LABEL)
         parse = self._morph.parse(word)[0]
         # a guessed parse of an unknown (often ASR-garbled) word says Name too easily
         return Token(word, parse.normal_form.replace("ё", "е"), "Name" in parse.tag and self._morph.word_is_known(word))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,8 +11,10 @@ from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.records import CallScore
 from asr.records import Transcript
 from scoring.scorer import CallScorer, shared_scorer
-from scoring.script import load_script
+from feedback.pilots import script_text_for, scripts_for_calls
+from scoring.script import load_script, parse_script
 from storage.db import Database
+from storage.pilots import adopted_script_text, done_call_ids
 from storage.scores import automatic_verdicts, save_call_scores, stored_calls
 
 BATCH = 200  # calls stored per transaction: progress survives an interruption, a batch is never half-stored
@@ -24,12 +27,14 @@ class RescoreSummary:
     calls_scored: int
     verdicts_changed: int  # automatic verdicts that differ from those the calls had before
     seconds: float
+    piloted: int = 0  # calls scored with their running pilot's script version instead
 
 
 def score_call(db: Database, call_id: str, transcript: Transcript, operator_channel: int | None,
                script_path: Path | str | None = None) -> CallScore:
-    """Score one freshly stored call and store its score (the pipeline's step after transcription)."""
-    scorer = shared_scorer(script_path)
+    """Score one freshly stored call and store its score (the pipeline's step after transcription). Without a
+    script path the call gets its pilot's script version if it falls in a running pilot, else the adopted one."""
+    scorer = shared_scorer(script_path, None if script_path else script_text_for(db, call_id))
     score = scorer.score(transcript, operator_channel)
     save_call_scores(db, scorer.script, [(call_id, score)])
     return score
@@ -37,21 +42,31 @@ def score_call(db: Database, call_id: str, transcript: Transcript, operator_chan
 
 def rescore(db: Database, script_path: Path | str | None = None, *, encoder: SentenceEncoder | None = None,
             call_ids: list[str] | None = None) -> RescoreSummary:
-    """Score every transcribed call (or `call_ids`) with the script at `script_path` (default: the shipped one)."""
+    """Score every transcribed call (or `call_ids`) with the script at `script_path`. Without one, each call gets
+    the script it would get when processed: its running pilot's version, else the version adopted after a pilot,
+    else the shipped script; the summary names that default, and `piloted` counts the calls scored otherwise."""
     started = time.perf_counter()
-    script = load_script(script_path)
-    scorer = CallScorer(script, encoder if encoder is not None else shared_encoder())
+    encoder = encoder if encoder is not None else shared_encoder()
+    default_text = None if script_path else adopted_script_text(db)
+    default = CallScorer(parse_script(default_text, source="adopted script") if default_text
+                         else load_script(script_path), encoder)
+    scorers = {default_text: default}
     before = automatic_verdicts(db)
-    scored = changed = 0
-    batch: list[tuple[str, CallScore]] = []
+    scored = changed = piloted = 0
+    batches: dict[str | None, list[tuple[str, CallScore]]] = defaultdict(list)
+    chosen = scripts_for_calls(db, call_ids if call_ids is not None else done_call_ids(db)) if script_path is None else {}
     for call in stored_calls(db, call_ids):
-        score = scorer.score(call.transcript, call.operator_channel)
+        text = chosen.get(call.call_id, default_text)
+        if text not in scorers:
+            scorers[text] = CallScorer(parse_script(text, source="pilot script"), encoder)
+        piloted += text != default_text
+        score = scorers[text].score(call.transcript, call.operator_channel)
         old = before.get(call.call_id, {})
         changed += sum(1 for v in score.items if v.item_id in old and old[v.item_id] != v.verdict)
-        batch.append((call.call_id, score))
-        if len(batch) >= BATCH:
-            scored += save_call_scores(db, script, batch)
-            batch = []
-    scored += save_call_scores(db, script, batch)
-    return RescoreSummary(script.name, script.version, scored, changed, round(time.perf_counter() - started, 2))
-
+        batches[text].append((call.call_id, score))
+        if len(batches[text]) >= BATCH:
+            scored += save_call_scores(db, scorers[text].script, batches.pop(text))
+    for text, batch in batches.items():
+        scored += save_call_scores(db, scorers[text].script, batch)
+    return RescoreSummary(default.script.name, default.script.version, scored, changed,
+                          round(time.perf_counter() - started, 2), piloted)

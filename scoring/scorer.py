@@ -12,7 +12,7 @@ from scoring.matching import Lemmatizer, Matcher
 from scoring.metrics import conversation_metrics
 from scoring.records import CallScore
 from scoring.scorecard import critical_failures, weighted_score
-from scoring.script import Phrases, Script, load_script
+from scoring.script import Phrases, Script, load_script, parse_script
 
 
 class CallScorer:
@@ -48,12 +48,15 @@ def script_phrases(script: Script) -> list[Phrases]:
 _local = threading.local()
 
 
-def shared_scorer(script_path: Path | str | None = None) -> CallScorer:
-    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process."""
-    key = str(script_path or "")
+def shared_scorer(script_path: Path | str | None = None, script_text: str | None = None) -> CallScorer:
+    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process; `script_text`
+    is a script stored in the database (a pilot's or the adopted version), used when no path is given."""
+    key = str(script_path) if script_path else f"text:{script_text}" if script_text else ""
     scorers = getattr(_local, "scorers", None)
     if scorers is None:
         scorers = _local.scorers = {}
     if key not in scorers:
-        scorers[key] = CallScorer(load_script(script_path), shared_encoder())
+        script = (load_script(script_path) if script_path or script_text is None
+                  else parse_script(script_text, source="script stored in the database"))
+        scorers[key] = CallScorer(script, shared_encoder())
     return scorers[key]

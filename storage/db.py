@@ -5,7 +5,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -15,13 +15,15 @@ from pathlib import Path
 import duckdb
 
 from asr.records import Transcript
+from diarization.records import SpeakerRole, SpeakerTurn
+from privacy.records import PiiInterval
 from ingest.metadata import CallMetadata
 from storage.records import CallStatus, RecordingInfo
 
 # The extension file is built for exactly the pinned DuckDB release (pyproject pins both).
 FTS_EXTENSION = (Path(str(resources.files("duckdb_extension_fts"))) / "extensions" / f"v{duckdb.__version__}"
                  / "fts.duckdb_extension")
-RUN_STAGES = ("decode", "asr", "store", "score")  # processing_runs has a <stage>_seconds column for each
+RUN_STAGES = ("decode", "asr", "diarize", "redact", "store", "score")  # processing_runs has a <stage>_seconds column for each
 
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -50,6 +52,12 @@ SELECT $call_id, r.segment_no, r.word_no, r.start_s, r.end_s, r.text, r.probabil
 FROM (SELECT unnest(from_json($rows, '[{"segment_no": "INTEGER", "word_no": "INTEGER", "start_s": "DOUBLE",
     "end_s": "DOUBLE", "text": "VARCHAR", "probability": "DOUBLE", "channel": "INTEGER",
     "speaker": "VARCHAR"}]'), recursive := true)) AS r
+"""
+_INSERT_TURNS = """
+INSERT INTO speaker_turns (call_id, turn_no, start_s, end_s, speaker, channel)
+SELECT $call_id, r.turn_no, r.start_s, r.end_s, r.speaker, r.channel
+FROM (SELECT unnest(from_json($rows, '[{"turn_no": "INTEGER", "start_s": "DOUBLE", "end_s": "DOUBLE",
+    "speaker": "VARCHAR", "channel": "INTEGER"}]'), recursive := true)) AS r
 """
 _PUT_CALL = """
 INSERT OR REPLACE INTO calls (call_id, started_at, utc_offset_s, operator_id, caller_id, ivr_branch,
@@ -226,11 +234,15 @@ class Database:
         return None if row is None else CallStatus(status=row[0], recording_id=row[1])
 
     def save_call(
-        self, run_id: str, metadata: CallMetadata, recording: RecordingInfo, transcript: Transcript
+        self, run_id: str, metadata: CallMetadata, recording: RecordingInfo, transcript: Transcript,
+        roles: Sequence[SpeakerRole] = (), turns: Sequence[SpeakerTurn] = (), pii: Sequence[PiiInterval] = (),
     ) -> None:
-        """Store a transcribed call, replacing whatever an earlier run stored for the same call_id."""
+        """Store a transcribed call, replacing whatever an earlier run stored for the same call_id; `roles` and
+        `turns` are what diarization found, `pii` where redaction masked the (already redacted) transcript."""
         with self._write() as cur:
             self._replace_transcript(cur, metadata.call_id, transcript)
+            self._replace_speakers(cur, metadata.call_id, roles, turns)
+            self.replace_pii_spans(cur, metadata.call_id, pii)
             self._put_call(
                 cur, metadata.call_id, metadata, run_id=run_id, recording_id=recording.recording_id,
                 status="done", error=None, language=transcript.language,
@@ -259,6 +271,8 @@ class Database:
             )
             if not done_from_other_recording:
                 self._replace_transcript(cur, call_id, None)
+                self._replace_speakers(cur, call_id, (), ())
+                self.replace_pii_spans(cur, call_id, ())
                 self._put_call(
                     cur, call_id, metadata, run_id=run_id, recording_id=recording.recording_id,
                     status="failed", error=reason, language=None, language_probability=None,
@@ -330,6 +344,32 @@ class Database:
                 cur.execute(_INSERT_WORDS, {"call_id": call_id, "rows": json.dumps(word_rows)})
         if deleted or segments:
             cur.execute("UPDATE search_index_state SET segments_version = segments_version + 1")
+
+    @staticmethod
+    def replace_pii_spans(cur: duckdb.DuckDBPyConnection, call_id: str, spans: Sequence[PiiInterval]) -> None:
+        cur.execute("DELETE FROM pii_spans WHERE call_id = ?", [call_id])
+        if spans:
+            cur.executemany("INSERT INTO pii_spans (call_id, start_s, end_s, kind, channel) VALUES (?, ?, ?, ?, ?)",
+                            [[call_id, s.start_s, s.end_s, s.kind, s.channel] for s in spans])
+
+    @staticmethod
+    def _replace_speakers(cur: duckdb.DuckDBPyConnection, call_id: str, roles: Sequence[SpeakerRole],
+                          turns: Sequence[SpeakerTurn]) -> None:
+        cur.execute("DELETE FROM call_speakers WHERE call_id = ?", [call_id])
+        cur.execute("DELETE FROM speaker_turns WHERE call_id = ?", [call_id])
+        speech: dict[str, float] = {}
+        for turn in turns:
+            speech[turn.speaker] = speech.get(turn.speaker, 0.0) + turn.duration
+        if roles:
+            cur.executemany(
+                "INSERT INTO call_speakers VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[call_id, r.speaker, r.role, r.confidence, r.source, list(r.cues), round(speech.get(r.speaker, 0.0), 3)]
+                 for r in roles],
+            )
+        if turns:
+            cur.execute(_INSERT_TURNS, {"call_id": call_id, "rows": json.dumps(
+                [{"turn_no": no, "start_s": t.start, "end_s": t.end, "speaker": t.speaker, "channel": t.channel}
+                 for no, t in enumerate(turns)])})
 
     @staticmethod
     def _put_call(

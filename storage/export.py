@@ -21,10 +21,16 @@ WITH call_segments AS (
                  'role': role} ORDER BY segment_no) AS segments
     FROM segments
     GROUP BY call_id
+), speakers AS (
+    SELECT call_id,
+           list({'speaker': speaker, 'role': role, 'role_confidence': confidence, 'role_source': source,
+                 'role_cues': cues, 'speech_s': speech_s} ORDER BY speaker) AS speakers
+    FROM call_speakers
+    GROUP BY call_id
 )
 SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, c.caller_id, c.language,
-       c.duration_s, c.status, c.error, s.segments
-FROM calls AS c LEFT JOIN call_segments AS s USING (call_id)
+       c.duration_s, c.status, c.error, s.segments, sp.speakers
+FROM calls AS c LEFT JOIN call_segments AS s USING (call_id) LEFT JOIN speakers AS sp USING (call_id)
 ORDER BY c.started_at NULLS LAST, c.call_id
 """
 
@@ -50,7 +56,7 @@ def _write_calls(db: Database, stream: TextIO) -> int:
 
 
 def _call_object(row: tuple, scored: dict) -> dict:
-    call_id, epoch_us, utc_offset_s, operator_id, caller_id, language, duration_s, status, error, segments = row
+    call_id, epoch_us, utc_offset_s, operator_id, caller_id, language, duration_s, status, error, segments, speakers = row
     started_at = local_datetime(epoch_us, utc_offset_s)
     return {
         "call_id": call_id,
@@ -61,6 +67,7 @@ def _call_object(row: tuple, scored: dict) -> dict:
         "duration_s": duration_s,
         "status": status,
         "error": error,
+        "speakers": speakers or [],
         "segments": segments or [],
         **dict.fromkeys(LATER_FIELDS),
         **scored,

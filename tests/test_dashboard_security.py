@@ -292,7 +292,6 @@ def test_pages_forbid_scripts_and_framing(app):
 
 
 def test_sign_in_views_playback_and_overrides_are_audited(app, built, calls_by_team):
-    pytest.importorskip("storage.audit", reason="the audit log comes with the privacy work (storage/audit.py)")
     db, _ = built
     call_id = calls_by_team["north"][2]
     client = sign_in(app, "analyst")

@@ -19,6 +19,7 @@ from feedback.kpis import kpis_by_week, week_start, weekly_kpis
 from feedback.records import KpiCall, RatedCall
 from feedback.satisfaction import MIN_CALLS, adjusted_item_effects, compare, satisfaction_drivers
 from ingest.survey_import import import_payload
+from pipelines.cli import main
 from storage.db import Database
 from storage.scores import override_verdict, scored_calls
 
@@ -178,3 +179,19 @@ def test_the_adjusted_fit_is_least_squares_and_skips_items_other_items_determine
     expected, *_ = np.linalg.lstsq(design, [c.rating for c in calls], rcond=None)
     assert [effects["closing"][0], effects["information"][0]] == pytest.approx(expected[1:])
     assert all(low < estimate < high for estimate, low, high in effects.values())
+
+
+def test_cli_prints_weekly_kpis_and_drivers(tmp_path, capsys):
+    scripts = write_calls(60, SEED)
+    with Database(tmp_path / "qc.duckdb") as db:
+        store_truth(db, scripts)
+        import_payload(db, json.dumps(survey_rows(scripts, SEED, response_share=1.0)).encode(), "json",
+                       "post_call", "generated")
+        kpis = weekly_kpis(db, weeks=2)
+    assert main(["kpis", "--db", str(tmp_path / "qc.duckdb"), "--weeks", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["week", "calls"]
+    assert [line.split()[:2] for line in lines[1:]] == [[f"{k.week_start:%Y-%m-%d}", str(k.calls)] for k in kpis]
+    assert main(["drivers", "--db", str(tmp_path / "qc.duckdb"), "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "(failed vs passed): rating -" in out and "comparisons have too few rated calls" in out

@@ -153,6 +153,22 @@ def test_identification_after_the_case_was_discussed_fails(scorer):
     assert verdict(scorer, general, "identification").verdict == "not_applicable"
 
 
+def test_redacted_calls_are_judged_as_the_calls_they_were(scorer):
+    """The pipeline scores redacted text: «[ФИО]» stands for the operator's name and is no request for the caller's."""
+    from privacy.redact import LABELS
+    from privacy.transcript import redact_transcript
+
+    redacted, spans = redact_transcript(GOOD_CALL)
+    assert "Анна" not in " ".join(s.text for s in redacted.segments) and spans
+    verdicts = {v.item_id: v.verdict for v in scorer.score(redacted, operator_channel=OPERATOR_CHANNEL).items}
+    assert verdicts == {v.item_id: v.verdict for v in scorer.score(GOOD_CALL, operator_channel=OPERATOR_CHANNEL).items}
+    introduced = call(("operator", f"Здравствуйте, горячая линия госуслуг, на связи {LABELS['name']}."),
+                      ("caller", "Подскажите, какие документы нужны для замены паспорта в сорок пять лет?"),
+                      ("operator", "Понадобятся старый паспорт, две фотографии и квитанция об оплате госпошлины."))
+    assert verdict(scorer, introduced, "operator_name").verdict == "passed"
+    assert verdict(scorer, introduced, "identification").verdict == "not_applicable"
+
+
 def test_silent_line_has_nothing_to_answer(scorer):
     silent = Transcript("ru", 1.0, 20.0, (
         Segment(1.0, 6.0, "Здравствуйте, горячая линия госуслуг. Меня зовут Павел. Чем могу помочь?", channel=0),

@@ -19,7 +19,7 @@ from storage.records import CallStatus, RecordingInfo
 
 EXPORT_KEYS = {
     "call_id", "started_at", "operator_id", "caller_id", "language", "duration_s", "status", "error",
-    "segments", "checklist", "metrics", "score", "topic", "complaint_cluster", "repeat_of",
+    "speakers", "segments", "checklist", "metrics", "score", "topic", "complaint_cluster", "repeat_of",
 }
 TABLES = {
     "schema_migrations", "calls", "recordings", "segments", "words", "processing_runs", "failures",
@@ -151,6 +151,7 @@ def test_save_call_then_export_round_trip(tmp_path):
         "duration_s": 6.0,
         "status": "done",
         "error": None,
+        "speakers": [],
         "segments": [
             {"start": 0.0, "end": 2.5, "text": "Здравствуйте, горячая линия.", "channel": 0, "speaker": "S0",
              "role": "operator"},
@@ -189,6 +190,29 @@ def test_saving_a_call_again_replaces_its_rows(tmp_path):
         assert count(db, "SELECT count(*) FROM words") == 2
         [call] = export_lines(db)
         assert [s["text"] for s in call["segments"]] == ["только это"]
+
+
+def test_speakers_and_turns_are_stored_with_the_call_and_replaced_with_it(tmp_path):
+    from diarization.records import SpeakerRole, SpeakerTurn
+
+    roles = (SpeakerRole("S0", "operator", 0.93, "content", ("greets with the service name",)),
+             SpeakerRole("S1", "caller", 0.93, "content"))
+    turns = (SpeakerTurn(0.0, 2.5, "S0"), SpeakerTurn(2.2, 5.5, "S1"), SpeakerTurn(5.0, 6.0, "S0"))
+    with Database(tmp_path / "qc.duckdb") as db:
+        run_id = db.start_run("0.1.0", "whisper-base", {})
+        db.save_call(run_id, metadata("call-1"), recording("call-1"), transcript("раз", "два"), roles, turns)
+        [call] = export_lines(db)
+        assert call["speakers"] == [
+            {"speaker": "S0", "role": "operator", "role_confidence": 0.93, "role_source": "content",
+             "role_cues": ["greets with the service name"], "speech_s": 3.5},
+            {"speaker": "S1", "role": "caller", "role_confidence": 0.93, "role_source": "content", "role_cues": [],
+             "speech_s": 3.3},
+        ]
+        # overlaps are kept: they feed the overtalk metric
+        assert count(db, "SELECT count(*) FROM speaker_turns WHERE call_id = 'call-1'") == 3
+        db.save_failure(run_id, recording=recording("call-1"), metadata=metadata("call-1"), stage="asr",
+                        reason="silence only", quarantined_to=None)
+        assert count(db, "SELECT count(*) FROM call_speakers") == count(db, "SELECT count(*) FROM speaker_turns") == 0
 
 
 def test_a_save_that_fails_midway_leaves_the_earlier_call_intact(tmp_path):

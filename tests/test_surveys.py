@@ -79,9 +79,10 @@ def test_account_comments_may_name_the_caller_instead_of_a_call():
 def test_comments_and_refused_rows_are_stored_with_pii_masked(db):
     phone, name = "+7 916 587-09-20", "Яковлева Елена Юрьевна"
     rows = [{**GOOD, "comment": f"Не помогли. Меня зовут {name}, перезвоните мне: {phone}."},
-            {**GOOD, "call_id": "call-2", "phone": phone}]
+            {**GOOD, "call_id": "call-2", "phone": phone},
+            {**GOOD, "call_id": "call-3", "rating": name}]
     stored = import_payload(db, json.dumps(rows, ensure_ascii=False).encode(), "json", "post_call", "test")
-    assert (stored.accepted, stored.rejected) == (1, 1)
+    assert (stored.accepted, stored.rejected) == (1, 2)
     (result,) = stored_results(db)
     comment = result[6]
     assert comment.startswith("Не помогли.") and "[телефон]" in comment
@@ -89,6 +90,9 @@ def test_comments_and_refused_rows_are_stored_with_pii_masked(db):
     (_, row_no, raw, reason) = stored_rejects(db)[0]
     assert row_no == 2 and reason == "unknown fields: phone"
     assert "587" not in raw and json.loads(raw)["call_id"] == "call-2"  # the fields to fix stay readable
+    assert json.loads(raw)["answered_at"] == GOOD["answered_at"]
+    (_, _, raw, reason) = stored_rejects(db)[1]
+    assert "Яковлева" not in raw + reason and reason.endswith("got a value of 22 characters")
 
 
 def test_a_drop_folder_is_imported_once_whatever_is_sent_again(db, tmp_path):
@@ -164,6 +168,8 @@ def test_the_endpoint_takes_results_from_known_clients_only(db):
     assert _post(client, body, token, "text/plain").status_code == 415
     assert _post(client, body, token, source="newsletter").status_code == 422
     assert _post(client, b"[" + b" " * 3000 + b"]", token).status_code == 413
+    chunked = iter([b"[", b" " * 3000, b"]"])  # no declared length: counted as it arrives
+    assert _post(client, chunked, token).status_code == 413
     assert stored_rejects(db)[-1][0] == "http:ivr-survey"
 
     revoke_client(db, "ivr-survey")

@@ -1,0 +1,148 @@
+"""`hotline-qc retention purge`, `erase-caller`, `redact-stored` and `audit list|verify`: the personal-data
+commands of an admin."""
+from __future__ import annotations
+
+import argparse
+import getpass
+from pathlib import Path
+
+# the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
+AUDIT_ACTIONS = ("sign_in", "call_view", "audio_playback", "export", "override", "decryption", "erasure",
+                 "retention_purge")
+
+
+def _actor(args) -> str:
+    return args.actor or getpass.getuser()
+
+
+def _existing_db(path: Path) -> Path:
+    if not path.is_file():
+        raise FileNotFoundError(f"database {path} does not exist")
+    return path
+
+
+def cmd_retention_purge(args) -> int:
+    from storage.retention import purge_file
+
+    report = purge_file(_existing_db(args.db), args.older_than, recordings=args.recordings, actor=_actor(args))
+    print(f"purged recordings and transcripts of {report.calls} calls that started before "
+          f"{report.cutoff:%Y-%m-%d %H:%M} UTC; {report.files_removed} files removed; scores, topics and "
+          "complaint clusters kept")
+    if args.recordings is None:
+        print("recording files were not touched: pass --recordings DIR to remove them")
+    return 0
+
+
+def cmd_erase_caller(args) -> int:
+    from privacy.erasure import erase_caller_from_file
+
+    report = erase_caller_from_file(_existing_db(args.db), args.caller_id, recordings=args.recordings,
+                                    also=args.also or (), actor=_actor(args))
+    print(f"erased {report.caller_ref}: {len(report.calls)} calls, {report.files_removed} files")
+    if not report.calls:
+        print("    no stored call has this caller id; the proof below still searched for it")
+    for table, rows in sorted(report.rows_removed.items()):
+        print(f"    {table:<24} {rows:>6} rows removed")
+    print(f"proof: searched {report.columns_searched} text columns and {report.files_searched} files "
+          f"(the database file's bytes included) for {len(report.terms)} terms: {', '.join(report.terms)}")
+    if args.recordings is None:
+        print("    recording files were not searched or removed: pass --recordings DIR")
+    if report.proved:
+        print("proof: no trace found")
+        return 0
+    for trace in report.traces:
+        print(f"    still found: {trace.term} in {trace.place} ({trace.count})")
+    print("proof FAILED: the traces above remain (another caller's call may mention this person)")
+    return 1
+
+
+def cmd_redact_stored(args) -> int:
+    from rich.progress import track
+
+    from privacy.stored import redact_texts
+    from privacy.transcript import redact_transcript
+    from storage.compact import compact
+    from storage.db import Database
+    from storage.pii import replace_call_texts, replace_texts, stored_texts
+    from storage.scores import stored_calls
+
+    with Database(_existing_db(args.db)) as db:
+        with db.read() as cur:
+            (total,) = cur.execute("SELECT count(*) FROM calls WHERE status = 'done'").fetchone()
+        spans = 0
+        for call in track(stored_calls(db), total=total, description="redacting transcripts",
+                          disable=args.no_progress):
+            transcript, intervals = redact_transcript(call.transcript)
+            replace_call_texts(db, call.call_id, transcript, intervals)
+            spans += len(intervals)
+        texts, changed = redact_texts(stored_texts(db))
+        replace_texts(db, texts)
+        db.rebuild_search_index()
+    compact(args.db)
+    print(f"redacted {total} transcripts ({spans} masked spans) and {changed} complaint, evidence and cluster "
+          "texts; the database file was rewritten so the unredacted text is gone from disk")
+    return 0
+
+
+def cmd_audit_list(args) -> int:
+    from storage import audit
+    from storage.db import Database
+
+    with Database(_existing_db(args.db)) as db:
+        entries = audit.entries(db, action=args.action, actor=args.actor, target=args.target, limit=args.limit)
+    for e in entries:
+        print(f"{e.entry_no:>7}  {e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<16} {e.target or '-'}"
+              f"{'  ' + e.detail if e.detail else ''}")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from storage import audit
+    from storage.db import Database
+
+    with Database(_existing_db(args.db)) as db:
+        problems = audit.verify(db)
+    for problem in problems:
+        print(problem)
+    print("audit log intact" if not problems else f"audit log TAMPERED: {len(problems)} problems")
+    return 0 if not problems else 1
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    ret = sub.add_parser("retention", help="apply the retention period").add_subparsers(
+        dest="retention_command", required=True)
+    purge = ret.add_parser("purge", help="remove recordings and transcripts of calls older than the period; "
+                                         "aggregates stay")
+    purge.add_argument("--db", type=Path, required=True)
+    purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
+    purge.add_argument("--recordings", type=Path, help="folder whose recording files may be removed")
+    purge.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
+    purge.set_defaults(func=cmd_retention_purge)
+
+    erase = sub.add_parser("erase-caller", help="remove every trace of one caller on request and prove it gone")
+    erase.add_argument("--db", type=Path, required=True)
+    erase.add_argument("--caller-id", required=True)
+    erase.add_argument("--recordings", type=Path, help="folder whose recording files may be removed and searched")
+    erase.add_argument("--also", action="append", metavar="TEXT",
+                       help="more personal data of the caller to prove gone (repeatable): a name, a phone")
+    erase.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
+    erase.set_defaults(func=cmd_erase_caller)
+
+    red = sub.add_parser("redact-stored", help="mask personal data in a database filled before redaction was "
+                                               "wired in (transcripts, complaints, evidence quotes)")
+    red.add_argument("--db", type=Path, required=True)
+    red.add_argument("--no-progress", action="store_true")
+    red.set_defaults(func=cmd_redact_stored)
+
+    aud = sub.add_parser("audit", help="read and check the audit log").add_subparsers(dest="audit_command",
+                                                                                    required=True)
+    show = aud.add_parser("list", help="entries, newest first")
+    show.add_argument("--db", type=Path, required=True)
+    show.add_argument("--action", choices=AUDIT_ACTIONS)
+    show.add_argument("--actor")
+    show.add_argument("--target")
+    show.add_argument("--limit", type=int, default=100)
+    show.set_defaults(func=cmd_audit_list)
+    check = aud.add_parser("verify", help="check that no entry was changed or removed (exit 1 if one was)")
+    check.add_argument("--db", type=Path, required=True)
+    check.set_defaults(func=cmd_audit_verify)

@@ -1,0 +1,233 @@
+"""`hotline-qc` commands of the improvement loop: the problem register, corrective actions, script pilots and the
+weekly management report."""
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise FileNotFoundError(f"database {path} does not exist; run `hotline-qc process` first")
+    return path
+
+
+def _database(path: Path):
+    from storage.db import Database
+
+    return Database(_require(path))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_problems(args) -> int:
+    from feedback.register import rebuild_problems
+    from storage import improvement as store
+
+    with _database(args.db) as db:
+        ranked = rebuild_problems(db, args.as_of, args.window_days)
+        open_actions = {}
+        for action in store.actions(db):
+            if action.status in ("planned", "in_progress"):
+                open_actions[action.problem_id] = open_actions.get(action.problem_id, 0) + 1
+    if not ranked:
+        print("no problems: no calls in the window, or none above the rule's thresholds")
+        return 0
+    print(f"{len(ranked)} problems over the {ranked[0].window_days} days to {ranked[0].as_of}; points are "
+          "volume + satisfaction effect + growth (0-2 each)")
+    print(f"{'urgency':9} {'problem':22} {'calls':>6} {'share':>6} {'before':>6} {'effect':>7} {'points':>8} "
+          f"{'open actions':>12}  title")
+    for p in ranked:
+        effect = f"{p.rating_effect:+.2f}" if p.rating_effect is not None else "-"
+        print(f"{p.urgency:9} {p.problem_id[:22]:22} {p.calls:6} {p.share:6.1%} {p.previous_calls:6} {effect:>7} "
+              f"{p.volume_points}+{p.effect_points}+{p.growth_points}={p.points} {open_actions.get(p.problem_id, 0):12}"
+              f"  {p.title}")
+    return 0
+
+
+def _print_action(action, outcome=None) -> None:
+    print(f"#{action.action_id} [{action.status}] {action.title} — {action.owner}, due {action.due_date}, "
+          f"problem {action.problem_id}")
+    for event in action.history:
+        note = f": {event.note}" if event.note else ""
+        print(f"    {event.effective_on} {event.status} ({event.owner}, due {event.due_date}){note}")
+    if outcome is not None:
+        after = (f"{outcome.weekly_after:.1f}/week since done ({outcome.change:+.0%})"
+                 if outcome.weekly_after is not None and outcome.change is not None else "not done yet")
+        print(f"    outcome: {outcome.weekly_before:.1f} calls/week before, {after}")
+
+
+def cmd_actions_add(args) -> int:
+    from storage import improvement as store
+
+    with _database(args.db) as db:
+        action = store.add_action(db, args.problem, args.title, args.owner, args.due, started_on=args.started,
+                                  note=args.note)
+    _print_action(action)
+    return 0
+
+
+def cmd_actions_update(args) -> int:
+    from storage import improvement as store
+
+    with _database(args.db) as db:
+        action = store.update_action(db, args.action_id, status=args.status, owner=args.owner, due_date=args.due,
+                                     note=args.note, on=args.on)
+    _print_action(action)
+    return 0
+
+
+def cmd_actions_list(args) -> int:
+    from feedback.register import action_outcome
+    from storage import improvement as store
+
+    with _database(args.db) as db:
+        listed = store.actions(db, problem_id=args.problem)
+        if not listed:
+            print("no corrective actions")
+        for action in listed:
+            _print_action(action, action_outcome(db, action))
+    return 0
+
+
+def cmd_pilots_add(args) -> int:
+    from scoring.script import load_script, parse_script
+    from storage import pilots as pilot_store
+    from storage.scores import save_script
+
+    piloted = load_script(args.script)
+    with _database(args.db) as db:
+        adopted = pilot_store.adopted_script_text(db)
+        control = parse_script(adopted, source="adopted script") if adopted else load_script()
+        if piloted.name != control.name or piloted.version == control.version:
+            raise ValueError(f"a pilot needs a new version of {control.name} (in force: {control.version}); "
+                             f"{args.script} is {piloted.name} {piloted.version}")
+        save_script(db, control)
+        save_script(db, piloted)
+        pilot_store.save_pilot(db, pilot_store.Pilot(args.pilot_id, piloted.name, piloted.version, control.version,
+                                         tuple(args.operators), args.share, args.start, args.end))
+    print(f"pilot {args.pilot_id}: {piloted.name} {piloted.version} against {control.version} from {args.start}, "
+          f"operators {', '.join(args.operators) or 'none'}, {args.share:.0%} of other calls")
+    return 0
+
+
+def _analysis(db, pilot_id: str):
+    from feedback.pilots import analyse
+    from storage import pilots as pilot_store
+
+    pilot = pilot_store.pilot(db, pilot_id)
+    return analyse(pilot, pilot_store.pilot_calls(db, pilot.started_on, pilot.ended_on))
+
+
+def _print_analysis(analysis) -> None:
+    print(f"pilot {analysis.pilot_id}: {analysis.pilot_calls} pilot calls, {analysis.control_calls} control calls, "
+          f"{analysis.left_out} scored with another version left out")
+    for c in analysis.comparisons:
+        if c.difference is None:
+            print(f"  {c.metric:20} no data ({c.pilot_n} pilot, {c.control_n} control)")
+            continue
+        print(f"  {c.metric:20} {c.pilot_value} vs {c.control_value}: {c.difference:+} "
+              f"[{c.ci_low}, {c.ci_high}] {c.test} p={c.p_value:.3g}"
+              + (f" (Holm {c.p_adjusted:.3g})" if c.p_adjusted is not None else "")
+              + f"; {c.needed_per_arm} calls/arm needed: {c.verdict}")
+    print(f"recommendation: {analysis.recommendation} ({analysis.reason})")
+
+
+def cmd_pilots_analyse(args) -> int:
+    with _database(args.db) as db:
+        _print_analysis(_analysis(db, args.pilot_id))
+    return 0
+
+
+def cmd_pilots_decide(args) -> int:
+    from dataclasses import asdict
+
+    from storage import pilots as pilot_store
+
+    with _database(args.db) as db:
+        analysis = _analysis(db, args.pilot_id)
+        pilot_store.record_decision(db, args.pilot_id, args.decision, asdict(analysis), note=args.note)
+    _print_analysis(analysis)
+    print(f"decision recorded: {args.decision}" + (" (its version is now the default for scoring)"
+                                                  if args.decision == "adopt" else ""))
+    return 0
+
+
+def cmd_weekly_report(args) -> int:
+    from pipelines.report_flows import run_weekly_report
+
+    from rich.console import Console
+
+    _require(args.db)
+    with Console(stderr=True).status("building the weekly report: register, KPIs, pilots, charts, PDF"):
+        paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of)
+    print(f"report for the week of {paths.week_start}: {paths.html}\n    {paths.pdf} ({paths.pages} pages)")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    problems = sub.add_parser("problems", help="rebuild and show the problem register, most urgent first")
+    problems.add_argument("--db", type=Path, required=True)
+    problems.add_argument("--as-of", type=_day, help="last day of the window (default: the latest call's day)")
+    problems.add_argument("--window-days", type=int, default=28)
+    problems.set_defaults(func=cmd_problems)
+
+    actions = sub.add_parser("actions", help="corrective actions for problems of the register") \
+        .add_subparsers(dest="actions_command", required=True)
+    add = actions.add_parser("add", help="plan a corrective action")
+    add.add_argument("--db", type=Path, required=True)
+    add.add_argument("--problem", required=True, help="problem id from `hotline-qc problems`")
+    add.add_argument("--title", required=True)
+    add.add_argument("--owner", required=True)
+    add.add_argument("--due", type=_day, required=True)
+    add.add_argument("--started", type=_day, help="day its outcome is measured from (default today)")
+    add.add_argument("--note")
+    add.set_defaults(func=cmd_actions_add)
+    update = actions.add_parser("update", help="change an action's status, owner or due date")
+    update.add_argument("action_id", type=int)
+    update.add_argument("--db", type=Path, required=True)
+    update.add_argument("--status", choices=("planned", "in_progress", "done", "dropped"))
+    update.add_argument("--owner")
+    update.add_argument("--due", type=_day)
+    update.add_argument("--note")
+    update.add_argument("--on", type=_day, help="day the change took effect (default today)")
+    update.set_defaults(func=cmd_actions_update)
+    listing = actions.add_parser("list", help="actions with their history and outcome")
+    listing.add_argument("--db", type=Path, required=True)
+    listing.add_argument("--problem")
+    listing.set_defaults(func=cmd_actions_list)
+
+    pilots = sub.add_parser("pilots", help="pilot a new script version against the one in force") \
+        .add_subparsers(dest="pilots_command", required=True)
+    start = pilots.add_parser("add", help="start a pilot of a script YAML on chosen operators or a share of calls")
+    start.add_argument("pilot_id")
+    start.add_argument("--db", type=Path, required=True)
+    start.add_argument("--script", type=Path, required=True)
+    start.add_argument("--operators", type=lambda s: [o for o in s.split(",") if o], default=[],
+                       help="comma-separated operator ids whose every call is in the pilot")
+    start.add_argument("--share", type=float, default=0.0, help="share of other calls in the pilot (0-1)")
+    start.add_argument("--start", type=_day, default=date.today())
+    start.add_argument("--end", type=_day)
+    start.set_defaults(func=cmd_pilots_add)
+    analyse = pilots.add_parser("analyse", help="compare pilot and control calls")
+    analyse.add_argument("pilot_id")
+    analyse.add_argument("--db", type=Path, required=True)
+    analyse.set_defaults(func=cmd_pilots_analyse)
+    decide = pilots.add_parser("decide", help="record adopt, extend or reject with the analysis it rests on")
+    decide.add_argument("pilot_id")
+    decide.add_argument("--db", type=Path, required=True)
+    decide.add_argument("--decision", choices=("adopt", "extend", "reject"), required=True)
+    decide.add_argument("--note")
+    decide.set_defaults(func=cmd_pilots_decide)
+
+    report = sub.add_parser("weekly-report", help="build the management report (HTML and PDF with charts)")
+    report.add_argument("--db", type=Path, required=True)
+    report.add_argument("--out", type=Path, required=True)
+    report.add_argument("--as-of", type=_day, help="the report's last day (default: the latest call's day)")
+    report.set_defaults(func=cmd_weekly_report)

@@ -1,0 +1,63 @@
+"""The weekly management report as a Prefect flow: gather from the database, draw, write HTML and PDF."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+
+from dashboards.reports.charts import chart_pngs
+from dashboards.reports.data import ReportData, gather
+from dashboards.reports.render import render_html, write_pdf
+from storage.db import Database
+
+# On 2 cores shared with other jobs the temporary API server a flow starts without PREFECT_API_URL took longer
+# than Prefect's default 20 s to come up, and the run failed before it began.
+SERVER_STARTUP_S = 120
+
+
+@dataclass(frozen=True)
+class ReportPaths:
+    html: Path
+    pdf: Path
+    pages: int
+    week_start: date
+
+
+@task(name="gather-report-data", cache_policy=NONE)
+def gather_task(db: Database, as_of: date | None) -> ReportData:
+    return gather(db, as_of)
+
+
+@task(name="write-html-report", cache_policy=NONE)
+def html_task(data: ReportData, path: Path) -> Path:
+    path.write_text(render_html(data, chart_pngs(data)), encoding="utf-8")
+    return path
+
+
+@task(name="write-pdf-report", cache_policy=NONE)
+def pdf_task(data: ReportData, path: Path) -> int:
+    return write_pdf(data, path)
+
+
+@flow(name="weekly_report", log_prints=True)
+def weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None) -> ReportPaths:
+    """Write weekly-report-<week>.html and .pdf into `out_dir` for the week ending `as_of` (default: the latest
+    call's day)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with Database(db_path) as db:
+        data = gather_task(db, as_of)
+    stem = out_dir / f"weekly-report-{data.week_start.isoformat()}"
+    html = html_task(data, stem.with_suffix(".html"))
+    pages = pdf_task(data, stem.with_suffix(".pdf"))
+    return ReportPaths(html, stem.with_suffix(".pdf"), pages, data.week_start)
+
+
+def run_weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None) -> ReportPaths:
+    """The flow with time for a busy machine to start Prefect's temporary server."""
+    with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: SERVER_STARTUP_S}):
+        return weekly_report(db_path, out_dir, as_of)

@@ -1,0 +1,81 @@
+"""Masking personal data in a transcript, word by word, with the times of every masked stretch.
+
+Words are read per channel and speaker in order, across segment boundaries, so a number dictated over two
+segments is still one finding. Each finding's words collapse into one word carrying the label and the
+finding's whole time range (a segment left with no words is dropped); the returned intervals are what audio playback and export mute. A segment without
+word timings is masked on its text and its whole time range is returned (coarser, never leaky).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from asr.records import Transcript, Word
+from privacy.detect import find_pii
+from privacy.records import PiiInterval
+from privacy.redact import LABELS, redact_text
+
+__all__ = ["PiiInterval", "redact_transcript"]
+
+
+@dataclass
+class _Placed:
+    segment: int
+    index: int
+    word: Word
+    start: int  # character offsets in the stream's text
+    end: int
+
+
+def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInterval, ...]]:
+    streams: dict[tuple, list[_Placed]] = defaultdict(list)
+    for s_no, segment in enumerate(transcript.segments):
+        for w_no, word in enumerate(segment.words):
+            key = (word.channel if word.channel is not None else segment.channel, word.speaker or segment.speaker)
+            streams[key].append(_Placed(s_no, w_no, word, 0, 0))
+
+    new_words: dict[int, dict[int, Word | None]] = defaultdict(dict)  # None: the word is folded into a label
+    intervals: list[PiiInterval] = []
+    for (channel, _), placed in streams.items():
+        text_parts, pos = [], 0
+        for p in placed:
+            token = p.word.text.strip()
+            p.start, p.end = pos, pos + len(token)
+            text_parts.append(token)
+            pos = p.end + 1
+        text = " ".join(text_parts)
+        for found in find_pii(text):
+            hit = [p for p in placed if p.start < found.end and found.start < p.end]
+            if not hit:
+                continue
+            first, last = hit[0], hit[-1]
+            # punctuation outside the finding stays, so «1996.» becomes «[дата].»
+            prefix = text[first.start:max(first.start, found.start)]
+            suffix = text[min(last.end, found.end):last.end]
+            lead = " " if first.word.text.startswith(" ") else ""
+            label = Word(first.word.start, last.word.end, f"{lead}{prefix}{LABELS[found.kind]}{suffix}",
+                         min(p.word.probability for p in hit), first.word.channel, first.word.speaker)
+            new_words[first.segment][first.index] = label
+            for p in hit[1:]:
+                new_words[p.segment][p.index] = None
+            intervals.append(PiiInterval(first.word.start, last.word.end, found.kind, channel))
+
+    segments = []
+    for s_no, segment in enumerate(transcript.segments):
+        if not segment.words:
+            masked = redact_text(segment.text)
+            if masked.spans:
+                intervals += [PiiInterval(segment.start, segment.end, span.kind, segment.channel)
+                              for span in masked.spans]
+                segment = replace(segment, text=masked.text)
+        elif s_no in new_words:
+            changes = new_words[s_no]
+            words = tuple(changes.get(i, w) for i, w in enumerate(segment.words) if changes.get(i, w) is not None)
+            if not words:  # every word went into a label that an earlier segment holds
+                continue
+            text = "".join(w.text if w.text.startswith(" ") else f" {w.text}" for w in words)
+            segment = replace(segment, words=words, end=max(segment.end, words[-1].end),
+                              text=text if segment.text.startswith(" ") else text.lstrip())
+        segments.append(segment)
+    intervals.sort(key=lambda i: (i.start_s, i.end_s))
+    return replace(transcript, segments=tuple(segments)), tuple(intervals)

@@ -1,0 +1,160 @@
+"""Erasure on request: every trace of one caller removed, then searched for to prove it gone.
+
+A caller is known here by the pseudonymous caller id the recording system gives. Their calls are found by it;
+every table with a call id (transcripts, scores, complaints with embeddings, topics, survey answers, anything a
+later migration adds) loses those calls' rows, complaint clusters lose the caller's share of their centroid and
+any quote taken from them, the search index is rebuilt, and their recording files and sidecars are deleted.
+The proof then searches every text column of every table (the search index's own tables included) and every
+file under the recordings folder for the caller id and for the personal data it is given
+(privacy/erasure.py finds that data in the caller's texts beforehand and rewrites the file afterwards).
+The audit log names the erasure by a hash of the caller id, so the log itself holds no trace.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from storage import audit
+from storage.db import Database
+from storage.files import recording_files, remove
+
+_TEXT_TYPES = ("VARCHAR", "JSON", "VARCHAR[]")
+_MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Trace:
+    place: str  # "table.column" or a file path
+    term: str  # the term's label, never the term itself
+    count: int
+
+
+@dataclass
+class ErasureReport:
+    caller_ref: str
+    calls: list[str]
+    rows_removed: dict[str, int] = field(default_factory=dict)
+    files_removed: int = 0
+    terms: list[str] = field(default_factory=list)  # labels of what the proof searched for
+    columns_searched: int = 0
+    files_searched: int = 0
+    traces: list[Trace] = field(default_factory=list)
+    searched: dict[str, str] = field(default_factory=dict, repr=False)  # label -> term, kept in memory only
+
+    @property
+    def proved(self) -> bool:
+        return not self.traces
+
+
+def caller_ref(caller_id: str) -> str:
+    return "caller sha256:" + hashlib.sha256(caller_id.encode()).hexdigest()[:16]
+
+
+def _tables_with(cur, column: str) -> list[str]:
+    return [t for (t,) in cur.execute(
+        "SELECT DISTINCT table_name FROM duckdb_columns() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND column_name = ? AND table_name IN"
+        " (SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main') ORDER BY 1", [column]).fetchall()]
+
+
+def caller_texts(db: Database, caller_id: str) -> list[str]:
+    """What the caller's calls still say in free text (transcripts, complaints): where to look for their
+    personal data before it is erased, so the proof can search for it afterwards."""
+    with db.read() as cur:
+        return [t for (t,) in cur.execute(
+            "SELECT s.text FROM segments AS s JOIN calls AS c USING (call_id) WHERE c.caller_id = ? UNION ALL"
+            " SELECT p.text FROM complaints AS p JOIN calls AS c USING (call_id) WHERE c.caller_id = ?",
+            [caller_id, caller_id]).fetchall()]
+
+
+def _correct_clusters(cur, call_ids: list[str]) -> None:
+    rows = cur.execute(
+        "SELECT cc.cluster_id, p.embedding, p.text FROM call_clusters AS cc JOIN complaints AS p USING (call_id)"
+        " WHERE list_contains(?, cc.call_id)", [call_ids]).fetchall()
+    for cluster_id, embedding, text in rows:
+        vector = np.asarray(embedding, dtype=np.float64)
+        vector /= np.linalg.norm(vector) or 1.0
+        (vector_sum,) = cur.execute("SELECT vector_sum FROM complaint_clusters WHERE cluster_id = ?",
+                                    [cluster_id]).fetchone()
+        cur.execute("UPDATE complaint_clusters SET vector_sum = ?, size = greatest(size - 1, 0),"
+                    " quote = CASE WHEN quote = ? THEN '' ELSE quote END, updated_at = now() WHERE cluster_id = ?",
+                    [(np.asarray(vector_sum) - vector).tolist(), text, cluster_id])
+
+
+def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None,
+                 also: Iterable[str] = (), actor: str = "erasure") -> ErasureReport:
+    """Remove the caller's every trace; `also`: their personal data to prove gone (found in `caller_texts`
+    beforehand, or given by the requester). The report's `proved` is false, and `traces` says where, if
+    anything is still found."""
+    if not caller_id or not caller_id.strip():
+        raise ValueError("caller id is empty")
+    if recordings is not None and not recordings.is_dir():
+        raise ValueError(f"recordings folder {recordings} does not exist")
+    report = ErasureReport(caller_ref(caller_id), [])
+    with db.read() as cur:
+        report.calls = [c for (c,) in cur.execute(
+            "SELECT call_id FROM calls WHERE caller_id = ? ORDER BY call_id", [caller_id]).fetchall()]
+        paths = [Path(p) for (p,) in cur.execute(
+            "SELECT path FROM recordings WHERE list_contains(?, call_id)", [report.calls]).fetchall()]
+        terms = {"caller id": caller_id}
+        for n, value in enumerate(dict.fromkeys(v for v in also if v.strip()), 1):
+            terms[f"personal data #{n}"] = value
+    report.terms, report.searched = list(terms), terms
+    files = recording_files(paths, recordings, set(report.calls), caller_id) if recordings is not None else []
+
+    with db._write() as cur:
+        if "complaint_clusters" in _tables_with(cur, "cluster_id"):
+            _correct_clusters(cur, report.calls)
+        for column, values in (("call_id", report.calls), ("repeat_of", report.calls), ("caller_id", [caller_id])):
+            for table in _tables_with(cur, column):
+                (removed,) = cur.execute(f'DELETE FROM "{table}" WHERE list_contains(?, "{column}")',
+                                         [values]).fetchone()
+                if removed:
+                    report.rows_removed[table] = report.rows_removed.get(table, 0) + removed
+        cur.execute("UPDATE search_index_state SET segments_version = segments_version + 1")
+    db.rebuild_search_index()
+    report.files_removed = remove(files)
+
+    report.traces, report.columns_searched, report.files_searched = find_traces(
+        db, terms, [recordings] if recordings is not None else [])
+    audit.record(db, actor, "erasure", report.caller_ref,
+                 f"{len(report.calls)} calls, {sum(report.rows_removed.values())} rows, "
+                 f"{report.files_removed} files removed; proof: "
+                 f"{'nothing found' if report.proved else f'{len(report.traces)} traces left'}")
+    return report
+
+
+def find_traces(db: Database, terms: dict[str, str], folders: list[Path],
+                files: Iterable[Path] = ()) -> tuple[list[Trace], int, int]:
+    """Where any term still occurs (case-insensitive): every text column of every table, every file in the
+    folders and the files named. Returns the traces, the columns searched and the files searched. A file is
+    read as bytes: the database file's strings may be compressed, so its tables are what proves; its bytes are
+    checked for what DuckDB left behind in freed blocks."""
+    wanted = {label: term.lower() for label, term in terms.items() if term.strip()}
+    traces, columns = [], 0
+    with db.read() as cur:
+        text_columns = cur.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns()"
+            " WHERE database_name = current_database() AND list_contains(?, data_type)"
+            " AND (schema_name, table_name) IN (SELECT (schema_name, table_name) FROM duckdb_tables())"
+            " ORDER BY 1, 2, 3", [list(_TEXT_TYPES)]).fetchall()
+        for schema, table, column in text_columns:
+            columns += 1
+            counts = ", ".join(f'count_if(contains(lower(CAST("{column}" AS VARCHAR)), ${n + 1}))'
+                               for n in range(len(wanted)))
+            row = cur.execute(f'SELECT {counts} FROM "{schema}"."{table}"', list(wanted.values())).fetchone()
+            traces += [Trace(f"{schema}.{table}.{column}", label, n) for label, n in zip(wanted, row) if n]
+    searched = 0
+    paths = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()] + list(files)
+    for path in paths:
+        searched += 1
+        if path.stat().st_size > _MAX_FILE_BYTES:
+            continue
+        text = path.read_bytes().decode("utf-8", errors="ignore").lower()
+        name = str(path).lower()
+        traces += [Trace(str(path), label, 1) for label, term in wanted.items() if term in text or term in name]
+    return traces, columns, searched

@@ -1,0 +1,111 @@
+"""Script pilots: arm assignment, the statistics, a pilot on generated calls, and adopting its version."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from benchmarks.pilot import PILOT_VERSION, pilot_script, run_pilot
+from feedback.pilots import analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_text_for
+from scoring.rescore import rescore, score_call
+from storage import pilots as pilot_store
+from storage.db import Database
+from feedback_data import SCRIPT, START, store_call, store_repeat
+
+
+def test_assignment_is_deterministic_and_takes_the_share():
+    pilot = pilot_store.Pilot("p", "s", "2", "1", ("op-7",), 0.3, START.date())
+    assigned = [in_pilot(pilot, f"call-{n}", "op-1") for n in range(5000)]
+    assert assigned == [in_pilot(pilot, f"call-{n}", "op-1") for n in range(5000)]
+    assert 0.28 < sum(assigned) / 5000 < 0.32
+    assert all(in_pilot(pilot, f"call-{n}", "op-7") for n in range(100))
+
+
+def test_means_and_rates_give_intervals_that_cover_the_truth():
+    rng = np.random.default_rng(1)
+    covered = 0
+    for _ in range(200):
+        c = compare_means("score", list(rng.normal(75, 10, 80)), list(rng.normal(70, 15, 120)), target=3.0)
+        covered += c.ci_low <= 5.0 <= c.ci_high
+    assert 180 <= covered <= 198  # 95 % intervals
+    a, b = list(rng.normal(75, 10, 30)), list(rng.normal(70, 15, 50))
+    assert compare_means("score", a, b, 3.0).p_value == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    clear = compare_means("score", list(rng.normal(80, 10, 400)), list(rng.normal(70, 10, 400)), target=3.0)
+    assert clear.verdict == "better" and clear.enough and clear.needed_per_arm < 400
+    # 2*(1.96+0.84)^2 * 100 / 9 = 174 calls per arm to see 3 points at sd 10
+    assert 150 < clear.needed_per_arm < 200
+
+    rare = compare_rates("repeats", 1, 20, 6, 20, target=0.05)
+    assert rare.test == "Fisher exact"
+    assert rare.p_value == pytest.approx(stats.fisher_exact([[1, 19], [6, 14]]).pvalue)
+    assert not rare.enough and rare.verdict == "too few calls"
+    worse = compare_rates("repeats", 300, 1000, 200, 1000, target=0.05)
+    assert worse.test == "two-proportion z" and worse.verdict == "worse" and worse.ci_low > 0
+    assert recommend((clear, worse)) == ("reject", "significantly worse repeats")
+    # Holm: the smallest of three p-values times 3, the next times 2 (never below the one before), the last as is
+    borderline = compare_rates("repeats", 125, 1000, 95, 1000, target=0.05)
+    adjusted = holm([borderline, worse, rare])
+    ps = sorted([(borderline.p_value, 0), (worse.p_value, 1), (rare.p_value, 2)])
+    assert adjusted[ps[0][1]].p_adjusted == pytest.approx(3 * ps[0][0])
+    assert adjusted[ps[1][1]].p_adjusted == pytest.approx(max(3 * ps[0][0], 2 * ps[1][0]))
+    assert borderline.significant and not adjusted[0].significant and adjusted[1].significant
+    assert recommend((clear,))[0] == "adopt"
+    assert recommend((rare,))[0] == "extend"
+
+
+def test_pilot_on_generated_calls_finds_the_better_script(tmp_path):
+    with Database(tmp_path / "pilot.duckdb") as db:
+        analysis = run_pilot(db, 160, seed=5, encoder=None)
+    assert analysis.left_out == 0 and analysis.pilot_calls + analysis.control_calls == 160
+    compliance = analysis.comparison("compliance score")
+    assert compliance.verdict == "better" and compliance.ci_low > 0
+    rating = analysis.comparison("satisfaction rating")  # generated ratings do not depend on the script
+    assert rating.test == "Mann-Whitney U" and rating.pilot_n > 30 and not rating.significant
+    assert analysis.comparison("repeat-call share").pilot_n == analysis.pilot_calls
+
+
+def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
+    piloted = pilot_script()
+    with Database(tmp_path / "hotline.duckdb") as db:
+        from storage.scores import save_script
+
+        save_script(db, SCRIPT)
+        save_script(db, piloted)
+        store_call(db, "c-pilot", 1, "op-7")
+        store_call(db, "c-other", 1, "op-1")
+        store_call(db, "c-later", 2, "op-1")
+        store_repeat(db, "c-later", "c-other", 24.0)
+        for bad, message in (({"share": 1.5}, "between 0 and 1"), ({"operators": ()}, "operators or a share"),
+                             ({"ended_on": START.date().replace(year=2024)}, "ends"),
+                             ({"script_version": SCRIPT.version}, "both use version")):
+            fields = {"pilot_id": "p", "script_name": SCRIPT.name, "script_version": PILOT_VERSION,
+                      "control_version": SCRIPT.version, "operators": ("op-7",), "share": 0.0,
+                      "started_on": START.date(), **bad}
+            with pytest.raises(ValueError, match=message):
+                pilot_store.save_pilot(db, pilot_store.Pilot(**fields))
+        with pytest.raises(KeyError, match="not stored"):
+            pilot_store.save_pilot(db, pilot_store.Pilot("p", SCRIPT.name, "9.9", SCRIPT.version, ("op-7",), 0.0, START.date()))
+        pilot_store.save_pilot(db, pilot_store.Pilot("p", SCRIPT.name, PILOT_VERSION, SCRIPT.version, ("op-7",), 0.0, START.date()))
+        assert script_text_for(db, "c-pilot") == piloted.text
+        assert script_text_for(db, "c-other") is None  # the shipped script
+        summary = rescore(db)  # re-scoring keeps each pilot call on its pilot's version
+        assert (summary.script_version, summary.calls_scored, summary.piloted) == (SCRIPT.version, 3, 1)
+        with db.read() as cur:
+            assert dict(cur.execute("SELECT call_id, script_version FROM call_scores").fetchall()) == {
+                "c-pilot": PILOT_VERSION, "c-other": SCRIPT.version, "c-later": SCRIPT.version}
+        calls = {c.call_id: c for c in pilot_store.pilot_calls(db, START.date(), None)}
+        assert (calls["c-other"].repeated, calls["c-other"].resolution_hours) == (True, 24.0)
+        assert (calls["c-later"].repeated, calls["c-later"].resolution_hours) == (False, 0.0)
+
+        analysis = analyse(pilot_store.pilot(db, "p"), list(calls.values()))
+        assert (analysis.left_out, analysis.pilot_calls, analysis.control_calls) == (0, 1, 2)
+        pilot_store.record_decision(db, "p", "adopt", {"recommendation": analysis.recommendation}, note="board approved")
+        assert pilot_store.undecided_pilots(db) == []
+        assert script_text_for(db, "c-other") == piloted.text
+        from asr.records import Segment, Transcript
+
+        transcript = Transcript("ru", 1.0, 5.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),))
+        assert score_call(db, "c-other", transcript, 0).script_version == PILOT_VERSION
+        assert [d.decision for d in pilot_store.decisions(db, "p")] == ["adopt"]
+        with pytest.raises(ValueError, match="adopt, extend or reject"):
+            pilot_store.record_decision(db, "p", "maybe", {})

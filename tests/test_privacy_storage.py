@@ -1,0 +1,264 @@
+"""Personal data in the database: masked transcripts with their times, the audit log, retention and erasure,
+each on a real DuckDB file."""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+from asr.records import Segment, Transcript, Word
+from ingest.metadata import CallMetadata
+from insights.records import ClusterAssignment, ClusterLabel, Complaint, ComplaintCluster, TopicAssignment
+from privacy.transcript import PiiInterval, redact_transcript
+from storage import audit
+from storage.db import Database
+from privacy.erasure import erase_caller_from_file, personal_data
+from storage.erasure import caller_ref, caller_texts, erase_caller, find_traces
+from storage.insights import save_clustering, save_complaints, save_topics
+from storage.pii import pii_spans, save_pii_spans
+from storage.records import RecordingInfo
+from storage.retention import purge_older_than
+from storage.search import search
+
+CALLER_A, CALLER_B = "c-aaaa11112222", "c-bbbb33334444"
+NAME_A = "Николаева Вера Юрьевна"
+PHONE_A = "+7 916 555-12-34"
+
+
+def segment(channel: int, start: float, text: str) -> Segment:
+    words, t = [], start
+    for token in text.split():
+        words.append(Word(t, t + 0.3, " " + token, 0.9, channel))
+        t += 0.4
+    return Segment(start, t, " " + text, channel, tuple(words), role="caller" if channel else "operator")
+
+
+def call_transcript(*lines: tuple[int, str]) -> Transcript:
+    segments, t = [], 0.0
+    for channel, text in lines:
+        segments.append(segment(channel, t, text))
+        t = segments[-1].end + 0.5
+    return Transcript("ru", 0.99, t, tuple(segments))
+
+
+def store_call(db: Database, call_id: str, caller_id: str, started_at: str, transcript: Transcript,
+               recordings: Path | None = None) -> None:
+    path = (recordings or Path("/incoming")) / f"{call_id}.enc"
+    if recordings is not None:
+        path.write_bytes(b"\x00encrypted\x01" * 10)
+        path.with_suffix(".json").write_text(json.dumps({"call_id": call_id, "caller_id": caller_id}))
+    metadata = CallMetadata(call_id=call_id, started_at=datetime.fromisoformat(started_at), operator_id="op-01",
+                            caller_id=caller_id, ivr_branch=1, regional_center="Москва", channels="stereo",
+                            operator_channel=0, language="ru")
+    info = RecordingInfo(hashlib.sha256(call_id.encode()).hexdigest(), path, 120, "k1", "opus", 16000, 2)
+    db.save_call(db.start_run("test", "base", {}), metadata, info, transcript)
+
+
+def table_count(db: Database, sql: str, params: list | None = None) -> int:
+    with db.read() as cur:
+        return cur.execute(sql, params or []).fetchone()[0]
+
+
+# --- masked transcripts ------------------------------------------------------------------------------------
+
+def test_transcript_is_masked_word_by_word_with_times_across_segments(tmp_path):
+    transcript = call_transcript(
+        (0, "Назовите, пожалуйста, номер телефона."),
+        (1, "Восемь девятьсот шестнадцать"),
+        (1, "пятьсот пятьдесят пять двенадцать тридцать четыре."),
+        (0, "Спасибо. Ваши фамилия, имя, отчество?"),
+        (1, f"{NAME_A}, родилась 7 мая 1967 года."),
+    )
+    masked, spans = redact_transcript(transcript)
+    texts = [s.text for s in masked.segments]
+    assert texts == [" Назовите, пожалуйста, номер телефона.", " [телефон].",
+                     " Спасибо. Ваши фамилия, имя, отчество?", " [ФИО], родилась [дата]."]
+    phone_words = [w for s in transcript.segments[1:3] for w in s.words]
+    assert spans[0] == PiiInterval(phone_words[0].start, phone_words[-1].end, "phone", 1)
+    assert [s.kind for s in spans] == ["phone", "name", "date"]
+    name_words = transcript.segments[4].words[:3]
+    assert (spans[1].start_s, spans[1].end_s) == (name_words[0].start, name_words[-1].end)
+    assert masked.segments[1].end == phone_words[-1].end  # the label word carries the whole dictation
+
+    with Database(tmp_path / "qc.duckdb") as db:
+        save_pii_spans(db, "call-1", spans)
+        save_pii_spans(db, "call-1", spans)  # a re-run replaces, never doubles
+        assert pii_spans(db, "call-1") == list(spans)
+        assert pii_spans(db, "call-2") == []
+
+
+def test_segment_without_word_times_is_masked_whole():
+    transcript = Transcript("ru", 0.9, 5.0, (Segment(1.0, 4.0, "СНИЛС 186-165-073 87.", 1),))
+    masked, spans = redact_transcript(transcript)
+    assert masked.segments[0].text == "СНИЛС [СНИЛС]."
+    assert spans == (PiiInterval(1.0, 4.0, "snils", 1),)
+
+
+# --- audit log ---------------------------------------------------------------------------------------------
+
+def test_audit_log_appends_and_detects_tampering(tmp_path):
+    path = tmp_path / "qc.duckdb"
+    with Database(path) as db:
+        first = audit.record(db, "anna", "sign_in")
+        audit.record(db, "anna", "call_view", "call-1")
+        audit.record(db, "boris", "override", "call-1", "greeting: failed -> passed, reason: heard on audio")
+        assert [e.action for e in audit.entries(db)] == ["override", "call_view", "sign_in"]
+        assert [e.entry_no for e in audit.entries(db, actor="anna")][-1] == first
+        assert audit.verify(db) == []
+        with pytest.raises(ValueError, match="unknown audit action"):
+            audit.record(db, "anna", "delete_everything")
+        with pytest.raises(ValueError, match="actor"):
+            audit.record(db, " ", "sign_in")
+    # the module offers appending and reading only
+    public = {name for name, obj in inspect.getmembers(audit, inspect.isfunction)
+              if obj.__module__ == audit.__name__ and not name.startswith("_")}
+    assert public == {"record", "entries", "verify"}
+
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE audit_log SET actor = 'mallory' WHERE actor = 'boris'")
+    con.close()
+    with Database(path) as db:
+        assert audit.verify(db) == ["entry 3: its contents were changed"]
+    con = duckdb.connect(str(path))
+    con.execute("DELETE FROM audit_log WHERE entry_no = 2")
+    con.close()
+    with Database(path) as db:
+        assert "entry 3: the entry before it was changed or removed" in audit.verify(db)
+
+
+# --- retention ---------------------------------------------------------------------------------------------
+
+def test_retention_purges_old_recordings_and_transcripts_and_keeps_aggregates(tmp_path):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    with Database(tmp_path / "qc.duckdb") as db:
+        store_call(db, "call-old", CALLER_A, "2024-01-10T10:00:00+03:00",
+                   call_transcript((1, "Не приходит пособие на карту, проверьте.")), recordings)
+        store_call(db, "call-new", CALLER_B, "2024-06-01T10:00:00+03:00",
+                   call_transcript((1, "Не приходит пособие уже месяц.")), recordings)
+        store_call(db, "call-old-elsewhere", CALLER_B, "2024-01-11T10:00:00+03:00",
+                   call_transcript((1, "Пособие не приходит.")), outside)
+        save_topics(db, [TopicAssignment("call-old", "benefits_pensions", 0.9, ("пособие",))], {}, {})
+        assert {h.call_id for h in search(db, "пособие")} == {"call-old", "call-new", "call-old-elsewhere"}
+
+        now = datetime(2024, 6, 10, tzinfo=timezone.utc)
+        report = purge_older_than(db, 90, recordings=recordings, now=now, actor="admin")
+        assert report.calls == 2
+        assert report.files_removed == 2  # call-old's recording and sidecar; the other lies outside the folder
+        assert not (recordings / "call-old.enc").exists() and (recordings / "call-new.enc").exists()
+        assert (outside / "call-old-elsewhere.enc").exists()
+        assert {h.call_id for h in search(db, "пособие")} == {"call-new"}
+        for table in ("segments", "words"):
+            assert table_count(db, f"SELECT count(*) FROM {table} WHERE call_id LIKE 'call-old%'") == 0
+            assert table_count(db, f"SELECT count(*) FROM {table} WHERE call_id = 'call-new'") > 0
+        assert table_count(db, "SELECT count(*) FROM calls") == 3
+        assert table_count(db, "SELECT count(*) FROM call_topics WHERE call_id = 'call-old'") == 1
+        assert purge_older_than(db, 90, recordings=recordings, now=now).calls == 0
+        assert [e.actor for e in audit.entries(db, action="retention_purge")] == ["retention", "admin"]
+        with pytest.raises(ValueError, match="at least 1 day"):
+            purge_older_than(db, 0)
+
+
+# --- erasure -----------------------------------------------------------------------------------------------
+
+def _two_callers(db: Database, recordings: Path) -> None:
+    store_call(db, "call-a1", CALLER_A, "2024-05-01T10:00:00+03:00", call_transcript(
+        (0, "Ваши фамилия, имя, отчество?"), (1, f"{NAME_A}, мой телефон {PHONE_A}."),
+        (1, "Не приходит пособие на ребёнка.")), recordings)
+    store_call(db, "call-a2", CALLER_A, "2024-05-03T10:00:00+03:00", call_transcript(
+        (1, "Я уже звонила, пособие так и не пришло.")), recordings)
+    store_call(db, "call-b1", CALLER_B, "2024-05-02T10:00:00+03:00", call_transcript(
+        (1, "Не могу войти в личный кабинет, пособие не видно.")), recordings)
+    # a recording of the caller that arrived and was never processed
+    (recordings / "late.enc").write_bytes(b"\x00ciphertext")
+    (recordings / "late.json").write_text(json.dumps({"call_id": "call-a3", "caller_id": CALLER_A}))
+    complaints = [Complaint("call-a1", "Не приходит пособие на ребёнка.", False),
+                  Complaint("call-b1", "Не могу войти в личный кабинет.", False)]
+    vectors = np.eye(2, 512, dtype=np.float32)
+    save_complaints(db, complaints, vectors, "test")
+    cluster = ComplaintCluster(1, vectors[0] + vectors[1], 2, "benefits_pensions")
+    save_clustering(db, kind="recluster", clusters=[cluster],
+                    assignments=[ClusterAssignment("call-a1", 1, 0.9), ClusterAssignment("call-b1", 1, 0.8)],
+                    labels=[ClusterLabel(1, ("пособие",), "Не приходит пособие на ребёнка.")], settings={})
+    save_pii_spans(db, "call-a1", [PiiInterval(3.0, 5.0, "name", 1)])
+    audit.record(db, "anna", "call_view", "call-a1")
+
+
+def test_erasure_removes_every_trace_and_proves_it(tmp_path):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    with Database(tmp_path / "qc.duckdb") as db:
+        _two_callers(db, recordings)
+        found = personal_data(caller_texts(db, CALLER_A))
+        assert NAME_A in found and PHONE_A in found
+        report = erase_caller(db, CALLER_A, recordings=recordings, also=found, actor="admin")
+
+        assert report.calls == ["call-a1", "call-a2"]
+        assert report.proved, report.traces
+        assert report.columns_searched > 20 and report.files_searched == 2
+        assert len(report.terms) >= 3  # the caller id and the name and phone found in their transcript
+        assert {"calls", "segments", "words", "recordings", "complaints", "call_clusters", "pii_spans"} \
+            <= set(report.rows_removed)
+        assert sorted(p.name for p in recordings.iterdir()) == ["call-b1.enc", "call-b1.json"]
+        assert {h.call_id for h in search(db, "пособие")} == {"call-b1"}
+        with db.read() as cur:
+            size, vector_sum, quote = cur.execute(
+                "SELECT size, vector_sum, quote FROM complaint_clusters WHERE cluster_id = 1").fetchone()
+        assert size == 1 and quote == "" and np.allclose(vector_sum, np.eye(2, 512)[1])
+        # the other caller is untouched
+        assert table_count(db, "SELECT count(*) FROM segments WHERE call_id = 'call-b1'") == 1
+        # searched again independently: nothing of the caller anywhere
+        traces, _, _ = find_traces(db, {"id": CALLER_A, "name": NAME_A, "phone": PHONE_A}, [recordings])
+        assert traces == []
+        erasure = audit.entries(db, action="erasure")[0]
+        assert erasure.target == caller_ref(CALLER_A) and CALLER_A not in (erasure.detail or "")
+        assert audit.verify(db) == []
+
+
+def test_erasure_proof_reports_what_is_left(tmp_path):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    with Database(tmp_path / "qc.duckdb") as db:
+        _two_callers(db, recordings)
+        # another caller's call mentions caller A by name: it is not theirs to delete, so the proof must say so
+        store_call(db, "call-b2", CALLER_B, "2024-05-04T10:00:00+03:00",
+                   call_transcript((1, f"Я звоню за соседку, {NAME_A}.")), recordings)
+        report = erase_caller(db, CALLER_A, recordings=recordings, also=personal_data(caller_texts(db, CALLER_A)))
+    assert not report.proved
+    assert "main.segments.text" in {t.place for t in report.traces}
+    assert "caller id" not in {t.term for t in report.traces}  # the id itself is gone; the name is not
+
+
+def test_erasure_refuses_bad_input(tmp_path):
+    with Database(tmp_path / "qc.duckdb") as db:
+        with pytest.raises(ValueError, match="empty"):
+            erase_caller(db, "  ")
+        with pytest.raises(ValueError, match="does not exist"):
+            erase_caller(db, CALLER_A, recordings=tmp_path / "missing")
+
+
+def test_erasure_from_the_file_leaves_no_bytes_behind(tmp_path):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    path = tmp_path / "qc.duckdb"
+    with Database(path) as db:
+        _two_callers(db, recordings)
+    # DuckDB keeps deleted rows' bytes in freed blocks: this is why the file is rewritten
+    assert CALLER_A.encode() in path.read_bytes() and NAME_A.encode() in path.read_bytes()
+    report = erase_caller_from_file(path, CALLER_A, recordings=recordings, also=[PHONE_A])
+    assert report.proved, report.traces
+    assert report.files_searched == 3  # two recording files left and the database file
+    data = path.read_bytes()
+    assert CALLER_A.encode() not in data and NAME_A.encode() not in data
+    with Database(path) as db:
+        assert audit.verify(db) == []
+        assert {h.call_id for h in search(db, "пособие")} == {"call-b1"}
+        audit.record(db, "anna", "sign_in")  # sequences survive the rewrite

@@ -1,0 +1,123 @@
+"""The weekly report flow on a synthetic database, looked at as a reader would: the PDF rendered to images, its
+text read back, its charts checked for ink; and the report commands run as a user runs them."""
+from __future__ import annotations
+
+import base64
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pypdfium2
+import pytest
+from PIL import Image
+
+from benchmarks.pilot import PILOT_VERSION, pilot_script
+from benchmarks.report import write_synthetic
+from pipelines.report_flows import run_weekly_report
+from storage.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+CALLS = 3000
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("report")
+    with Database(folder / "hotline.duckdb") as db:
+        write_synthetic(db, CALLS)
+    return folder, run_weekly_report(folder / "hotline.duckdb", folder / "out")
+
+
+def pages(pdf_path: Path) -> list[tuple[str, np.ndarray]]:
+    document = pypdfium2.PdfDocument(pdf_path)
+    rendered = [(page.get_textpage().get_text_range(), np.asarray(page.render(scale=1).to_pil().convert("RGB")))
+                for page in document]
+    document.close()
+    return rendered
+
+
+def ink(image: np.ndarray, colour: str, tolerance: int = 40) -> int:
+    """Pixels within `tolerance` of a chart colour (#rrggbb)."""
+    target = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((np.abs(image.astype(int) - target).max(axis=2) < tolerance).sum())
+
+
+def test_pdf_pages_show_kpis_problems_actions_pilot_and_coaching(report):
+    _, paths = report
+    assert paths.pdf.name == "weekly-report-2025-03-24.pdf" and paths.pages == 3
+    (kpi_text, kpi_page), (problem_text, problem_page), (last_text, last_page) = pages(paths.pdf)
+    assert "Weekly management report — week of 24.03.2025" in kpi_text
+    for kpi in ("Average time to resolution, h", "Repeat-call share", "First-call resolution", "Mean rating (1-5)",
+                "Script compliance (0-100)"):
+        assert kpi in kpi_text
+    assert "Top problems and corrective actions" in problem_text
+    # the planted growing complaint cluster is critical, and its quote survives as searchable Cyrillic text
+    assert re.search(r"critical\s+Complaints «не могу войти в личный кабинет \(7\)»", problem_text)
+    assert "Fix the login error message on the portal" in problem_text and "done" in problem_text
+    assert "Pilot confirm-resolved: 2025.03.2-pilot against 2025.03.1" in last_text
+    assert "Operators needing coaching" in last_text and "survey_invite" in last_text
+    # the charts are drawn: line and bar colours cover a real area of each page, not a blank frame
+    assert ink(kpi_page, "#2166ac") > 1500 and ink(kpi_page, "#1b7837") > 500
+    assert ink(problem_page, "#b2182b") > 3000
+    assert ink(last_page, "#2166ac") > 10000
+
+
+def test_html_report_inlines_every_chart(report):
+    _, paths = report
+    html = paths.html.read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == 4  # KPIs, problems, the pilot, coaching
+    for encoded in images:
+        picture = np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))).convert("L"))
+        assert (picture < 200).mean() > 0.01  # ink, not a white rectangle
+    assert "Complaints «не могу войти в личный кабинет (7)»" in html and "<script" not in html
+
+
+def hqc(*args: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def test_register_actions_and_pilot_commands(report):
+    folder, _ = report
+    db = folder / "hotline.duckdb"
+    listed = hqc("problems", "--db", db, "--as-of", "2025-03-30")
+    assert listed.returncode == 0, listed.stderr
+    assert re.search(r"critical\s+cluster:7 .*Complaints «не могу войти", listed.stdout)
+
+    added = hqc("actions", "add", "--db", db, "--problem", "item:consent", "--title", "Consent reminder in the CRM",
+                "--owner", "CRM team", "--due", "2025-04-30", "--started", "2025-03-01")
+    assert added.returncode == 0, added.stderr
+    action_id = re.search(r"#(\d+) \[planned\]", added.stdout)[1]
+    done = hqc("actions", "update", action_id, "--db", db, "--status", "done", "--on", "2025-03-10")
+    assert done.returncode == 0 and "[done]" in done.stdout
+    back = hqc("actions", "update", action_id, "--db", db, "--status", "planned")
+    assert back.returncode == 2 and "add a new action instead of reopening it" in back.stderr
+    history = hqc("actions", "list", "--db", db, "--problem", "item:consent").stdout
+    assert "2025-03-10 done (CRM team" in history and "calls/week before" in history
+
+    second = folder / "second-pilot.yaml"
+    second.write_text(pilot_script().text.replace(PILOT_VERSION, "2025.04.1-pilot"), encoding="utf-8")
+    started = hqc("pilots", "add", "greeting-v4", "--db", db, "--script", second, "--operators", "op-01,op-02",
+                  "--start", "2025-03-20")
+    assert started.returncode == 0, started.stderr
+    assert "2025.04.1-pilot against 2025.03.1 from 2025-03-20, operators op-01, op-02" in started.stdout
+    same = hqc("pilots", "add", "again", "--db", db, "--script", ROOT / "scoring" / "scripts" / "default.yaml",
+               "--share", "0.2")
+    assert same.returncode == 2 and "a pilot needs a new version" in same.stderr
+
+    analysed = hqc("pilots", "analyse", "confirm-resolved", "--db", db)
+    assert re.search(r"compliance score .* Welch t p=\S+; \d+ calls/arm needed: better", analysed.stdout)
+    decided = hqc("pilots", "decide", "confirm-resolved", "--db", db, "--decision", "adopt", "--note", "board")
+    assert decided.returncode == 0 and "now the default for scoring" in decided.stdout
+    with Database(db) as opened, opened.read() as cur:
+        assert cur.execute("SELECT script_version FROM default_script").fetchone() == ("2025.03.2-pilot",)
+
+    missing = hqc("weekly-report", "--db", folder / "nothing.duckdb", "--out", folder / "x")
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    assert not (folder / "nothing.duckdb").exists()
+    bad_day = hqc("actions", "add", "--db", db, "--problem", "x", "--title", "t", "--owner", "o", "--due", "soon")
+    assert bad_day.returncode == 2 and "not a date" in bad_day.stderr
