@@ -29,6 +29,8 @@ from scoring.records import VERDICTS
 from scoring.scorecard import GROUPINGS, PERIODS
 from storage import dashboard as pages
 from storage.audit import record as record_audit
+from storage.improvement import actions, current_problems
+from storage.pilots import decisions, pilots
 from storage.db import Database
 from storage.scores import override_verdict
 from storage.users import ROLES, Session, list_users
@@ -249,6 +251,13 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def clusters(request: Request, session: Session = Depends(current), weeks: int = Query(8, ge=1, le=104)):
         rows = pages.cluster_trends(db, teams=auth.visible_teams(session.user), weeks=weeks)
         return render(request, session, "clusters.html", clusters=rows, weeks=weeks)
+
+    @app.get("/improvement", response_class=HTMLResponse)
+    def improvement(request: Request, session: Session = Depends(current)):
+        require(session, "read_improvement")
+        latest = {d.pilot_id: d for d in decisions(db)}  # oldest first: the last one per pilot stands
+        return render(request, session, "improvement.html", problems=current_problems(db), actions=actions(db),
+                      pilots=pilots(db), decisions=latest, today=date.today())
 
     @app.get("/search", response_class=HTMLResponse)
     def transcript_search(request: Request, session: Session = Depends(current), q: str = Query("", max_length=200)):

@@ -19,6 +19,7 @@ RIGHTS = {
     "listen": ("admin", "analyst"),  # decrypt and play recordings
     "override": ("analyst",),  # correct a checklist verdict
     "read_quotes": ("admin", "analyst"),  # complaint quotes come from every team's callers
+    "read_improvement": ("admin", "analyst"),  # the hotline-wide problem register, actions and pilots
     "manage_users": ("admin",),
 }
 

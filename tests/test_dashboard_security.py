@@ -318,3 +318,31 @@ def test_survey_intake_is_mounted_and_answers_only_its_clients_tokens(app, built
     accepted = TestClient(app).post("/api/surveys", content=body, headers={
         "Content-Type": "application/json", "Authorization": f"Bearer {issue_token(db, 'ivr')}"})
     assert accepted.status_code == 200 and accepted.json()["accepted"] == 1, accepted.json()
+
+
+def test_problems_actions_and_pilots_page_for_analysts_only(app, built):
+    from dataclasses import replace
+    from datetime import date
+
+    from feedback.register import rebuild_problems
+    from scoring.script import load_script
+    from storage.improvement import add_action
+    from storage.pilots import Pilot, save_pilot
+    from storage.scores import save_script
+
+    db, _ = built
+    problems = rebuild_problems(db)
+    assert problems
+    add_action(db, problems[0].problem_id, "Brief the night shift on the new form", "o.smirnova", date(2025, 4, 15),
+               started_on=date(2025, 3, 31))
+    shipped = load_script()
+    save_script(db, replace(shipped, version=shipped.version + "-pilot"))
+    save_pilot(db, Pilot("warm-closing", shipped.name, shipped.version + "-pilot", shipped.version, ("op-01",), 0.0,
+                         date(2025, 4, 1)))
+    page = sign_in(app, "analyst").get("/improvement")
+    assert page.status_code == 200
+    assert problems[0].title in page.text or problems[0].title.replace("'", "&#39;") in page.text
+    assert "Brief the night shift on the new form" in page.text and "overdue" in page.text
+    assert "warm-closing" in page.text and "pending" in page.text
+    assert sign_in(app, "supervisor").get("/improvement").status_code == 403
+    assert "/improvement" not in sign_in(app, "supervisor").get("/calls").text
