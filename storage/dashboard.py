@@ -395,11 +395,13 @@ GROUP BY x.call_id
 ORDER BY score DESC, x.call_id
 LIMIT $limit
 """
+# each side filtered by the page's calls first (a semi-join; list_contains would test every row)
 _HIT_SEGMENTS = """
 SELECT x.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, max(x.score),
        list({'start': g.start_s, 'end': g.end_s, 'text': g.text} ORDER BY x.score DESC, g.segment_no)[1:$per_call]
-FROM (SELECT * FROM scored_segments WHERE list_contains($ids, call_id)) AS x
-     JOIN segments AS g USING (segment_id) JOIN calls AS c ON c.call_id = x.call_id
+FROM (SELECT * FROM scored_segments WHERE call_id IN (SELECT unnest($ids))) AS x
+     JOIN (SELECT * FROM segments WHERE call_id IN (SELECT unnest($ids))) AS g USING (segment_id)
+     JOIN (SELECT * FROM calls WHERE call_id IN (SELECT unnest($ids))) AS c ON c.call_id = x.call_id
 GROUP BY ALL
 """
 
