@@ -66,6 +66,8 @@ def shots(tmp_path):
 
 
 def signed_in(browser, base: str, name: str, start: str = "/scorecards"):
+    """A page signed in as `name` on `start`. Clicks that load a page wait for it (expect_navigation), so no
+    assertion reads the page it is leaving."""
     page = browser.new_context(viewport={"width": 1280, "height": 860}).new_page()
     page.goto(base + start)
     assert "/login" in page.url  # every page asks for sign-in first
@@ -80,14 +82,17 @@ def test_analyst_reads_scorecards_and_clusters(server, browser, shots):
     base, _ = server
     page = signed_in(browser, base, "analyst")
     page.select_option("select[name=by]", "team")
-    page.click("form.filters button")
+    with page.expect_navigation():
+        page.click("form.filters button")
     rows = page.locator("table.scorecards tbody tr")
     assert rows.count() == 2 and page.locator("table.scorecards svg.chart").count() == 2
     page.select_option("select[name=by]", "operator")
-    page.click("form.filters button")
+    with page.expect_navigation():
+        page.click("form.filters button")
     assert page.locator("table.scorecards tbody tr").count() == len({op for op in TEAMS if op in page.content()})
     page.screenshot(path=str(shots / "dashboard-scorecards.png"))
-    page.click("text=Complaint clusters")
+    with page.expect_navigation():
+        page.click("text=Complaint clusters")
     assert page.locator("table.clusters tbody tr").count() >= 3
     assert page.locator("table.clusters svg.bars rect").count() >= 3 * 8
     page.screenshot(path=str(shots / "dashboard-clusters.png"))
@@ -96,7 +101,8 @@ def test_analyst_reads_scorecards_and_clusters(server, browser, shots):
 def test_analyst_reviews_a_call_listens_and_overrides_a_verdict(server, browser, shots):
     base, db = server
     page = signed_in(browser, base, "analyst", "/calls")
-    page.click("table.calls tbody tr:first-child a")
+    with page.expect_navigation():
+        page.click("table.calls tbody tr:first-child a")
     page.wait_for_selector("ol.lines")
     call_id = page.url.rsplit("/", 1)[1]
     with db.read() as cur:
@@ -122,7 +128,8 @@ def test_analyst_reviews_a_call_listens_and_overrides_a_verdict(server, browser,
     new = "failed" if before == "passed" else "passed"
     item.locator("select[name=verdict]").select_option(new)
     item.locator("input[name=reason]").fill("checked against the recording")
-    item.locator("button").click()
+    with page.expect_navigation():
+        item.locator("button").click()
     page.wait_for_selector("#item-closing .override")
     assert page.locator("#item-closing .verdict").inner_text() == new.replace("_", " ")
     assert "checked against the recording" in page.locator("#item-closing .override").inner_text()
@@ -132,7 +139,8 @@ def test_search_finds_calls_by_word_forms(server, browser, shots):
     base, _ = server
     page = signed_in(browser, base, "analyst", "/search")
     page.fill("input[name=q]", "паспорт")
-    page.click("form.filters button")
+    with page.expect_navigation():
+        page.click("form.filters button")
     hits = page.locator("ol.hits > li")
     assert hits.count() >= 1
     assert "паспорт" in hits.first.inner_text().lower()
@@ -144,7 +152,8 @@ def test_supervisor_sees_their_team_only_without_audio_or_override(server, brows
     page = signed_in(browser, base, "supervisor", "/calls")
     operators = page.locator("table.calls tbody td:nth-child(3)").all_inner_texts()
     assert operators and {TEAMS[op] for op in operators} == {"north"}
-    page.click("table.calls tbody tr:first-child a")
+    with page.expect_navigation():
+        page.click("table.calls tbody tr:first-child a")
     page.wait_for_selector("ol.lines")
     assert page.locator("audio").count() == 0 and page.locator("form.override-form").count() == 0
     with db.read() as cur:
