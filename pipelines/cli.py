@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pipelines import offline  # noqa: F401
 from pipelines.cli_privacy import add_commands as add_privacy_commands
+from pipelines.cli_dashboard import add_commands as add_dashboard_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
 from pipelines.cli_reports import add_commands as add_report_commands
 from pipelines.cli_insights import add_commands as add_insights_commands
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_feedback_commands(sub)
     add_report_commands(sub)
     add_insights_commands(sub)
+    add_dashboard_commands(sub)
     return parser
 
 

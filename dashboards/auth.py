@@ -1,0 +1,80 @@
+"""Who may do what: argon2 password hashes, server-side sessions with CSRF tokens, and the roles' rights."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from storage.db import Database
+from storage.users import Session, User, delete_session, load_session, load_user, save_session, save_user, \
+    update_password_hash
+
+MIN_PASSWORD_LENGTH = 10
+# what each right is granted to; a supervisor additionally sees only the calls of their teams
+RIGHTS = {
+    "listen": ("admin", "analyst"),  # decrypt and play recordings
+    "override": ("analyst",),  # correct a checklist verdict
+    "read_quotes": ("admin", "analyst"),  # complaint quotes come from every team's callers
+    "read_improvement": ("admin", "analyst"),  # the hotline-wide problem register, actions and pilots
+    "manage_users": ("admin",),
+}
+
+_hasher = PasswordHasher()
+# verified against when the user is unknown, so a wrong name costs the same time as a wrong password
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def may(user: User, right: str) -> bool:
+    return user.role in RIGHTS[right]
+
+
+def visible_teams(user: User) -> tuple[str, ...] | None:
+    """The teams whose calls the user may read; None: every team."""
+    return user.teams if user.role == "supervisor" else None
+
+
+def create_user(db: Database, name: str, password: str, role: str, teams: Iterable[str] = ()) -> User:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return save_user(db, name, _hasher.hash(password), role, teams)
+
+
+def sign_in(db: Database, name: str, password: str, ttl: timedelta) -> tuple[str, Session] | None:
+    """A new session for the right password: (the cookie's token, the session); None for a wrong one."""
+    user = load_user(db, name.strip())
+    try:
+        _hasher.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        update_password_hash(db, user.name, _hasher.hash(password))
+    token, csrf = new_token(), new_token()
+    expires_at = datetime.now(timezone.utc) + ttl
+    save_session(db, _digest(token), user.name, csrf, expires_at)
+    return token, Session(user, csrf, expires_at)
+
+
+def session_of(db: Database, token: str | None) -> Session | None:
+    return load_session(db, _digest(token)) if token else None
+
+
+def sign_out(db: Database, token: str) -> None:
+    delete_session(db, _digest(token))
+
+
+def same_token(expected: str, given: str | None) -> bool:
+    return given is not None and secrets.compare_digest(expected.encode(), given.encode())
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,63 @@
+"""`hotline-qc users` and `hotline-qc dashboard` as an operator of the service runs them."""
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import urlopen
+
+from pipelines.cli import main
+from storage.db import Database
+from storage.users import load_user
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_users_add_reads_the_password_from_stdin_and_lists_users(tmp_path, monkeypatch, capsys):
+    db_path = tmp_path / "qc.duckdb"
+    Database(db_path).close()
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
+    assert main(["users", "add", "--db", str(db_path), "--name", "k.ivanova", "--role", "supervisor",
+                 "--team", "north", "--team", "east"]) == 0
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    assert main(["users", "add", "--db", str(db_path), "--name", "x", "--role", "analyst"]) == 2
+    assert "at least 10 characters" in capsys.readouterr().err
+    assert main(["users", "list", "--db", str(db_path)]) == 0
+    assert "k.ivanova\tsupervisor\teast, north" in capsys.readouterr().out
+    with Database(db_path) as db:
+        user = load_user(db, "k.ivanova")
+    assert user.teams == ("east", "north") and "a-long-password" not in user.password_hash
+
+
+def test_dashboard_command_serves_the_sign_in_page(tmp_path):
+    db_path = tmp_path / "qc.duckdb"
+    Database(db_path).close()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "dashboard", "--db", str(db_path),
+                               "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
+                    assert response.status == 200 and b"Sign in" in response.read()
+                break
+            except (ConnectionError, OSError):
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "the dashboard did not start within 60 s"
+                time.sleep(0.3)
+        try:
+            urlopen(f"http://127.0.0.1:{port}/calls/x/audio", timeout=2)
+        except HTTPError as refused:
+            assert refused.code == 401
+        else:
+            raise AssertionError("an unauthenticated request was served")
+    finally:
+        server.terminate()
+        server.wait(10)

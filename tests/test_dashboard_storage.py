@@ -1,0 +1,146 @@
+"""The dashboard's reads and accounts on a real DuckDB file filled from the demo calls (tests/dashboard_data.py):
+SQL scorecards against scoring.scorecard's, summaries that follow overrides, teams, sessions, evidence marks."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+import dashboard_data
+from asr.records import Segment, Transcript
+from dashboard_data import TEAMS
+from dashboards import auth
+from dashboards.evidence import marked_lines
+from ingest.metadata import CallMetadata
+from scoring.scorecard import GROUPINGS, PERIODS, scorecards
+from storage import dashboard as pages
+from storage.db import Database
+from storage.records import RecordingInfo
+from storage.scores import override_verdict, scored_calls
+from storage.search import search
+from storage.users import load_session, load_user, save_session
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    template = dashboard_data.template(tmp_path_factory)
+    with Database(dashboard_data.copy_of(template, tmp_path_factory.mktemp("storage"))) as database:
+        yield database
+
+
+def test_scorecards_from_summaries_match_scoring_scorecards(db):
+    calls = scored_calls(db)
+    assert len(calls) == 24
+    for by in GROUPINGS:
+        for period in PERIODS:
+            assert pages.scorecard(db, by, period) == scorecards(calls, by, period)
+            north = [c for c in calls if c.team == "north"]
+            assert pages.scorecard(db, by, period, teams=["north"]) == scorecards(north, by, period)
+
+
+def test_an_override_reaches_scorecards_and_the_call_page(db):
+    call = max(scored_calls(db), key=lambda c: c.score)
+    item = next(i for i in call.items if i.verdict == "passed" and not i.critical)
+    before = pages.call_review(db, call.call_id).call.score
+    override_verdict(db, call.call_id, item.item_id, "failed", reason="said to the wrong caller", analyst="analyst")
+    review = pages.call_review(db, call.call_id)
+    reviewed = next(i for i in review.items if i.item_id == item.item_id)
+    assert (reviewed.automatic_verdict, reviewed.verdict, reviewed.override_by) == ("passed", "failed", "analyst")
+    assert review.call.score < before
+    assert review.call.score == next(c for c in scored_calls(db) if c.call_id == call.call_id).score
+    assert pages.scorecard(db, "operator", "day") == scorecards(scored_calls(db), "operator", "day")
+    assert pages.refresh_summaries(db) == []  # the page read rebuilt what the override made stale
+
+
+def test_call_lists_filter_by_team_operator_and_centre(db):
+    every = pages.list_calls(db, limit=500)
+    assert len(every) == 24 and [c.started_at for c in every] == sorted((c.started_at for c in every), reverse=True)
+    north = pages.list_calls(db, teams=["north"], limit=500)
+    assert north and {TEAMS[c.operator_id] for c in north} == {"north"}
+    assert pages.list_calls(db, teams=["north"], team="south") == []
+    operator = every[0].operator_id
+    assert {c.operator_id for c in pages.list_calls(db, operator_id=operator)} == {operator}
+    centre = every[0].regional_center
+    assert {c.regional_center for c in pages.list_calls(db, regional_center=centre)} == {centre}
+    assert [c.call_id for c in pages.list_calls(db, limit=5, offset=5)] == [c.call_id for c in every[5:10]]
+    with pytest.raises(ValueError):
+        pages.list_calls(db, limit=0)
+
+
+def test_call_review_carries_transcript_verdicts_and_evidence(db):
+    call_id = pages.list_calls(db)[3].call_id
+    review = pages.call_review(db, call_id)
+    assert review.lines and [line.segment_no for line in review.lines] == list(range(len(review.lines)))
+    assert len(review.items) == 11 and review.script_version
+    with_evidence = [i for i in review.items if i.evidence]
+    assert with_evidence
+    marked = marked_lines(review.lines, review.items)
+    for item in with_evidence:
+        quote = item.evidence[0]["quote"]
+        pieces = [p.text for line in marked for p in line if item.item_id in p.item_ids]
+        assert quote.lower() in " ".join(pieces).lower() or "".join(pieces).lower() == quote.lower()
+    assert ["".join(p.text for p in line) for line in marked] == [line.text for line in review.lines]
+    assert pages.call_review(db, "no-such-call") is None
+    assert pages.recording_of(db, call_id).path.endswith(f"{call_id}.enc")
+
+
+def test_cluster_trends_count_every_clustered_call_once(db):
+    rows = pages.cluster_trends(db, weeks=52)
+    with db.read() as cur:
+        sizes = dict(cur.execute("SELECT cluster_id, count(*) FROM call_clusters GROUP BY 1").fetchall())
+    assert {r.cluster_id: r.calls for r in rows} == sizes
+    assert all(sum(n for _, n in r.weeks) == r.calls for r in rows)
+    north = pages.cluster_trends(db, teams=["north"], weeks=52)
+    assert 0 < sum(r.calls for r in north) < sum(sizes.values())
+    assert [w for w, _ in rows[0].weeks] == sorted(w for w, _ in rows[0].weeks)
+
+
+def test_users_roles_and_sessions(db):
+    with pytest.raises(ValueError, match="at least one team"):
+        auth.create_user(db, "lead", "long-enough-pw", "supervisor")
+    with pytest.raises(ValueError, match="only supervisors"):
+        auth.create_user(db, "lead", "long-enough-pw", "analyst", ["north"])
+    with pytest.raises(ValueError, match="10 characters"):
+        auth.create_user(db, "lead", "short", "analyst")
+    with pytest.raises(ValueError, match="role"):
+        auth.create_user(db, "lead", "long-enough-pw", "root")
+    user = auth.create_user(db, "lead", "long-enough-pw", "supervisor", ["south", "north", " "])
+    assert user.teams == ("north", "south") and "long-enough-pw" not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$")
+    assert auth.sign_in(db, "lead", "wrong-password", timedelta(hours=1)) is None
+    assert auth.sign_in(db, "nobody", "long-enough-pw", timedelta(hours=1)) is None
+    token, session = auth.sign_in(db, "lead", "long-enough-pw", timedelta(hours=1))
+    assert auth.session_of(db, token).user == load_user(db, "lead")
+    assert auth.visible_teams(session.user) == ("north", "south")
+    # a changed account signs its sessions out
+    auth.create_user(db, "lead", "another-password", "analyst")
+    assert auth.session_of(db, token) is None and auth.visible_teams(load_user(db, "lead")) is None
+    save_session(db, "0" * 64, "lead", "csrf", datetime.now(timezone.utc) - timedelta(seconds=1))
+    assert load_session(db, "0" * 64) is None
+
+
+def ranked(hits) -> list[tuple]:
+    return [(h.call_id, h.started_at, h.operator_id, round(h.score, 9), h.segments) for h in hits]
+
+
+@pytest.mark.parametrize("query", ["паспорт", "паспорта снилс", "личный кабинет", "госуслуги", "' OR 1=1 --", "ъъъ"])
+def test_page_search_ranks_as_storage_search(db, query):
+    expected = search(db, query, limit=5)
+    assert ranked(pages.search_calls(db, query, limit=5)) == ranked(expected)
+    north = [h for h in search(db, query, limit=50) if TEAMS[h.operator_id] == "north"]
+    assert ranked(pages.search_calls(db, query, teams=["north"], limit=50)) == ranked(north)
+    if query == "госуслуги":
+        assert len(expected) == 5 and len(north) > 5  # more matches than the page size: the widening is exercised
+    with pytest.raises(ValueError, match="empty"):
+        pages.search_calls(db, "  ")
+
+
+def test_search_follows_new_calls(db):
+    assert pages.search_calls(db, "квазаров") == []
+    segment = Segment(0.5, 3.0, "Здравствуйте, звоню насчёт квазара в личном кабинете.", channel=1, role="caller")
+    db.save_call("later", CallMetadata("call-quasar", datetime(2025, 3, 31, 10, tzinfo=timezone.utc), "op-01"),
+                 RecordingInfo("f" * 64, Path("/in/call-quasar.enc"), 1), Transcript("ru", 1.0, 3.0, (segment,)))
+    (hit,) = pages.search_calls(db, "квазаров")
+    assert hit.call_id == "call-quasar" and hit.segments[0].text == segment.text
+    assert pages.search_calls(db, "квазаров", teams=["south"]) == []
