@@ -14,11 +14,16 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/hotline-qc demo --out demo-run
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed /usr/bin/chromium
 	$(BIN)/pytest -q
 
+# the dashboard's browser tests drive Debian's headless Chromium (Playwright's own download needs its CDN)
+/usr/bin/chromium:
+	apt-get install -y -qq chromium || (apt-get update -qq && apt-get install -y -qq chromium) \
+		|| echo "chromium not installed (needs root and Debian's registry): the browser tests will be skipped"
+
 # the whole suite in a network namespace with only loopback (unshare -rn needs unprivileged user namespaces)
-test-offline: $(BIN)/.installed
+test-offline: $(BIN)/.installed /usr/bin/chromium
 	unshare -rn sh -c 'ip link set lo up && $(BIN)/pytest -q'
 
 bench: $(BIN)/.installed
