@@ -1,7 +1,8 @@
 """The supervisor and analyst web app: server-rendered pages over storage/, behind sign-in and roles.
 
 Every page needs a session. Forms that change anything carry the session's CSRF token, and the session cookie
-is HttpOnly and SameSite=Strict. Recordings are decrypted into memory for the response and never written out.
+is HttpOnly and SameSite=Strict. Recordings are decrypted into memory for the response and never written out,
+and play with the spans redaction masked in the transcript muted, for every role.
 """
 from __future__ import annotations
 
@@ -23,13 +24,16 @@ from dashboards import auth
 from dashboards.charts import bar_chart, trend_chart
 from dashboards.evidence import marked_lines
 from dashboards.survey_api import survey_router
+from ingest.audio import AudioError
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
+from privacy.audio import muted_wav
 from scoring.records import VERDICTS
 from scoring.scorecard import GROUPINGS, PERIODS
 from storage import dashboard as pages
 from storage.audit import record as record_audit
 from storage.improvement import actions, current_problems
+from storage.pii import pii_spans
 from storage.pilots import decisions, pilots
 from storage.db import Database
 from storage.scores import override_verdict
@@ -42,7 +46,6 @@ API_PREFIX = "/api/"  # machine endpoints: errors as JSON, not pages
 PAGE_SIZE = 50
 # periods a scorecard page shows by default, ending with the newest call
 DEFAULT_SPAN = {"day": timedelta(days=13), "week": timedelta(weeks=11), "month": timedelta(days=365)}
-_AUDIO_TYPES = ((b"OggS", "audio/ogg"), (b"RIFF", "audio/wav"), (b"fLaC", "audio/flac"), (b"ID3", "audio/mpeg"))
 
 log = logging.getLogger(__name__)
 
@@ -215,22 +218,27 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         try:
             with open(recording.path, "rb") as src, open_decrypted(src, settings.keyring) as plain:
                 # read to the end: only a stream that reached its final chunk is proven complete
-                audio_bytes = plain.read()
+                recorded = plain.read()
         except FileNotFoundError:
             raise HTTPException(404, "the recording is no longer stored") from None
         except EnvelopeError as exc:
             log.warning("recording of %s cannot be decrypted: %s", call_id, exc)
             raise HTTPException(409, "the recording cannot be decrypted") from None
+        try:
+            # the transcript shows «[ФИО]» where a name was said; the audio must not say it either
+            audio_bytes = muted_wav(recorded, pii_spans(db, call_id))
+        except AudioError as exc:
+            log.warning("recording of %s cannot be decoded: %s", call_id, exc)
+            raise HTTPException(409, "the recording cannot be decoded") from None
         span = _byte_range(request.headers.get("range"), len(audio_bytes))
         if span is None or span[0] == 0:  # a player's later range requests are the same playback
             audit(session.user.name, "audio_playback", call_id, {"recording_id": recording.recording_id})
             audit(session.user.name, "decryption", recording.recording_id, {"call_id": call_id})
-        media_type = next((t for magic, t in _AUDIO_TYPES if audio_bytes.startswith(magic)), "application/octet-stream")
         if span is None:
-            return Response(audio_bytes, media_type=media_type, headers={"Accept-Ranges": "bytes"})
-        # a player learns the length and seeks (Chromium reads an Ogg file's end for its duration) by ranges
+            return Response(audio_bytes, media_type="audio/wav", headers={"Accept-Ranges": "bytes"})
+        # a player learns the length and seeks by ranges (Chromium will not show a duration without them)
         start, end = span
-        return Response(audio_bytes[start:end + 1], status_code=206, media_type=media_type,
+        return Response(audio_bytes[start:end + 1], status_code=206, media_type="audio/wav",
                         headers={"Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{len(audio_bytes)}"})
 
     @app.post("/calls/{call_id}/overrides")

@@ -29,10 +29,18 @@ WITH call_segments AS (
                  'role_cues': cues, 'speech_s': speech_s} ORDER BY speaker) AS speakers
     FROM call_speakers
     GROUP BY call_id
+), masked AS (
+    -- the times redaction masked, so that a consumer holding the recording can mute it as playback does
+    SELECT call_id,
+           list({'start': start_s, 'end': end_s, 'kind': kind, 'channel': channel} ORDER BY start_s, end_s)
+               AS pii_spans
+    FROM pii_spans
+    GROUP BY call_id
 )
 SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, c.caller_id, c.language,
-       c.duration_s, c.status, c.error, s.segments, sp.speakers
+       c.duration_s, c.status, c.error, s.segments, sp.speakers, m.pii_spans
 FROM calls AS c LEFT JOIN call_segments AS s USING (call_id) LEFT JOIN speakers AS sp USING (call_id)
+     LEFT JOIN masked AS m USING (call_id)
 ORDER BY c.started_at NULLS LAST, c.call_id
 """
 
@@ -60,7 +68,8 @@ def _write_calls(db: Database, stream: TextIO) -> int:
 
 
 def _call_object(row: tuple, later: dict) -> dict:
-    call_id, epoch_us, utc_offset_s, operator_id, caller_id, language, duration_s, status, error, segments, speakers = row
+    (call_id, epoch_us, utc_offset_s, operator_id, caller_id, language, duration_s, status, error, segments, speakers,
+     pii_spans) = row
     started_at = local_datetime(epoch_us, utc_offset_s)
     return {
         "call_id": call_id,
@@ -73,6 +82,7 @@ def _call_object(row: tuple, later: dict) -> dict:
         "error": error,
         "speakers": speakers or [],
         "segments": segments or [],
+        "pii_spans": pii_spans or [],
         **dict.fromkeys(LATER_FIELDS),
         **later,
     }

@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 import dashboard_data
 from dashboard_data import PASSWORDS, TEAMS
 from dashboards.app import SESSION_COOKIE, Settings, create_app
-from demo_calls.dataset import committed_set
 from ingest.keys import Keyring
 from storage.db import Database
 from storage.scores import overrides
@@ -219,19 +218,20 @@ def test_admin_manages_users_but_does_not_override(app, calls_by_team):
 
 def test_recording_is_decrypted_for_roles_that_may_listen(app, built, calls_by_team):
     call_id = calls_by_team["north"][0]
-    original = (committed_set() / f"{call_id}.ogg").read_bytes()
+    # played as WAV decoded from the recording (muting is tested in tests/test_dashboard_playback.py)
     for name in ("analyst", "admin"):
         response = sign_in(app, name).get(f"/calls/{call_id}/audio")
-        assert response.status_code == 200 and response.headers["content-type"] == "audio/ogg"
-        assert response.content == original and response.headers["cache-control"] == "no-store"
-    # players fetch by ranges (Chromium reads an Ogg file's end to learn its duration)
+        assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
+        assert response.content.startswith(b"RIFF") and response.headers["cache-control"] == "no-store"
+    played = response.content
+    # players fetch by ranges (Chromium learns the duration by them)
     client = sign_in(app, "analyst")
     head = client.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=0-99"})
-    assert head.status_code == 206 and head.content == original[:100]
-    assert head.headers["content-range"] == f"bytes 0-99/{len(original)}"
+    assert head.status_code == 206 and head.content == played[:100]
+    assert head.headers["content-range"] == f"bytes 0-99/{len(played)}"
     tail = client.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"})
-    assert tail.status_code == 206 and tail.content == original[-10:]
-    assert client.get(f"/calls/{call_id}/audio", headers={"Range": f"bytes={len(original)}-"}).status_code == 416
+    assert tail.status_code == 206 and tail.content == played[-10:]
+    assert client.get(f"/calls/{call_id}/audio", headers={"Range": f"bytes={len(played)}-"}).status_code == 416
 
 
 def test_tampered_recording_is_not_played(app, built, calls_by_team, tmp_path):
@@ -248,7 +248,7 @@ def test_tampered_recording_is_not_played(app, built, calls_by_team, tmp_path):
         cur.execute("UPDATE recordings SET path = ? WHERE path = ?", [str(tampered), path])
     try:
         response = sign_in(app, "analyst").get(f"/calls/{call_id}/audio")
-        assert response.status_code == 409 and b"OggS" not in response.content
+        assert response.status_code == 409 and b"OggS" not in response.content and b"RIFF" not in response.content
     finally:
         with db._write() as cur:
             cur.execute("UPDATE recordings SET path = ? WHERE path = ?", [path, str(tampered)])

@@ -13,14 +13,15 @@ import pytest
 
 from asr.records import Segment, Transcript, Word
 from ingest.metadata import CallMetadata
+from privacy.records import PiiInterval
 from storage.db import Database, apply_migrations, load_migrations
 from storage.export import export_calls
 from storage.records import CallStatus, RecordingInfo
 
 EXPORT_KEYS = {
     "call_id", "started_at", "operator_id", "caller_id", "language", "duration_s", "status", "error",
-    "speakers", "segments", "checklist", "metrics", "score", "complaint", "complaint_cluster", "topic", "misrouted",
-    "repeat_of", "request",
+    "speakers", "segments", "pii_spans", "checklist", "metrics", "score", "complaint", "complaint_cluster", "topic",
+    "misrouted", "repeat_of", "request",
 }
 TABLES = {
     "schema_migrations", "calls", "recordings", "segments", "words", "processing_runs", "failures",
@@ -135,7 +136,8 @@ def test_save_call_then_export_round_trip(tmp_path):
         run_id = db.start_run("0.1.0", "whisper-base", {"workers": 4, "input": tmp_path})
         meta = metadata("call-1", "2024-05-01T10:00:00+05:00")
         db.save_call(run_id, meta, recording("call-1"),
-                     transcript("Здравствуйте, горячая линия.", "Не могу войти в личный кабинет."))
+                     transcript("Здравствуйте, горячая линия.", "Не могу войти в личный кабинет."),
+                     pii=[PiiInterval(3.5, 4.4, "name", 1), PiiInterval(0.5, 0.9, "phone")])
         assert export_calls(db, out) == 1
         assert db.call_status("call-1") == CallStatus("done", recording("call-1").recording_id)
 
@@ -158,6 +160,11 @@ def test_save_call_then_export_round_trip(tmp_path):
              "role": "operator"},
             {"start": 3.0, "end": 5.5, "text": "Не могу войти в личный кабинет.", "channel": 1, "speaker": "S1",
              "role": "caller"},
+        ],
+        # ordered by time; a span on no channel mutes every channel
+        "pii_spans": [
+            {"start": 0.5, "end": 0.9, "kind": "phone", "channel": None},
+            {"start": 3.5, "end": 4.4, "kind": "name", "channel": 1},
         ],
         "checklist": None, "metrics": None, "score": None, "complaint": None, "complaint_cluster": None,
         "topic": None, "misrouted": None, "repeat_of": None, "request": None,
