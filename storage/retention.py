@@ -15,7 +15,8 @@ from storage.compact import compact
 from storage.db import Database
 from storage.files import recording_files, remove
 
-_TRANSCRIPT_TABLES = ("words", "segments", "pii_spans")
+# search_postings: the dashboard's copy of the search index would otherwise keep purged words until its next rebuild
+_TRANSCRIPT_TABLES = ("words", "segments", "pii_spans", "search_postings")
 
 
 @dataclass(frozen=True)
