@@ -106,13 +106,16 @@ def diarize(
     folder: Path | None = None,
     threads: int = 1,
     hook: Callable | None = None,
+    two_parties: Callable[[Diarization], bool] | None = None,
 ) -> Diarization:
     """`samples_16k`: mono float32 audio in [-1, 1] at 16 kHz; `max_speakers=None` sets no upper bound.
 
     The pipeline is asked for at least `expected_speakers`: two voices that are alike (two female voices on a
     narrow-band line) otherwise end up as one. Speakers that then turn out to have the same voice are merged,
     down to `min_speakers`. torch runs on `threads` threads (see campplus.torch_threads). `hook` is pyannote's
-    progress callback (step name, artefact, completed, total).
+    progress callback (step name, artefact, completed, total). Two alike voices (two women on a narrow-band line)
+    can have voice prints as close as one voice's: when merging them would leave a single speaker and
+    `two_parties` finds the speakers kept apart to be two parties (by what they say), they stay apart.
     """
     waveform = torch.from_numpy(np.ascontiguousarray(samples_16k, dtype=np.float32))[None]
     at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
@@ -128,4 +131,9 @@ def diarize(
             speakers=tuple(sorted({t.speaker for t in turns})),
             exclusive_turns=_turns(output.exclusive_speaker_diarization),
         )
-        return refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S)
+        refined = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S)
+        if refined.one_speaker and len(split.speakers) > 1 and two_parties is not None:
+            apart = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, 2, MAX_PAUSE_IN_TURN_S)
+            if two_parties(apart):
+                return apart
+        return refined

@@ -136,6 +136,19 @@ def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tup
     return tuple(roles)
 
 
+# What tells two people apart by their words: one speaker clearly speaks as the operator (a greeting with the
+# service name and an offer of help weigh 6), another hardly at all (the ASR garbles the caller's «я уже
+# звонила», so a caller's own cues cannot be required).
+_CLEAR_OPERATOR = 6.0
+_HARDLY_OPERATOR = 1.0
+
+
+def operator_and_caller_talk(transcript: Transcript, speakers: tuple[str, ...]) -> bool:
+    """One speaker's words are clearly the operator's and another's hardly lean that way at all."""
+    margins = [e.margin for e in _evidence(transcript, speakers).values()]
+    return len(margins) > 1 and max(margins) >= _CLEAR_OPERATOR and min(margins) <= _HARDLY_OPERATOR
+
+
 def _channels(diarization: Diarization) -> dict[str, int]:
     return {t.speaker: t.channel for t in diarization.turns if t.channel is not None}
 

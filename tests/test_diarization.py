@@ -208,6 +208,22 @@ def test_roles_of_the_dialogue_from_what_is_said(whisper, dialogue):
     assert operator.confidence > 0.9 and "identification request" in operator.cues
 
 
+def test_alike_voices_of_an_operator_and_a_caller_stay_two_speakers(whisper, dialogue, monkeypatch):
+    """Two voices whose prints are as close as one voice's (forced here: every pair passes the merge threshold)
+    stay apart when one speaks as the operator and the other does not; without that check they become one."""
+    import diarization.mono as mono
+
+    samples, reference = dialogue
+    with open(eval_file("audio_tts_ru/dialogue_rhv.flac"), "rb") as f, AudioReader(f) as reader:
+        asr = transcribe_windows(whisper, reader.windows(), "ru")
+    monkeypatch.setattr(mono, "SAME_VOICE_SIMILARITY", -1.0)
+    assert mono.diarize(samples).one_speaker
+    result = attribute_speakers(asr, samples, settings=DiarizationSettings())
+    assert len(result.diarization.speakers) == 2
+    assert sorted(r.role for r in result.roles) == [CALLER, OPERATOR]
+    assert der(reference, result.diarization, len(samples) / SAMPLE_RATE) < 0.05
+
+
 def _pipeline_folder(folder):
     """A pyannote pipeline folder as a site would copy one to the machine: config.yaml beside checkpoints. Its
     checkpoints are the packaged weights, written the way pyannote writes models; pyannote's loader insists on
