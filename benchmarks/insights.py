@@ -29,7 +29,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from benchmarks.common import EVAL, ROOT, print_table
 from insights import encoder
-from insights.clustering import ClusterSettings, assign_new, near_duplicates, recluster
+from insights.clustering import assign_new, near_duplicates, recluster
 from insights.complaints import call_context, extract_complaint, sentences
 from insights.deadlines import find_request
 from insights.records import CallText, ProblemCall, Utterance

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from benchmarks.pilot import PILOT_VERSION, pilot_script, run_pilot
+from demo_calls.pilot import PILOT_VERSION, pilot_script, run_pilot
 from feedback.pilots import analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_text_for
 from scoring.rescore import rescore, score_call
 from storage import pilots as pilot_store

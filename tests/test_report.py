@@ -14,8 +14,8 @@ import pypdfium2
 import pytest
 from PIL import Image
 
-from benchmarks.pilot import PILOT_VERSION, pilot_script
-from benchmarks.report import write_synthetic
+from demo_calls.pilot import PILOT_VERSION, pilot_script
+from demo_calls.scale import write_synthetic
 from pipelines.report_flows import run_weekly_report
 from storage.db import Database
 
