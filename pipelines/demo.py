@@ -67,4 +67,6 @@ def run_demo(out: Path, limit: int | None = None) -> int:
     print(f"\ndatabase:    {db_path}\nexport:      {export}\nquarantine:  {inbox / 'quarantine'}")
     print(f"try:         hotline-qc search --db {db_path} \"не могу войти\"")
     print(f"             hotline-qc insights repeats --db {db_path}")
+    print(f"dashboard:   hotline-qc users add --db {db_path} --name you --role analyst")
+    print(f"             hotline-qc dashboard --db {db_path} --keys {out / 'keys'}   # http://127.0.0.1:8080")
     return 0 if summary.failed == 0 else 1
