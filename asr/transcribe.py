@@ -51,6 +51,10 @@ def _channel_segments(model, samples, channel, offset, language, settings) -> li
     segments, _ = model.transcribe(samples, language=language, **settings.whisper_kwargs())
     result = []
     for seg in segments:
+        if seg.temperature > 0 and seg.no_speech_prob > settings.no_speech_threshold:
+            # Whisper's own rule keeps likely-silence when the text scored well, but a fallback's text is drawn at
+            # random: on a silent line 1 run in 30 came out «Ахххххххх..» (no-speech 0.56, log-prob -0.94, t 0.8).
+            continue
         words = tuple(
             Word(start=round(offset + w.start, 3), end=round(offset + w.end, 3), text=w.word.strip(),
                  probability=round(float(w.probability), 4), channel=channel)
