@@ -21,16 +21,17 @@ import pymorphy3
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from privacy.redact import LABELS
 from scoring.script import Phrases
 
 if TYPE_CHECKING:
     from scoring.conversation import Sentence
     from scoring.encoder import SentenceEncoder
 
-# A redaction label («[ФИО]», «[СНИЛС]», privacy.redact.LABELS) is one token that matches no word: «[ФИО]» must
-# not count as the operator asking for the caller's «ФИО». The name label does stand for a name, so {name} takes it.
+# A redaction label («[ФИО]», «[СНИЛС]») is one token that matches no word: «[ФИО]» must not count as the operator
+# asking for the caller's «ФИО». The name label does stand for a name, so {name} takes it.
 _WORD = re.compile(r"\[[^\W\d_]+(?:-[^\W\d_]+)*\]|\d+|[^\W\d_]+(?:-[^\W\d_]+)*")
-NAME_LABEL = "[фио]"
+NAME_LABEL = LABELS["name"].lower()
 MAX_GAP = 2  # words allowed between two words of a rule
 FUZZY_MIN_LENGTH = 6
 MAX_KNOWN_WORDS = 200_000
