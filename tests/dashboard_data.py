@@ -1,5 +1,5 @@
 """A dashboard database filled the way production fills it, from the committed demo calls: their true turns
-stored as transcripts with their encrypted recordings, scored by the real scorer, analysed and clustered by
+redacted and stored as transcripts with their encrypted recordings, scored by the real scorer, analysed and clustered by
 the real insights steps, operators in two teams, and one user of each role."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from ingest.envelope import encrypt_file
 from ingest.keys import generate_key_pair
 from ingest.metadata import parse_sidecar
 from insights.periodic import analyse_new_calls, recluster_all_complaints
+from privacy.transcript import redact_transcript
 from scoring.encoder import shared_encoder
 from scoring.rescore import rescore
 from storage.db import Database
@@ -41,8 +42,8 @@ def build(folder: Path) -> Path:
                              for t in truth["turns"])
             recording = RecordingInfo(hashlib.sha256(encrypted.read_bytes()).hexdigest(), encrypted,
                                       encrypted.stat().st_size, keys.key_id, "vorbis", 8000, 2)
-            db.save_call("demo", parse_sidecar(call.sidecar_data()), recording,
-                         Transcript("ru", 1.0, truth["duration_s"], segments))
+            transcript, pii = redact_transcript(Transcript("ru", 1.0, truth["duration_s"], segments))
+            db.save_call("demo", parse_sidecar(call.sidecar_data()), recording, transcript, pii=pii)
         rescore(db, encoder=shared_encoder())
         analyse_new_calls(db)
         recluster_all_complaints(db)
