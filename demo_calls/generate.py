@@ -6,6 +6,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,13 +26,16 @@ Progress = Callable[[int, int, str], None]
 
 
 def generate_calls(out_dir: Path, count: int, seed: int = 0, audio_format: str = "ogg",
-                   progress: Progress | None = None) -> list[Path]:
+                   progress: Progress | None = None, all_mono: bool = False) -> list[Path]:
     """Render `count` calls into `out_dir` (audio, sidecar, truth per call, plus manifest.json); the same seed
-    gives the same calls. Returns the audio paths in call order. Needs RHVoice (see `demo_calls.rhvoice`)."""
+    gives the same calls. Returns the audio paths in call order. Needs RHVoice (see `demo_calls.rhvoice`).
+    `all_mono` records every call as one mono mix: the same calls, the harder recording."""
     if audio_format not in AUDIO_FORMATS:
         raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
     clips = _Clips(find_rhvoice())  # fail before planning anything if there is no TTS
     scripts = write_calls(count, seed)
+    if all_mono:
+        scripts = [replace(s, channels="mono", operator_channel=None) for s in scripts]
     out_dir = Path(out_dir)
     rendered: list[RenderedCall] = []
     for done, script in enumerate(scripts, start=1):

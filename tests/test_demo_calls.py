@@ -346,3 +346,18 @@ def test_generate_renders_calls_with_truth(tmp_path):
         check_sidecar(call)
         check_truth(call.truth())
         check_audio(call.audio, call.truth())
+
+
+@pytest.mark.skipif(not rhvoice_available(), reason="RHVoice is not installed (../shared/tools/install-rhvoice.sh)")
+def test_all_mono_records_the_same_calls_as_one_mix(tmp_path):
+    scripts = write_calls(2, RENDER_SEED)
+    assert any(s.channels == "stereo" for s in scripts)  # else this test shows nothing
+    generate_calls(tmp_path, 2, seed=RENDER_SEED, all_mono=True)
+    calls = list(iter_calls(tmp_path))
+    for script, call in zip(scripts, calls):
+        truth = call.truth()
+        assert truth["channels"] == "mono" and call.sidecar_data().get("operator_channel") is None
+        assert truth["checklist"] == script.checklist
+        assert sorted(t["text"] for t in truth["turns"]) == sorted(line.text for line in script.lines)
+        check_truth(truth)
+        check_audio(call.audio, truth)
