@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 import holidays
 
 from insights.lemmas import lemmas
+from insights.numbers import numbers_in
 from insights.records import OPERATOR, Request, Utterance
 from insights.topics import OTHER
 
@@ -108,8 +109,6 @@ def requests_needing_attention(requests: Iterable[Request], now: datetime,
 _REGISTERED = re.compile(
     r"(зарегистрир\w+|записывайте номер|передал\w* ваш вопрос|записал\w* ваш вопрос|обращени\w+ принят\w*)",
     re.IGNORECASE)
-_NUMBER = re.compile(r"\d[\d\s\-.,]{5,}\d")
-
 # money that did not arrive or was charged wrongly, lost documents, a complaint: several agencies must answer
 _COMPLEX_CUES = frozenset("""штраф налог начислить начисление пособие выплата пожаловаться жалоба потеряться
 пеня задолженность""".split())
@@ -137,8 +136,8 @@ def find_request(call_id: str, utterances: Sequence[Utterance], started_at: date
         match = _REGISTERED.search(utterance.text)
         if match is None:
             continue
-        number = _NUMBER.search(utterance.text[match.start():])
+        numbers = numbers_in(utterance.text[match.start():])
         kind = request_type_of(topic, complaint)
-        return Request(call_id, re.sub(r"\D", "", number.group()) if number else None, kind, started_at,
+        return Request(call_id, numbers[0] if numbers else None, kind, started_at,
                        due_at(started_at, kind, policy=policy))
     return None

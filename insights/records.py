@@ -77,7 +77,9 @@ class TopicAssignment:
 
 @dataclass(frozen=True)
 class ProblemCall:
-    """A call as repeat detection sees it: who, when, which operator, and what the problem was."""
+    """A call as repeat detection sees it: who, when, which operator, what the problem was, the number of the
+    request registered on it and the numbers said in it (a caller ringing back quotes the number they were
+    given: the plainest sign of which earlier call they mean)."""
 
     call_id: str
     caller_id: str | None
@@ -86,6 +88,8 @@ class ProblemCall:
     topic: str
     vector: np.ndarray  # the complaint's embedding; zero when the caller stated no problem
     refers_to_earlier_call: bool = False
+    request_number: str | None = None  # digits only, as recognised where the operator gave it
+    numbers_said: tuple[str, ...] = ()  # every long number said on the call by either side, digits only
 
     @property
     def has_problem(self) -> bool:

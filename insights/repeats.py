@@ -1,10 +1,13 @@
 """Repeat calls and first-call resolution.
 
 A repeat call is the same caller about the same problem within a window (7 days by default) of their previous
-call about it. "The same problem" is judged from the complaints: the same topic and somewhat alike wording,
-or very alike wording whatever topic was assigned (a topic can be wrong, a caller's words about their own
-case rarely change completely). A caller who says they already called about it makes the call a repeat of
-their most alike call within the window.
+call about it. The evidence, strongest first:
+- the caller quotes the number of the request registered on their earlier call («мне дали номер обращения
+  …»): that names the call, whatever words or topic the problem got this time. Recognition garbles a digit or
+  two on either call, so the number need only be nearly there;
+- the complaints: the same topic and somewhat alike wording, or very alike wording whatever topic was assigned
+  (a topic can be wrong, a caller's words about their own case rarely change completely);
+- the caller says they already called about it: the call repeats their most alike call within the window.
 A first call is resolved first time when no repeat call follows it within the window.
 """
 from __future__ import annotations
@@ -27,6 +30,11 @@ class RepeatSettings:
     # recognition may garble), while their different problems reach 0.32 but with another topic
     same_topic_similarity: float = 0.2
     any_topic_similarity: float = 0.6
+    # a request number is quoted when this many digits of it at most are wrong, missing or extra; recognition
+    # of a dictated 8-digit number was seen to lose or change two. A shorter number is no evidence: it may be a
+    # sum, a date or a house number
+    request_number_digits: int = 6
+    request_number_edits: int = 2
 
 
 def same_problem(later: ProblemCall, earlier: ProblemCall, settings: RepeatSettings = RepeatSettings()) -> bool:
@@ -35,6 +43,29 @@ def same_problem(later: ProblemCall, earlier: ProblemCall, settings: RepeatSetti
     if same_topic and similarity >= settings.same_topic_similarity:
         return True
     return similarity >= settings.any_topic_similarity
+
+
+def _edits_to_appear(number: str, said: str) -> int:
+    """The fewest digits changed, dropped or added for `number` to appear somewhere in `said` (Sellers'
+    approximate search: the match may start anywhere, since recognition runs a quoted number into the next)."""
+    previous = list(range(len(number) + 1))
+    fewest = previous[-1]
+    for digit in said:
+        current = [0]
+        for i, wanted in enumerate(number, start=1):
+            current.append(min(previous[i] + 1, current[i - 1] + 1, previous[i - 1] + (wanted != digit)))
+        fewest = min(fewest, current[-1])
+        previous = current
+    return fewest
+
+
+def quotes_request_of(later: ProblemCall, earlier: ProblemCall, settings: RepeatSettings = RepeatSettings()) -> bool:
+    """The later call quotes the number of the request registered on the earlier one."""
+    number = earlier.request_number
+    if not number or len(number) < settings.request_number_digits:
+        return False
+    return any(_edits_to_appear(number, said) <= settings.request_number_edits
+               for said in later.numbers_said)
 
 
 def find_repeats(calls: Sequence[ProblemCall], settings: RepeatSettings = RepeatSettings()) -> list[RepeatLink]:
@@ -47,7 +78,9 @@ def find_repeats(calls: Sequence[ProblemCall], settings: RepeatSettings = Repeat
         own.sort(key=lambda c: c.started_at)
         for n, later in enumerate(own):
             within = [e for e in reversed(own[:n]) if later.started_at - e.started_at <= settings.window]
-            earlier = next((e for e in within if same_problem(later, e, settings)), None)
+            earlier = next((e for e in within if quotes_request_of(later, e, settings)), None)
+            if earlier is None:
+                earlier = next((e for e in within if same_problem(later, e, settings)), None)
             if earlier is None and later.refers_to_earlier_call and within:
                 # the caller says it is the same matter; the words only pick which of their calls it was
                 earlier = max(within, key=lambda e: float(later.vector @ e.vector))

@@ -1,8 +1,10 @@
 """Insights on real components: the packaged encoder, pymorphy3 and the `holidays` calendar; no mocks."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
+import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
@@ -11,8 +13,9 @@ from insights.clustering import assign_new, recluster
 from insights.complaints import call_context, extract_complaint
 from insights.deadlines import (COMPLEX, DOCUMENTS, SIMPLE, add_working_days, deadline_status, due_at, extend,
                                 find_request, requests_needing_attention)
+from insights.numbers import numbers_said
 from insights.records import CALLER, OPERATOR, CallText, ProblemCall, Request, Utterance
-from insights.repeats import RepeatSettings, find_repeats, resolution_rates
+from insights.repeats import RepeatSettings, find_repeats, quotes_request_of, resolution_rates
 from insights.topics import assign_topics, keyword_scores, misrouting_by_branch
 from insights.trends import cluster_trends
 
@@ -61,6 +64,26 @@ def test_a_run_on_sentence_loses_only_the_words_about_the_earlier_call():
     ))
     assert c.refers_to_earlier_call
     assert c.text == "но срок моей электронной подписи закончился, а в личном кабинете пишут, что она действующая."
+
+
+def test_garbled_words_about_the_earlier_call_still_mark_it():
+    # as recognition wrote «я уже звонила три дня назад по этому же вопросу» and «вопрос всё тот же»
+    garbled = extract_complaint(call(
+        "h",
+        (OPERATOR, "Добрый день, горячая линия госуслуг, подскажите, чем могу помочь?"),
+        (CALLER, "Да, здравствуйте. Я уже два мило три дня назад, поэтому уже вопросу. "
+                 "Пришло уведомление, что мой сертификат электронной подписи отозван."),
+    ))
+    assert garbled.refers_to_earlier_call
+    # the garbled «звонила» is no cue, so its clause stays; the cue itself goes
+    assert garbled.text == ("Я уже два мило три дня назад, "
+                            "Пришло уведомление, что мой сертификат электронной подписи отозван.")
+    assert extract_complaint(call("i", (CALLER, "Я вчера вам звонила, вопрос все-то тоже. Адрес в профиле старый."))
+                             ).refers_to_earlier_call
+    # a first call speaks of the agency's promise and of trying again, not of an earlier call
+    first = extract_complaint(call("j", (CALLER, "Что с моим заявлением? Обещали ответ за десять рабочих дней. "
+                                                 "Код запрашивала повторно, всё равно не приходит.")))
+    assert not first.refers_to_earlier_call
 
 
 def test_a_silent_line_has_no_complaint():
@@ -217,6 +240,54 @@ def test_repeat_call_window_edges_and_other_problems():
     assert (rates["op-2"].calls, rates["op-2"].repeats) == (2, 1)
     # op-1 took first, x_first, eight_days; only `first` was followed by a repeat
     assert rates["op-1"].first_calls == 3 and rates["op-1"].first_call_resolution == pytest.approx(2 / 3)
+
+
+def problem_calls(calls: list[CallText]) -> list[ProblemCall]:
+    """Calls as repeat detection sees them, each step the real one: complaint, embedding, topic, request."""
+    complaints = [extract_complaint(c) for c in calls]
+    vectors = encoder.embed([c.text for c in complaints])
+    topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
+                           [call_context(c) for c in calls])
+    requests = [find_request(c.call_id, c.utterances, c.started_at, t.topic, p.text)
+                for c, p, t in zip(calls, complaints, topics)]
+    return [ProblemCall(c.call_id, c.caller_id, c.started_at, c.operator_id, t.topic, v, p.refers_to_earlier_call,
+                        r.number if r else None, numbers_said(c.utterances))
+            for c, p, t, v, r in zip(calls, complaints, topics, vectors, requests)]
+
+
+def test_a_quoted_request_number_links_a_repeat_the_words_do_not():
+    start = datetime(2025, 3, 3, 10, tzinfo=MSK)
+    greeting = (OPERATOR, "Здравствуйте, горячая линия госуслуг, оператор Ирина, чем могу помочь?")
+    calls = problem_calls([
+        call("first", greeting, (CALLER, "Мне не пришло единое пособие на ребёнка за этот месяц."),
+             (OPERATOR, "Я зарегистрировала ваше обращение под номером 4821-7730, ответ придёт в течение десяти "
+                        "рабочих дней."),
+             (CALLER, "Спасибо, записываю. Мой телефон 8 912 345-67-89."), at=start),
+        # no word about the earlier call and nothing of the problem's words: only the number, heard a digit short
+        call("rings_back", greeting, (CALLER, "Здравствуйте, мне дали номер 4,821-730."),
+             (CALLER, "Скажите, что там с моим вопросом, до сих пор никто не ответил."), at=start + timedelta(days=3)),
+        # the same caller's other problem, with the same phone number and an application number
+        call("other_problem", greeting, (CALLER, "Не могу войти в личный кабинет, пишет ошибку авторизации."),
+             (CALLER, "Телефон 8 912 345-67-89, номер заявления 5586 9351 47."), at=start + timedelta(days=4)),
+    ])
+    first, rings_back, other = calls
+    assert first.request_number == "48217730" and rings_back.numbers_said == ("4821730",)
+    assert not rings_back.refers_to_earlier_call and rings_back.topic != first.topic
+    assert {link.call_id: link.repeat_of for link in find_repeats(calls)} == {"rings_back": "first"}
+    # without the number nothing ties the two calls
+    assert find_repeats([first, replace(rings_back, numbers_said=()), other]) == []
+
+
+def test_a_request_number_is_quoted_with_a_digit_or_two_wrong_but_not_a_different_one():
+    earlier = ProblemCall("e", "c1", datetime(2025, 3, 3, tzinfo=MSK), None, "other", np.zeros(1),
+                          request_number="77674608")
+
+    def quoting(*numbers: str) -> ProblemCall:
+        return replace(earlier, call_id="l", request_number=None, numbers_said=numbers)
+    assert quotes_request_of(quoting("7767468"), earlier)  # a digit lost
+    assert quotes_request_of(quoting("2491986315776746681"), earlier)  # one changed, run into the next number
+    assert not quotes_request_of(quoting("77614201", "89123456789"), earlier)
+    assert not quotes_request_of(quoting("4608"), replace(earlier, request_number="4608"))  # too short to tell
 
 
 # --- deadlines ------------------------------------------------------------------------------------------------

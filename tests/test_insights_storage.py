@@ -85,6 +85,21 @@ def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):
             "closed_at": (START + timedelta(days=31)).isoformat()}
 
 
+def test_a_caller_quoting_their_request_number_is_linked_from_the_stored_calls(tmp_path):
+    with Database(tmp_path / "hotline.duckdb") as db:
+        store_call(db, "first", "+7002", 0, 3, ("caller", "Мне не пересчитали пенсию после увольнения."),
+                   ("operator", "Я зарегистрировала ваше обращение, номер 5512-0042."))
+        store_call(db, "rings_back", "+7002", 3, 3, ("caller", "Здравствуйте, мне дали номер 5512-004."),
+                   ("caller", "Скажите, что там с моим вопросом, до сих пор никто не ответил."))
+        analyse_new_calls(db)
+        first, rings_back = store.load_problem_calls(db)
+        assert first.request_number == "55120042" and rings_back.request_number is None
+        assert rings_back.numbers_said == ("5512004",) and not rings_back.refers_to_earlier_call
+        assert link_repeat_calls(db) == 1
+        with db.read() as cur:
+            assert cur.execute("SELECT call_id, repeat_of FROM repeat_calls").fetchall() == [("rings_back", "first")]
+
+
 def test_complaint_vectors_come_back_exactly_and_in_call_order(tmp_path):
     vectors = np.random.default_rng(5).standard_normal((3, 512)).astype(np.float32)
     complaints = [Complaint("b", "второй", True), Complaint("a", "первый", False), Complaint("c", "", False)]
