@@ -104,8 +104,11 @@ def _numbers(text: str) -> list[Found]:
         best = max((_classify(reading, run.start(), plus, named) for reading in readings(groups)),
                    key=lambda fs: sum(f.end - f.start for f in fs))
         digits = sum(len(g.digits) for g in groups)
-        if not best and digits >= _UNCHECKED_DIGITS and "record" not in named:
-            best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
+        if not best and "record" not in named:
+            if digits >= _UNCHECKED_DIGITS:
+                best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
+            elif digits >= _PHONE_START_DIGITS and _phone_start(groups, plus):
+                best = [Found(run.start(), groups[-1].end, "phone")]
         found += best
     return found
 
@@ -114,6 +117,19 @@ def _numbers(text: str) -> list[Found]:
 # check digit holds. A long number that is not a request's is still masked, under the kind the words before it
 # name or, failing that, the kind its length suggests: masking too much is the safe error here.
 _UNCHECKED_DIGITS = 9
+
+
+# Whisper also drops digits: «плюс 7,925,923», «8,957,1301». A shorter number that opens like a Russian mobile
+# phone (+7 or 8, then 9..) is still masked as one; without the plus it needs a digit more, so that a sum
+# («8 950 000 рублей») stays.
+_PHONE_START_DIGITS = 7
+
+
+def _phone_start(groups: list[DigitGroup], plus: bool) -> bool:
+    first, rest = groups[0].digits, "".join(g.digits for g in groups[1:])
+    if plus:
+        return first == "7" and rest[:1] == "9"
+    return first == "8" and rest[:1] == "9" and len(rest) >= _PHONE_START_DIGITS
 
 
 def _likely_kind(digits: int, first: str, named: list[str]) -> str:
@@ -179,10 +195,14 @@ _MONTH_WORD = re.compile(rf"(?<!\w){_MONTH[:-len('[яеа]')]}", re.I)
 _DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?!\d|\.\d)")
 
 
-# a birth date whose month Whisper garbled («родился тримай 1,970 года»): from the words after «родился» or
-# «дата рождения» to the year
+# a birth date whose day or month Whisper garbled («родился тримай 1,970 года», «26 ямбаря 111973 года»,
+# «Анатольевна, в сейме октября 1,960 года», «дата рождения сеймгем варианта тысяча девятьсот восемьдесят два
+# года»): from the words after «родился», «дата рождения» or a patronymic to the year
+_PATRONYMIC = r"[а-яё]+(?:ович|евич|ьич|овна|евна|ична)(?!\w)"
+_BIRTH_CUE = rf"(?:родил\w*|рождения|(?<!\w){_PATRONYMIC})"  # «до отрождения»: Whisper glues a prefix on
 _BIRTH_DATE = re.compile(
-    rf"(?:родил\w*|рождения)[\s,:]+((?:[^\s.!?]+\s+){{0,4}}?{_YEAR_DIGITS}\s*(?:года|году|год|г\.))",
+    rf"{_BIRTH_CUE}[\s,:]+((?:(?!{_BIRTH_CUE})[^\s.!?]+\s+){{0,4}}?"
+    rf"(?:\d*[,.]?{_YEAR_DIGITS}\s*(?:года|году|год|г\.)|{_YEAR_WORDS}))",
     re.I,
 )
 
@@ -273,18 +293,45 @@ _WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 def _names(text: str) -> list[Found]:
     found = [Found(start, stop, "name") for start, stop in _natasha().people(text)
              if " " in text[start:stop].strip() or _person_tags(text[start:stop].strip())]
-    return found + _full_names(text) + _introduced_names(text)
+    return found + _full_names(text) + _introduced_names(text) + _glued_names(text)
 
 
 # how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
-_INTRODUCTION = re.compile(r"(?:меня\s+зовут|на\s+связи|оператор|с\s+вами\s+говорит|это)\s+([А-ЯЁа-яё]+)", re.I)
+_INTRODUCTION = re.compile(
+    r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|оператор|специалист|это)\s+([А-ЯЁа-яё]+)", re.I)
+# after these words only a pronoun, a preposition, a particle or a conjunction is not a name
+_NOT_NAME_TAGS = {"NPRO", "PREP", "PRCL", "CONJ", "INTJ", "ADVB", "Apro"}
 
 
 def _introduced_names(text: str) -> list[Found]:
     """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
-    (Whisper turns «Ирина» into «Ивина»)."""
-    return [Found(m.start(1), m.end(1), "name") for m in _INTRODUCTION.finditer(text)
-            if "Name" in _person_tags(m.group(1)) or m.group(1)[0].isupper()]
+    (Whisper turns «Ирина» into «Ивина»). After «меня зовут», «на связи», «с вами говорит» a lower-case word
+    the dictionary does not know as a pronoun, a preposition or a particle is a name too, however Whisper
+    spelt it («на связи повел» for Павел)."""
+    found = []
+    for m in _INTRODUCTION.finditer(text):
+        word = m.group(2)
+        if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and len(word) >= 3
+                                                                 and not _word_tags(word) & _NOT_NAME_TAGS):
+            found.append(Found(m.start(2), m.end(2), "name"))
+    return found
+
+
+# Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна)
+_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалист)[а-яё]+", re.I)
+
+
+def _glued_names(text: str) -> list[Found]:
+    return [Found(m.start(), m.end(), "name") for m in _GLUED_INTRODUCTION.finditer(text)
+            if not _morph().word_is_known(m.group().lower())]
+
+
+@cache
+def _word_tags(word: str) -> frozenset[str]:
+    """Every grammeme of every parse the dictionary has for the word; none for a word it does not know."""
+    if not _morph().word_is_known(word.lower()):
+        return frozenset()
+    return frozenset(g for p in _morph().parse(word) for g in p.tag.grammemes)
 
 
 def _full_names(text: str) -> list[Found]:

@@ -77,6 +77,9 @@ def test_each_kind_is_masked(text, expected):
     "Нажмите три, потом два, потом ноль.",
     "Продиктуйте, пожалуйста, номер. Соединяю со специалистом.",
     "Мне дали номер обращения 4512 3378 91, ответа нет.",
+    "Стоимость 8 950 000 рублей, срок 13.05.",
+    "Оставайтесь на связи, пожалуйста. Будьте на связи с нами.",
+    "Операторы сейчас заняты, оператор перезвонит, специалисты ответят.",
 ])
 def test_ordinary_numbers_stay(text):
     assert redact_text(text).spans == ()
@@ -96,6 +99,39 @@ def test_ordinary_numbers_stay(text):
 ])
 def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     assert redact_text(text).text == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # numbers: digits dotted, words run together, digits dropped from a phone
+    ("Номер снию 222.0.0.365.593. Да, жду.", "Номер снию [СНИЛС]. Да, жду."),
+    ("Восемь девятьсот восемьдесят пятьсчетыреста семьдесят один семнадцать девятнадцать.", "[телефон]."),
+    ("Запишите, плюс 7,925,923. Спасибо.", "Запишите, [телефон]. Спасибо."),
+    ("Понятно, спасибо. 8,957,1301. Понятно.", "Понятно, спасибо. [телефон]. Понятно."),
+    # names: lower case or garbled after an introduction, run into the word before
+    ("Служба поддержки. На связи повел, чем могу помочь.", "Служба поддержки. На связи [ФИО], чем могу помочь."),
+    ("Госуслуги, я операторально. Чем я могу вам помочь?", "Госуслуги, я [ФИО]. Чем я могу вам помочь?"),
+    ("здравствуйте, специалист татьяна. чем могу помочь?", "здравствуйте, специалист [ФИО]. чем могу помочь?"),
+    # birth dates whose day or month Whisper garbled, or whose year it wrote in words
+    ("Беляева Екатерина Анатольевна, в сейме октября 1,960 года.", "[ФИО], [дата]."),
+    ("Иванова Юлия Олеговна, Рюлья Одна 1954 года.", "[ФИО], [дата]."),
+    ("Дата рождения сеймгем варианта тысяча девятьсот восемьдесят два года.", "Дата рождения [дата]."),
+])
+def test_asr_mishearings_are_masked(text, expected):
+    assert redact_text(text).text == expected
+
+
+def test_words_whisper_split_are_read_as_the_segment_joins_them():
+    from asr.records import Segment, Transcript, Word
+    from privacy.transcript import redact_transcript
+
+    text = "Меня зовут Либидев, Владимир Николаевич, родился тримай 1,970 года."
+    tokens = ["Меня", "зовут", "Либидев,", "Владимир", "Николаевич,", "родился", "тримай", "1", ",970", "года."]
+    words = tuple(Word(n * 0.4, n * 0.4 + 0.3, token, 0.9, 1) for n, token in enumerate(tokens))
+    transcript = Transcript("ru", 0.99, 5.0, (Segment(0.0, 4.0, text, 1, words),))
+    redacted, intervals = redact_transcript(transcript)
+    assert [w.text for w in redacted.segments[0].words] == ["Меня", "зовут", "[ФИО],", "родился", "[дата]."]
+    assert [i.kind for i in intervals] == ["name", "date"]
+    assert [(i.start_s, i.end_s) for i in intervals] == [pytest.approx((0.8, 1.9)), pytest.approx((2.4, 3.9))]
 
 
 def test_spans_point_at_their_labels_and_count_the_original():
