@@ -105,7 +105,7 @@ def _numbers(text: str) -> list[Found]:
                    key=lambda fs: sum(f.end - f.start for f in fs))
         digits = sum(len(g.digits) for g in groups)
         if not best and "record" not in named:
-            if digits >= _UNCHECKED_DIGITS:
+            if digits >= _UNCHECKED_DIGITS or (digits >= _UNCHECKED_DIGITS - 1 and _dashed_triples(run.group())):
                 best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
             elif digits >= _PHONE_START_DIGITS and _phone_start(groups, plus):
                 best = [Found(run.start(), groups[-1].end, "phone")]
@@ -119,17 +119,24 @@ def _numbers(text: str) -> list[Found]:
 _UNCHECKED_DIGITS = 9
 
 
-# Whisper also drops digits: «плюс 7,925,923», «8,957,1301». A shorter number that opens like a Russian mobile
-# phone (+7 or 8, then 9..) is still masked as one; without the plus it needs a digit more, so that a sum
-# («8 950 000 рублей») stays.
+# Whisper writes a SNILS or a phone as dashed triples («829-897-95»); such a number stays masked with a digit
+# less, where a request number is written otherwise («6042-5280»)
+_DASHED_TRIPLES = re.compile(r"\d{3}-\d{3}-\d")
+
+
+def _dashed_triples(run: str) -> bool:
+    return bool(_DASHED_TRIPLES.match(run))
+
+
+# Whisper also drops digits: «плюс 7,925,923», «8,957,1301». A shorter number read out after «плюс», or that
+# opens like a Russian mobile (8, then 9..) with a digit more, so that a sum («8 950 000 рублей») stays, is
+# still masked as a phone.
 _PHONE_START_DIGITS = 7
 
 
 def _phone_start(groups: list[DigitGroup], plus: bool) -> bool:
     first, rest = groups[0].digits, "".join(g.digits for g in groups[1:])
-    if plus:
-        return first == "7" and rest[:1] == "9"
-    return first == "8" and rest[:1] == "9" and len(rest) >= _PHONE_START_DIGITS
+    return plus or (first == "8" and rest[:1] == "9" and len(rest) >= _PHONE_START_DIGITS)
 
 
 def _likely_kind(digits: int, first: str, named: list[str]) -> str:
@@ -148,8 +155,9 @@ def _likely_kind(digits: int, first: str, named: list[str]) -> str:
 # --- e-mail --------------------------------------------------------------------------------------------
 
 _EMAIL_WRITTEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_AT = re.compile(r"(?<![\w@])(?:собака|собачка|@)(?!\w)", re.I)
-_DOMAIN = re.compile(r"\s*[\w-]+(?:\s*(?:\bточка\b|\.)\s*[\w-]+)+", re.I)
+# «собак», «собаки»: as Whisper hears «собака»; a comma may follow it («собак, Рамбер.ру»)
+_AT = re.compile(r"(?<![\w@])(?:собак[аи]?|собачка|@)(?!\w)", re.I)
+_DOMAIN = re.compile(r"[\s,]*[\w-]+(?:\s*(?:\bточка\b|\.)\s*[\w-]+)+", re.I)
 _MAILBOX_TOKEN = re.compile(r"([\w.\-]+)\s*$")
 # words that lead up to a dictated address and are not part of the mailbox
 _NOT_MAILBOX = {
@@ -199,12 +207,15 @@ _DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|
 # «Анатольевна, в сейме октября 1,960 года», «дата рождения сеймгем варианта тысяча девятьсот восемьдесят два
 # года»): from the words after «родился», «дата рождения» or a patronymic to the year
 _PATRONYMIC = r"[а-яё]+(?:ович|евич|ьич|овна|евна|ична)(?!\w)"
-_BIRTH_CUE = rf"(?:родил\w*|рождения|(?<!\w){_PATRONYMIC})"  # «до отрождения»: Whisper glues a prefix on
+_BIRTH_CUE = rf"(?:родил\w*|рождени[ея]|(?<!\w){_PATRONYMIC})"  # «порождение»: Whisper glues a prefix on
+# after such a cue any number ending in three digits before «года» is the year, however garbled («1,097», «1199»)
 _BIRTH_DATE = re.compile(
     rf"{_BIRTH_CUE}[\s,:]+((?:(?!{_BIRTH_CUE})[^\s.!?]+\s+){{0,4}}?"
-    rf"(?:\d*[,.]?{_YEAR_DIGITS}\s*(?:года|году|год|г\.)|{_YEAR_WORDS}))",
+    rf"(?:[\d,.]*\d{{3}}\s*(?:года|году|год|г\.)|{_YEAR_WORDS}))",
     re.I,
 )
+# «Иван Петрович работает с 2015 года»: a year after «с», «до», «после» is a period, not a birth date
+_PERIOD = re.compile(r"(?<!\w)(?:с|со|до|после|от|по|за|к)\s+[\d,.]*\d{3}\s*год", re.I)
 
 
 # a day, a month Whisper garbled or not, and a year: «13 севраля 1,968 года», «16-1,971 года»
@@ -217,7 +228,8 @@ _DAY_AND_YEAR = re.compile(
 def _dates(text: str) -> list[Found]:
     found = [Found(m.start(), m.end(), "date") for m in _DATE_SPOKEN.finditer(text)]
     found += [Found(m.start(), m.end(), "date") for m in _DAY_AND_YEAR.finditer(text)]
-    found += [Found(m.start(1), m.end(1), "date") for m in _BIRTH_DATE.finditer(text)]
+    found += [Found(m.start(1), m.end(1), "date") for m in _BIRTH_DATE.finditer(text)
+              if not _PERIOD.search(m.group(1))]
     found += [Found(m.start(), m.end(), "date") for m in _DATE_NUMERIC.finditer(text)]
     if _MONTH_WORD.search(text):  # natasha's grammar costs milliseconds; its dates all name a month
         found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]

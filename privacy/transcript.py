@@ -74,10 +74,12 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
                 segment = replace(segment, text=masked.text)
         elif s_no in new_words:
             changes = new_words[s_no]
-            words = tuple(changes.get(i, w) for i, w in enumerate(segment.words) if changes.get(i, w) is not None)
-            if not words:  # every word went into a label that an earlier segment holds
+            kept = [(changes.get(i, w), glued) for i, (w, glued) in enumerate(zip(segment.words, _glued(segment)))
+                    if changes.get(i, w) is not None]
+            if not kept:  # every word went into a label that an earlier segment holds
                 continue
-            text = "".join(w.text if w.text.startswith(" ") else f" {w.text}" for w in words)
+            words = tuple(w for w, _ in kept)
+            text = "".join(("" if glued and n else " ") + w.text.lstrip() for n, (w, glued) in enumerate(kept))
             segment = replace(segment, words=words, end=max(segment.end, words[-1].end),
                               text=text if segment.text.startswith(" ") else text.lstrip())
         segments.append(segment)

@@ -80,6 +80,7 @@ def test_each_kind_is_masked(text, expected):
     "Стоимость 8 950 000 рублей, срок 13.05.",
     "Оставайтесь на связи, пожалуйста. Будьте на связи с нами.",
     "Операторы сейчас заняты, оператор перезвонит, специалисты ответят.",
+    "Собаки и кошки. Мне дали номер обращения 6042-5280.",
 ])
 def test_ordinary_numbers_stay(text):
     assert redact_text(text).spans == ()
@@ -107,6 +108,10 @@ def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     ("Восемь девятьсот восемьдесят пятьсчетыреста семьдесят один семнадцать девятнадцать.", "[телефон]."),
     ("Запишите, плюс 7,925,923. Спасибо.", "Запишите, [телефон]. Спасибо."),
     ("Понятно, спасибо. 8,957,1301. Понятно.", "Понятно, спасибо. [телефон]. Понятно."),
+    ("Так сейчас, плюс 176.133.45.", "Так сейчас, [телефон]."),
+    ("Не успецот 829-897-95.", "Не успецот [СНИЛС]."),
+    # an e-mail whose «собака» Whisper cut short
+    ("Да, на почту Павлово 50 собак, Рамбер.ру.", "Да, на почту [e-mail]."),
     # names: lower case or garbled after an introduction, run into the word before
     ("Служба поддержки. На связи повел, чем могу помочь.", "Служба поддержки. На связи [ФИО], чем могу помочь."),
     ("Госуслуги, я операторально. Чем я могу вам помочь?", "Госуслуги, я [ФИО]. Чем я могу вам помочь?"),
@@ -115,21 +120,29 @@ def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     ("Беляева Екатерина Анатольевна, в сейме октября 1,960 года.", "[ФИО], [дата]."),
     ("Иванова Юлия Олеговна, Рюлья Одна 1954 года.", "[ФИО], [дата]."),
     ("Дата рождения сеймгем варианта тысяча девятьсот восемьдесят два года.", "Дата рождения [дата]."),
+    ("Егорова Ирина Анатолийна. Да, порождение 27,1,097 года.", "[ФИО]. Да, порождение [дата]."),
 ])
 def test_asr_mishearings_are_masked(text, expected):
     assert redact_text(text).text == expected
+
+
+def test_a_year_of_a_period_after_a_patronymic_is_no_birth_date():
+    assert redact_text("Иван Петрович работает с 2015 года.").text == "[ФИО] работает с 2015 года."
 
 
 def test_words_whisper_split_are_read_as_the_segment_joins_them():
     from asr.records import Segment, Transcript, Word
     from privacy.transcript import redact_transcript
 
-    text = "Меня зовут Либидев, Владимир Николаевич, родился тримай 1,970 года."
-    tokens = ["Меня", "зовут", "Либидев,", "Владимир", "Николаевич,", "родился", "тримай", "1", ",970", "года."]
+    text = "Меня зовут Либидев, Владимир Николаевич, родился тримай 1,970 года, пошлина 2,300."
+    tokens = ["Меня", "зовут", "Либидев,", "Владимир", "Николаевич,", "родился", "тримай", "1", ",970", "года,",
+              "пошлина", "2", ",300."]
     words = tuple(Word(n * 0.4, n * 0.4 + 0.3, token, 0.9, 1) for n, token in enumerate(tokens))
     transcript = Transcript("ru", 0.99, 5.0, (Segment(0.0, 4.0, text, 1, words),))
     redacted, intervals = redact_transcript(transcript)
-    assert [w.text for w in redacted.segments[0].words] == ["Меня", "зовут", "[ФИО],", "родился", "[дата]."]
+    assert [w.text for w in redacted.segments[0].words] == ["Меня", "зовут", "[ФИО],", "родился", "[дата],",
+                                                            "пошлина", "2", ",300."]
+    assert redacted.segments[0].text == "Меня зовут [ФИО], родился [дата], пошлина 2,300."
     assert [i.kind for i in intervals] == ["name", "date"]
     assert [(i.start_s, i.end_s) for i in intervals] == [pytest.approx((0.8, 1.9)), pytest.approx((2.4, 3.9))]
 
