@@ -109,6 +109,8 @@ def _numbers(text: str) -> list[Found]:
                 best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
             elif digits >= _PHONE_START_DIGITS and _phone_start(groups, plus):
                 best = [Found(run.start(), groups[-1].end, "phone")]
+            elif named and digits >= _NAMED_DIGITS.get(named[0], 99) and not _AMOUNT.match(text, run.end()):
+                best = [Found(run.start(), groups[-1].end, named[0])]
         found += best
     return found
 
@@ -137,6 +139,12 @@ _PHONE_START_DIGITS = 7
 def _phone_start(groups: list[DigitGroup], plus: bool) -> bool:
     first, rest = groups[0].digits, "".join(g.digits for g in groups[1:])
     return plus or (first == "8" and rest[:1] == "9" and len(rest) >= _PHONE_START_DIGITS)
+
+
+# and a number a document's name comes before is masked with even fewer digits left («паспорт 63,36619»), unless
+# it counts something; not so after «номер» or «телефон», which come before request numbers and sums too
+_NAMED_DIGITS = {"passport": 7, "snils": 7, "inn": 7, "card": 7}
+_AMOUNT = re.compile(r"\s*(?:руб|р\.|₽|тыс|млн|коп|процент|%|лет|год|дн|мес|недел|минут|час|штук|раз)", re.I)
 
 
 def _likely_kind(digits: int, first: str, named: list[str]) -> str:
@@ -183,6 +191,26 @@ def _emails(text: str) -> list[Found]:
             start, taken = token.start(1), taken + 1
         if taken:
             found.append(Found(start, domain.end(), "email"))
+    return found + [f for f in _emails_without_at(text) if not any(e.start < f.end and f.start < e.end for e in found)]
+
+
+# an address whose «собака» Whisper lost in other words («вулкова 37.2 кг-мина точка ком», «Петров 72 с обакомой
+# уточку ру») still ends in a dictated domain: from the mailbox to it, when the mailbox has digits (a site's
+# name, «госуслуги точка ру», has none)
+_DOMAIN_END = re.compile(r"(?<!\w)\w*точк\w*\s+(?:ру|ком|рф|нет|орг)(?!\w)", re.I)
+
+
+def _emails_without_at(text: str) -> list[Found]:
+    found = []
+    for end in _DOMAIN_END.finditer(text):
+        start, taken = end.start(), 0
+        while taken < 6:
+            token = _MAILBOX_TOKEN.search(text, 0, start)
+            if not token or token.group(1).lower() in _NOT_MAILBOX:
+                break
+            start, taken = token.start(1), taken + 1
+        if taken and re.search(r"\d", text[start:end.start()]):
+            found.append(Found(start, end.end(), "email"))
     return found
 
 
@@ -329,8 +357,9 @@ def _introduced_names(text: str) -> list[Found]:
     return found
 
 
-# Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна)
-_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалист)[а-яё]+", re.I)
+# Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна),
+# «с вами говоританно»
+_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалист|говорит)[а-яё]+", re.I)
 
 
 def _glued_names(text: str) -> list[Found]:
