@@ -347,14 +347,19 @@ def _introduced_names(text: str) -> list[Found]:
     """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
     (Whisper turns «Ирина» into «Ивина»). After «меня зовут», «на связи», «с вами говорит» a lower-case word
     the dictionary does not know as a pronoun, a preposition or a particle is a name too, however Whisper
-    spelt it («на связи повел» for Павел)."""
+    spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»)."""
     found = []
     for m in _INTRODUCTION.finditer(text):
         word = m.group(2)
         if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and len(word) >= 3
-                                                                 and not _word_tags(word) & _NOT_NAME_TAGS):
+                                                                 and not _word_tags(word) & _NOT_NAME_TAGS) \
+                or _ANNA_AS_SHE.match(text, m.start(2)):
             found.append(Found(m.start(2), m.end(2), "name"))
     return found
+
+
+# Whisper hears «Анна» as «она»: after an introduction and before a pause, «она» is the name
+_ANNA_AS_SHE = re.compile(r"она\s*[,.!?]", re.I)
 
 
 # Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна),
