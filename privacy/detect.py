@@ -109,8 +109,9 @@ def _numbers(text: str) -> list[Found]:
                 best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
             elif digits >= _PHONE_START_DIGITS and _phone_start(groups, plus):
                 best = [Found(run.start(), groups[-1].end, "phone")]
-            elif named and digits >= _NAMED_DIGITS.get(named[0], 99) and not _AMOUNT.match(text, run.end()):
-                best = [Found(run.start(), groups[-1].end, named[0])]
+            elif (document := next((k for k in named if k in _NAMED_DIGITS), None)) \
+                    and digits >= _NAMED_DIGITS[document] and not _AMOUNT.match(text, run.end()):
+                best = [Found(run.start(), groups[-1].end, document)]
         found += best
     return found
 
@@ -141,8 +142,9 @@ def _phone_start(groups: list[DigitGroup], plus: bool) -> bool:
     return plus or (first == "8" and rest[:1] == "9" and len(rest) >= _PHONE_START_DIGITS)
 
 
-# and a number a document's name comes before is masked with even fewer digits left («паспорт 63,36619»), unless
-# it counts something; not so after «номер» or «телефон», which come before request numbers and sums too
+# and a number a document's name comes before is masked with even fewer digits left («паспорт 63,36619», «серия и
+# номер 77, 182,198»), unless it counts something; not so after «номер» or «телефон» alone, which come before
+# request numbers and sums too
 _NAMED_DIGITS = {"passport": 7, "snils": 7, "inn": 7, "card": 7}
 _AMOUNT = re.compile(r"\s*(?:руб|р\.|₽|тыс|млн|коп|процент|%|лет|год|дн|мес|недел|минут|час|штук|раз)", re.I)
 

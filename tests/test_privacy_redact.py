@@ -118,6 +118,7 @@ def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     ("Пишите, Петров 72 с обакомой уточку ру.", "Пишите, [e-mail]."),
     # a document number that lost digits, after the document's name
     ("Романова Марина Викторовна, паспорт 63,36619.", "[ФИО], паспорт [паспорт]."),
+    ("Сирия и номер 77, 182,198.", "Сирия и номер [паспорт]."),
     # names: lower case or garbled after an introduction, run into the word before
     ("Служба поддержки. На связи повел, чем могу помочь.", "Служба поддержки. На связи [ФИО], чем могу помочь."),
     ("Госуслуги, я операторально. Чем я могу вам помочь?", "Госуслуги, я [ФИО]. Чем я могу вам помочь?"),
