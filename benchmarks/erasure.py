@@ -5,7 +5,8 @@
 
 Calls are the generator's reference text (demo_calls.generate.write_calls) with words timed evenly, stored
 unredacted as a database filled before redaction was wired in would be. Measured: redacting every transcript
-word by word, erasing one caller with the proof (every text column searched), rewriting the file
+word by word, correcting one caller's id with the proof, erasing one caller with the proof (every text column
+searched), rewriting the file
 (storage/compact.py, which erasure and retention both need), and a retention purge of the older half.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ from privacy.erasure import erase_caller_from_file
 from privacy.transcript import redact_transcript
 from storage.db import Database
 from storage.pii import replace_call_texts
+from storage.correction import correct_caller_in_file
 from storage.records import RecordingInfo
 from storage.retention import purge_file
 
@@ -75,7 +77,16 @@ def main() -> None:
         took = time.perf_counter() - started
         rows.append(["redact every transcript and store it", took, took / len(calls) * 1000])
 
-        caller = max({c.caller.caller_id for c in calls}, key=lambda cid: sum(c.caller.caller_id == cid for c in calls))
+        by_calls = sorted({c.caller.caller_id for c in calls},
+                          key=lambda cid: -sum(c.caller.caller_id == cid for c in calls))
+        caller, corrected = by_calls[0], by_calls[1]
+        started = time.perf_counter()
+        report = correct_caller_in_file(path, corrected, [(corrected, "c-corrected0001")])
+        took = time.perf_counter() - started
+        rows.append([f"correct one caller's id ({len(report.calls)} calls), rewrite, prove "
+                     f"({report.columns_searched} columns): {'proved' if report.proved else 'NOT proved'}",
+                     took, "-"])
+
         started = time.perf_counter()
         report = erase_caller_from_file(path, caller)
         took = time.perf_counter() - started

@@ -1,5 +1,5 @@
-"""`hotline-qc retention purge`, `erase-caller`, `redact-stored` and `audit list|verify`: the personal-data
-commands of an admin."""
+"""`hotline-qc retention purge`, `erase-caller`, `correct-caller`, `redact-stored` and `audit list|verify`: the
+personal-data commands of an admin."""
 from __future__ import annotations
 
 import argparse
@@ -8,7 +8,7 @@ from pathlib import Path
 
 # the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
 AUDIT_ACTIONS = ("sign_in", "call_view", "audio_playback", "export", "override", "decryption", "erasure",
-                 "retention_purge")
+                 "correction", "retention_purge")
 
 
 def _actor(args) -> str:
@@ -50,9 +50,43 @@ def cmd_erase_caller(args) -> int:
     if report.proved:
         print("proof: no trace found")
         return 0
-    for trace in report.traces:
-        print(f"    still found: {trace.term} in {trace.place} ({trace.count})")
+    _print_traces(report.traces)
     print("proof FAILED: the traces above remain (another caller's call may mention this person)")
+    return 1
+
+
+def _print_traces(traces) -> None:
+    for trace in traces:
+        print(f"    still found: {trace.term} in {trace.place} ({trace.count})")
+
+
+def cmd_correct_caller(args) -> int:
+    from storage.correction import correct_caller_in_file
+
+    if len(args.replace) != len(args.with_):
+        raise ValueError("give each --replace OLD its --with NEW")
+    report = correct_caller_in_file(_existing_db(args.db), args.caller_id, list(zip(args.replace, args.with_)),
+                                    recordings=args.recordings, actor=_actor(args))
+    print(f"corrected {report.caller_ref}: {len(report.calls)} calls, "
+          f"{sum(report.replaced.values())} values replaced")
+    for place, n in sorted(report.replaced.items()):
+        print(f"    {place:<32} {n:>6}")
+    for label in report.corrections:
+        state = "corrected" if label in report.made else "not found in the caller's records"
+        if label in report.elsewhere:
+            state += "; other callers' records hold the old value too and keep it"
+        print(f"    {label}: {state}")
+    print(f"proof: searched {report.columns_searched} text columns of the caller's rows and {report.files_searched}"
+          " files (the database file's bytes included) for each old and new value")
+    if args.recordings is None:
+        print("    recording sidecars were not corrected or searched: pass --recordings DIR")
+    if report.proved:
+        print("proof: old values gone from the caller's records, new values in place")
+        return 0
+    _print_traces(report.traces)
+    for label in report.missing:
+        print(f"    new value of {label} not found")
+    print("proof FAILED: see above")
     return 1
 
 
@@ -127,6 +161,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                        help="more personal data of the caller to prove gone (repeatable): a name, a phone")
     erase.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
     erase.set_defaults(func=cmd_erase_caller)
+
+    fix = sub.add_parser("correct-caller", help="correct one caller's wrong or outdated personal data on request "
+                                                "wherever it is stored, and prove it")
+    fix.add_argument("--db", type=Path, required=True)
+    fix.add_argument("--caller-id", required=True, help="the caller's id as stored now")
+    fix.add_argument("--replace", action="append", required=True, metavar="OLD",
+                     help="the wrong value (the caller id itself, a name, a date), replaced as whole words in any "
+                          "case (repeatable, each with its --with)")
+    fix.add_argument("--with", dest="with_", action="append", required=True, metavar="NEW", help="its correct value")
+    fix.add_argument("--recordings", type=Path, help="folder whose recording sidecars may be corrected and searched")
+    fix.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
+    fix.set_defaults(func=cmd_correct_caller)
 
     red = sub.add_parser("redact-stored", help="mask personal data in a database filled before redaction was "
                                                "wired in (transcripts, complaints, evidence quotes)")

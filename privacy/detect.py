@@ -104,8 +104,14 @@ def _numbers(text: str) -> list[Found]:
         best = max((_classify(reading, run.start(), plus, named) for reading in readings(groups)),
                    key=lambda fs: sum(f.end - f.start for f in fs))
         digits = sum(len(g.digits) for g in groups)
-        if not best and digits >= _UNCHECKED_DIGITS and "record" not in named:
-            best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
+        if not best and "record" not in named:
+            if digits >= _UNCHECKED_DIGITS or (digits >= _UNCHECKED_DIGITS - 1 and _dashed_triples(run.group())):
+                best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
+            elif digits >= _PHONE_START_DIGITS and _phone_start(groups, plus):
+                best = [Found(run.start(), groups[-1].end, "phone")]
+            elif (document := next((k for k in named if k in _NAMED_DIGITS), None)) \
+                    and digits >= _NAMED_DIGITS[document] and not _AMOUNT.match(text, run.end()):
+                best = [Found(run.start(), groups[-1].end, document)]
         found += best
     return found
 
@@ -114,6 +120,33 @@ def _numbers(text: str) -> list[Found]:
 # check digit holds. A long number that is not a request's is still masked, under the kind the words before it
 # name or, failing that, the kind its length suggests: masking too much is the safe error here.
 _UNCHECKED_DIGITS = 9
+
+
+# Whisper writes a SNILS or a phone as dashed triples («829-897-95»); such a number stays masked with a digit
+# less, where a request number is written otherwise («6042-5280»)
+_DASHED_TRIPLES = re.compile(r"\d{3}-\d{3}-\d")
+
+
+def _dashed_triples(run: str) -> bool:
+    return bool(_DASHED_TRIPLES.match(run))
+
+
+# Whisper also drops digits: «плюс 7,925,923», «8,957,1301». A shorter number read out after «плюс», or that
+# opens like a Russian mobile (8, then 9..) with a digit more, so that a sum («8 950 000 рублей») stays, is
+# still masked as a phone.
+_PHONE_START_DIGITS = 7
+
+
+def _phone_start(groups: list[DigitGroup], plus: bool) -> bool:
+    first, rest = groups[0].digits, "".join(g.digits for g in groups[1:])
+    return plus or (first == "8" and rest[:1] == "9" and len(rest) >= _PHONE_START_DIGITS)
+
+
+# and a number a document's name comes before is masked with even fewer digits left («паспорт 63,36619», «серия и
+# номер 77, 182,198»), unless it counts something; not so after «номер» or «телефон» alone, which come before
+# request numbers and sums too
+_NAMED_DIGITS = {"passport": 7, "snils": 7, "inn": 7, "card": 7}
+_AMOUNT = re.compile(r"\s*(?:руб|р\.|₽|тыс|млн|коп|процент|%|лет|год|дн|мес|недел|минут|час|штук|раз)", re.I)
 
 
 def _likely_kind(digits: int, first: str, named: list[str]) -> str:
@@ -132,8 +165,9 @@ def _likely_kind(digits: int, first: str, named: list[str]) -> str:
 # --- e-mail --------------------------------------------------------------------------------------------
 
 _EMAIL_WRITTEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_AT = re.compile(r"(?<![\w@])(?:собака|собачка|@)(?!\w)", re.I)
-_DOMAIN = re.compile(r"\s*[\w-]+(?:\s*(?:\bточка\b|\.)\s*[\w-]+)+", re.I)
+# «собак», «собаки»: as Whisper hears «собака»; a comma may follow it («собак, Рамбер.ру»)
+_AT = re.compile(r"(?<![\w@])(?:собак[аи]?|собачка|@)(?!\w)", re.I)
+_DOMAIN = re.compile(r"[\s,]*[\w-]+(?:\s*(?:\bточка\b|\.)\s*[\w-]+)+", re.I)
 _MAILBOX_TOKEN = re.compile(r"([\w.\-]+)\s*$")
 # words that lead up to a dictated address and are not part of the mailbox
 _NOT_MAILBOX = {
@@ -159,6 +193,26 @@ def _emails(text: str) -> list[Found]:
             start, taken = token.start(1), taken + 1
         if taken:
             found.append(Found(start, domain.end(), "email"))
+    return found + [f for f in _emails_without_at(text) if not any(e.start < f.end and f.start < e.end for e in found)]
+
+
+# an address whose «собака» Whisper lost in other words («вулкова 37.2 кг-мина точка ком», «Петров 72 с обакомой
+# уточку ру») still ends in a dictated domain: from the mailbox to it, when the mailbox has digits (a site's
+# name, «госуслуги точка ру», has none)
+_DOMAIN_END = re.compile(r"(?<!\w)\w*точк\w*\s+(?:ру|ком|рф|нет|орг)(?!\w)", re.I)
+
+
+def _emails_without_at(text: str) -> list[Found]:
+    found = []
+    for end in _DOMAIN_END.finditer(text):
+        start, taken = end.start(), 0
+        while taken < 6:
+            token = _MAILBOX_TOKEN.search(text, 0, start)
+            if not token or token.group(1).lower() in _NOT_MAILBOX:
+                break
+            start, taken = token.start(1), taken + 1
+        if taken and re.search(r"\d", text[start:end.start()]):
+            found.append(Found(start, end.end(), "email"))
     return found
 
 
@@ -179,12 +233,19 @@ _MONTH_WORD = re.compile(rf"(?<!\w){_MONTH[:-len('[яеа]')]}", re.I)
 _DATE_NUMERIC = re.compile(r"(?<![\d.])(?:\d{1,2}[./]\d{1,2}[./](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?!\d|\.\d)")
 
 
-# a birth date whose month Whisper garbled («родился тримай 1,970 года»): from the words after «родился» or
-# «дата рождения» to the year
+# a birth date whose day or month Whisper garbled («родился тримай 1,970 года», «26 ямбаря 111973 года»,
+# «Анатольевна, в сейме октября 1,960 года», «дата рождения сеймгем варианта тысяча девятьсот восемьдесят два
+# года»): from the words after «родился», «дата рождения» or a patronymic to the year
+_PATRONYMIC = r"[а-яё]+(?:ович|евич|ьич|овна|евна|ична)(?!\w)"
+_BIRTH_CUE = rf"(?:родил\w*|рождени[ея]|(?<!\w){_PATRONYMIC})"  # «порождение»: Whisper glues a prefix on
+# after such a cue any number ending in three digits before «года» is the year, however garbled («1,097», «1199»)
 _BIRTH_DATE = re.compile(
-    rf"(?:родил\w*|рождения)[\s,:]+((?:[^\s.!?]+\s+){{0,4}}?{_YEAR_DIGITS}\s*(?:года|году|год|г\.))",
+    rf"{_BIRTH_CUE}[\s,:]+((?:(?!{_BIRTH_CUE})[^\s.!?]+\s+){{0,4}}?"
+    rf"(?:[\d,.]*\d{{3}}\s*(?:года|году|год|г\.)|{_YEAR_WORDS}))",
     re.I,
 )
+# «Иван Петрович работает с 2015 года»: a year after «с», «до», «после» is a period, not a birth date
+_PERIOD = re.compile(r"(?<!\w)(?:с|со|до|после|от|по|за|к)\s+[\d,.]*\d{3}\s*год", re.I)
 
 
 # a day, a month Whisper garbled or not, and a year: «13 севраля 1,968 года», «16-1,971 года»
@@ -197,7 +258,8 @@ _DAY_AND_YEAR = re.compile(
 def _dates(text: str) -> list[Found]:
     found = [Found(m.start(), m.end(), "date") for m in _DATE_SPOKEN.finditer(text)]
     found += [Found(m.start(), m.end(), "date") for m in _DAY_AND_YEAR.finditer(text)]
-    found += [Found(m.start(1), m.end(1), "date") for m in _BIRTH_DATE.finditer(text)]
+    found += [Found(m.start(1), m.end(1), "date") for m in _BIRTH_DATE.finditer(text)
+              if not _PERIOD.search(m.group(1))]
     found += [Found(m.start(), m.end(), "date") for m in _DATE_NUMERIC.finditer(text)]
     if _MONTH_WORD.search(text):  # natasha's grammar costs milliseconds; its dates all name a month
         found += [Found(m.start, m.stop, "date") for m in _natasha().dates(text)]
@@ -273,18 +335,51 @@ _WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 def _names(text: str) -> list[Found]:
     found = [Found(start, stop, "name") for start, stop in _natasha().people(text)
              if " " in text[start:stop].strip() or _person_tags(text[start:stop].strip())]
-    return found + _full_names(text) + _introduced_names(text)
+    return found + _full_names(text) + _introduced_names(text) + _glued_names(text)
 
 
 # how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
-_INTRODUCTION = re.compile(r"(?:меня\s+зовут|на\s+связи|оператор|с\s+вами\s+говорит|это)\s+([А-ЯЁа-яё]+)", re.I)
+_INTRODUCTION = re.compile(
+    r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|оператор|специалист|это)\s+([А-ЯЁа-яё]+)", re.I)
+# after these words only a pronoun, a preposition, a particle or a conjunction is not a name
+_NOT_NAME_TAGS = {"NPRO", "PREP", "PRCL", "CONJ", "INTJ", "ADVB", "Apro"}
 
 
 def _introduced_names(text: str) -> list[Found]:
     """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
-    (Whisper turns «Ирина» into «Ивина»)."""
-    return [Found(m.start(1), m.end(1), "name") for m in _INTRODUCTION.finditer(text)
-            if "Name" in _person_tags(m.group(1)) or m.group(1)[0].isupper()]
+    (Whisper turns «Ирина» into «Ивина»). After «меня зовут», «на связи», «с вами говорит» a lower-case word
+    the dictionary does not know as a pronoun, a preposition or a particle is a name too, however Whisper
+    spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»)."""
+    found = []
+    for m in _INTRODUCTION.finditer(text):
+        word = m.group(2)
+        if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and len(word) >= 3
+                                                                 and not _word_tags(word) & _NOT_NAME_TAGS) \
+                or _ANNA_AS_SHE.match(text, m.start(2)):
+            found.append(Found(m.start(2), m.end(2), "name"))
+    return found
+
+
+# Whisper hears «Анна» as «она»: after an introduction and before a pause, «она» is the name
+_ANNA_AS_SHE = re.compile(r"она\s*[,.!?]", re.I)
+
+
+# Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна),
+# «с вами говоританно»
+_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалист|говорит)[а-яё]+", re.I)
+
+
+def _glued_names(text: str) -> list[Found]:
+    return [Found(m.start(), m.end(), "name") for m in _GLUED_INTRODUCTION.finditer(text)
+            if not _morph().word_is_known(m.group().lower())]
+
+
+@cache
+def _word_tags(word: str) -> frozenset[str]:
+    """Every grammeme of every parse the dictionary has for the word; none for a word it does not know."""
+    if not _morph().word_is_known(word.lower()):
+        return frozenset()
+    return frozenset(g for p in _morph().parse(word) for g in p.tag.grammemes)
 
 
 def _full_names(text: str) -> list[Found]:

@@ -20,11 +20,14 @@ _HUNDREDS = {"сто": 100, "двести": 200, "триста": 300, "четы�
 NUMBER_WORDS = {**_UNITS, **_TEENS, **_TENS, **_HUNDREDS}
 
 _WORD_ALT = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
-_TOKEN = rf"(?:\d+|(?:{_WORD_ALT})(?![а-яё]))"
-# a plus only opens a run («+7», «плюс семь»); dashes, brackets, commas and spaces join the groups of one number
+_NUMBER_WORD = re.compile(_WORD_ALT)
+# Whisper runs number words together now and then, a stray letter between: «пятьсчетыреста»
+_TOKEN = rf"(?:\d+|(?:{_WORD_ALT})(?:[а-яё]?(?:{_WORD_ALT}))*(?![а-яё]))"
+# a plus only opens a run («+7», «плюс семь»); dashes, brackets, commas and spaces join the groups of one number,
+# and so does a dot between digits («222.0.0.365.593», as Whisper heard a SNILS)
 # «номер» may sit between a passport's series and its number
 NUMBER_RUN = re.compile(
-    rf"(?:(?:\+|плюс\s+)?{_TOKEN})(?:[\s\-–—(),]*(?:номер\s+)?{_TOKEN})*",
+    rf"(?:(?:\+|плюс\s+)?{_TOKEN})(?:(?:[\s\-–—(),]|(?<=\d)\.(?=\d))*(?:номер\s+)?{_TOKEN})*",
     re.IGNORECASE,
 )
 _PIECE = re.compile(r"\d+|[а-яё]+", re.IGNORECASE)
@@ -62,32 +65,41 @@ def digit_groups(run: str, offset: int = 0) -> list[DigitGroup]:
             groups.append(DigitGroup(str(value), offset + start, offset + end, split_at))
             value = hundreds_end = None
 
-    for piece in _PIECE.finditer(run):
-        token = piece.group().lower()
+    for token, piece_start, piece_end in _tokens(run):
         if token.isdigit():
             close()
-            groups.append(DigitGroup(token, offset + piece.start(), offset + piece.end()))
-            continue
-        if token not in NUMBER_WORDS:  # «плюс», «номер»
+            groups.append(DigitGroup(token, offset + piece_start, offset + piece_end))
             continue
         number = NUMBER_WORDS[token]
         word_rank = 3 if token in _HUNDREDS else 2 if token in _TENS else 1
         if number == 0:
             close()
-            groups.append(DigitGroup("0", offset + piece.start(), offset + piece.end()))
+            groups.append(DigitGroup("0", offset + piece_start, offset + piece_end))
             continue
         can_join = value is not None and word_rank < rank and not (token in _TEENS and rank == 2)
         if can_join:
             value += number
-            end = piece.end()
+            end = piece_end
         else:
             close()
-            value, start, end = number, piece.start(), piece.end()
+            value, start, end = number, piece_start, piece_end
             if token in _HUNDREDS:
-                hundreds_end = piece.end()
+                hundreds_end = piece_end
         rank = 1 if token in _TEENS else word_rank
     close()
     return groups
+
+
+def _tokens(run: str):
+    """Digits and number words with their offsets in the run; words run together come apart, and «плюс» and
+    «номер» hold none."""
+    for piece in _PIECE.finditer(run):
+        token = piece.group().lower()
+        if token.isdigit() or token in NUMBER_WORDS:
+            yield token, piece.start(), piece.end()
+            continue
+        for word in _NUMBER_WORD.finditer(token):
+            yield word.group(), piece.start() + word.start(), piece.start() + word.end()
 
 
 def readings(groups: list[DigitGroup], most: int = 16) -> list[list[DigitGroup]]:

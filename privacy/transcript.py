@@ -1,9 +1,11 @@
 """Masking personal data in a transcript, word by word, with the times of every masked stretch.
 
 Words are read per channel and speaker in order, across segment boundaries, so a number dictated over two
-segments is still one finding. Each finding's words collapse into one word carrying the label and the
-finding's whole time range (a segment left with no words is dropped); the returned intervals are what audio playback and export mute. A segment without
-word timings is masked on its text and its whole time range is returned (coarser, never leaky).
+segments is still one finding. Words are joined as the segment's text joins them: Whisper splits «1,970» into
+the words «1» and «,970», and a space between them would break the number. Each finding's words collapse into
+one word carrying the label and the finding's whole time range (a segment left with no words is dropped); the
+returned intervals are what audio playback and export mute. A segment without word timings is masked on its
+text and its whole time range is returned (coarser, never leaky).
 """
 from __future__ import annotations
 
@@ -25,25 +27,27 @@ class _Placed:
     word: Word
     start: int  # character offsets in the stream's text
     end: int
+    glued: bool = False  # no space before it in the segment's text
 
 
 def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInterval, ...]]:
     streams: dict[tuple, list[_Placed]] = defaultdict(list)
     for s_no, segment in enumerate(transcript.segments):
-        for w_no, word in enumerate(segment.words):
+        for w_no, (word, glued) in enumerate(zip(segment.words, _glued(segment))):
             key = (word.channel if word.channel is not None else segment.channel, word.speaker or segment.speaker)
-            streams[key].append(_Placed(s_no, w_no, word, 0, 0))
+            streams[key].append(_Placed(s_no, w_no, word, 0, 0, glued))
 
     new_words: dict[int, dict[int, Word | None]] = defaultdict(dict)  # None: the word is folded into a label
     intervals: list[PiiInterval] = []
     for (channel, _), placed in streams.items():
         text_parts, pos = [], 0
-        for p in placed:
+        for n, p in enumerate(placed):
             token = p.word.text.strip()
-            p.start, p.end = pos, pos + len(token)
-            text_parts.append(token)
-            pos = p.end + 1
-        text = " ".join(text_parts)
+            gap = "" if p.glued or not n else " "
+            p.start, p.end = pos + len(gap), pos + len(gap) + len(token)
+            text_parts += [gap, token]
+            pos = p.end
+        text = "".join(text_parts)
         for found in find_pii(text):
             hit = [p for p in placed if p.start < found.end and found.start < p.end]
             if not hit:
@@ -70,12 +74,26 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
                 segment = replace(segment, text=masked.text)
         elif s_no in new_words:
             changes = new_words[s_no]
-            words = tuple(changes.get(i, w) for i, w in enumerate(segment.words) if changes.get(i, w) is not None)
-            if not words:  # every word went into a label that an earlier segment holds
+            kept = [(changes.get(i, w), glued) for i, (w, glued) in enumerate(zip(segment.words, _glued(segment)))
+                    if changes.get(i, w) is not None]
+            if not kept:  # every word went into a label that an earlier segment holds
                 continue
-            text = "".join(w.text if w.text.startswith(" ") else f" {w.text}" for w in words)
+            words = tuple(w for w, _ in kept)
+            text = "".join(("" if glued and n else " ") + w.text.lstrip() for n, (w, glued) in enumerate(kept))
             segment = replace(segment, words=words, end=max(segment.end, words[-1].end),
                               text=text if segment.text.startswith(" ") else text.lstrip())
         segments.append(segment)
     intervals.sort(key=lambda i: (i.start_s, i.end_s))
     return replace(transcript, segments=tuple(segments)), tuple(intervals)
+
+
+def _glued(segment) -> list[bool]:
+    """For each word, whether the segment's text has it right after the previous word, with no space."""
+    flags, pos = [], None
+    for word in segment.words:
+        token = word.text.strip()
+        at = segment.text.find(token, pos or 0) if token else -1
+        flags.append(at >= 0 and pos is not None and at == pos)
+        if at >= 0:
+            pos = at + len(token)
+    return flags

@@ -15,7 +15,7 @@ from datetime import datetime
 from storage.db import Database
 
 ACTIONS = ("sign_in", "call_view", "audio_playback", "export", "override", "decryption", "erasure",
-           "retention_purge")
+           "correction", "retention_purge")
 _GENESIS = "0" * 64
 
 

@@ -12,6 +12,7 @@ The audit log names the erasure by a hash of the caller id, so the log itself ho
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,12 +129,42 @@ def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None
     return report
 
 
+@dataclass(frozen=True)
+class Scope:
+    """One caller's rows: those of their calls, and those naming them by caller id. Tables with neither column
+    are searched whole, except the full-text index, which is rebuilt from the segments searched here."""
+    calls: list[str]
+    caller_ids: list[str]
+
+
+def scoped_rows(cur, table: str, scope: Scope | None) -> tuple[str, list]:
+    """A WHERE condition, with its parameters, that keeps the scope's rows of a table in schema main."""
+    if scope is None:
+        return "true", []
+    columns = {c for (c,) in cur.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND table_name = ?", [table]).fetchall()}
+    keys = [(key, values) for key, values in (("call_id", scope.calls), ("caller_id", scope.caller_ids))
+            if key in columns]
+    if not keys:
+        return "true", []
+    return " OR ".join(f'list_contains(?::VARCHAR[], "{key}")' for key, _ in keys), [v for _, v in keys]
+
+
 def find_traces(db: Database, terms: dict[str, str], folders: list[Path],
                 files: Iterable[Path] = ()) -> tuple[list[Trace], int, int]:
     """Where any term still occurs (case-insensitive): every text column of every table, every file in the
-    folders and the files named. Returns the traces, the columns searched and the files searched. A file is
-    read as bytes: the database file's strings may be compressed, so its tables are what proves; its bytes are
-    checked for what DuckDB left behind in freed blocks."""
+    folders and the files named. Returns the traces, the columns searched and the files searched."""
+    traces, columns = traces_in_tables(db, terms)
+    paths = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()] + list(files)
+    return traces + traces_in_files(paths, terms), columns, len(paths)
+
+
+def traces_in_tables(db: Database, terms: dict[str, str], *, scope: Scope | None = None,
+                     whole_words: bool = False) -> tuple[list[Trace], int]:
+    """Where any term occurs (case-insensitive) in every text column of every table, of the scope's rows only
+    if given; and how many columns were searched. `whole_words`: a term inside a longer word («Анна» in
+    «Жанна») is no trace, as a correction replaces whole words only."""
     wanted = {label: term.lower() for label, term in terms.items() if term.strip()}
     traces, columns = [], 0
     with db.read() as cur:
@@ -143,18 +174,39 @@ def find_traces(db: Database, terms: dict[str, str], folders: list[Path],
             " AND (schema_name, table_name) IN (SELECT (schema_name, table_name) FROM duckdb_tables())"
             " ORDER BY 1, 2, 3", [list(_TEXT_TYPES)]).fetchall()
         for schema, table, column in text_columns:
+            if scope is not None and schema != "main":
+                continue
             columns += 1
-            counts = ", ".join(f'count_if(contains(lower(CAST("{column}" AS VARCHAR)), ${n + 1}))'
-                               for n in range(len(wanted)))
-            row = cur.execute(f'SELECT {counts} FROM "{schema}"."{table}"', list(wanted.values())).fetchone()
-            traces += [Trace(f"{schema}.{table}.{column}", label, n) for label, n in zip(wanted, row) if n]
-    searched = 0
-    paths = [p for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()] + list(files)
+            where, params = scoped_rows(cur, table, scope)
+            value = f'lower(CAST("{column}" AS VARCHAR))'
+            counts = ", ".join(f"count_if(contains({value}, ?))" for _ in wanted)
+            row = cur.execute(f'SELECT {counts} FROM "{schema}"."{table}" WHERE {where}',
+                              [*wanted.values(), *params]).fetchone()
+            for (label, term), n in zip(wanted.items(), row):
+                if n and whole_words:  # the rows that hold the term at all, read again for whole words
+                    n = sum(bool(whole_word(term).search(t)) for (t,) in cur.execute(
+                        f'SELECT {value} FROM "{schema}"."{table}" WHERE ({where}) AND contains({value}, ?)',
+                        [*params, term]).fetchall())
+                if n:
+                    traces.append(Trace(f"{schema}.{table}.{column}", label, n))
+    return traces, columns
+
+
+def traces_in_files(paths: Iterable[Path], terms: dict[str, str], *, whole_words: bool = False) -> list[Trace]:
+    """Files that hold a term in their bytes or their name. A file is read as bytes: the database file's
+    strings may be compressed, so its tables are what proves; its bytes are checked for what DuckDB left
+    behind in freed blocks."""
+    wanted = {label: term.lower() for label, term in terms.items() if term.strip()}
+    traces = []
     for path in paths:
-        searched += 1
         if path.stat().st_size > _MAX_FILE_BYTES:
             continue
-        text = path.read_bytes().decode("utf-8", errors="ignore").lower()
-        name = str(path).lower()
-        traces += [Trace(str(path), label, 1) for label, term in wanted.items() if term in text or term in name]
-    return traces, columns, searched
+        text = path.read_bytes().decode("utf-8", errors="ignore").lower() + "\n" + str(path).lower()
+        traces += [Trace(str(path), label, 1) for label, term in wanted.items()
+                   if (whole_word(term).search(text) if whole_words else term in text)]
+    return traces
+
+
+def whole_word(term: str) -> re.Pattern:
+    """The term as whole words, in any case, with any run of spaces where it has one."""
+    return re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, term.split())) + r"(?!\w)", re.I)

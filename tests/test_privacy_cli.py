@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pipelines.cli import main  # noqa: E402
 from storage import audit  # noqa: E402
 from storage.db import Database  # noqa: E402
-from test_privacy_storage import CALLER_A, NAME_A, _two_callers  # noqa: E402
+from test_privacy_storage import CALLER_A, NAME_A, PHONE_A, _two_callers  # noqa: E402
 
 
 def test_erase_caller_prints_its_proof(tmp_path, capsys):
@@ -27,6 +27,34 @@ def test_erase_caller_prints_its_proof(tmp_path, capsys):
     assert CALLER_A not in out and NAME_A not in out  # the proof names what it searched by label only
     with Database(db_path) as db:
         assert audit.entries(db, action="erasure")[0].actor == "admin"
+
+
+def test_correct_caller_prints_its_proof_and_names_no_value(tmp_path, capsys):
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    db_path = tmp_path / "qc.duckdb"
+    with Database(db_path) as db:
+        _two_callers(db, recordings)
+    new = ("c-cccc55556666", "Никулаева Вера Юрьевна", "+7 916 555-98-76")
+    code = main(["correct-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--recordings", str(recordings),
+                 "--replace", CALLER_A, "--with", new[0], "--replace", NAME_A, "--with", new[1],
+                 "--replace", PHONE_A, "--with", new[2], "--actor", "admin"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "corrected caller sha256:" in out and "2 calls" in out and "sidecars" in out
+    assert "correction #3: corrected" in out
+    assert "proof: old values gone from the caller's records, new values in place" in out
+    assert not any(v in out for v in (CALLER_A, NAME_A, PHONE_A, *new))
+    with Database(db_path) as db, db.read() as cur:
+        assert cur.execute("SELECT count(*) FROM calls WHERE caller_id = ?", [new[0]]).fetchone() == (2,)
+        assert audit.entries(db, action="correction")[0].actor == "admin"
+    # the old id is no caller any more: nothing to correct, and the proof still runs
+    assert main(["correct-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--replace", NAME_A,
+                 "--with", new[1]]) == 0
+    assert "0 calls" in capsys.readouterr().out
+    assert main(["correct-caller", "--db", str(db_path), "--caller-id", new[0], "--replace", NAME_A,
+                 "--replace", PHONE_A, "--with", new[1]]) == 2
+    assert "give each --replace OLD its --with NEW" in capsys.readouterr().err
 
 
 def test_retention_purge_and_clear_errors(tmp_path, capsys):

@@ -262,3 +262,133 @@ def test_erasure_from_the_file_leaves_no_bytes_behind(tmp_path):
         assert audit.verify(db) == []
         assert {h.call_id for h in search(db, "пособие")} == {"call-b1"}
         audit.record(db, "anna", "sign_in")  # sequences survive the rewrite
+
+
+# --- correction --------------------------------------------------------------------------------------------
+
+NEW_ID = "c-cccc55556666"
+NEW_NAME = "Никулаева Вера Юрьевна"
+NEW_PHONE = "+7 916 555-98-76"
+
+
+def _caller_a_everywhere(db: Database, recordings: Path, keys: Path) -> dict[str, bytes]:
+    """Two callers as `_two_callers` stores them, with caller A's name and phone also in a complaint, an
+    evidence quote, a cluster quote and two survey answers, caller B naming caller A, and real encrypted
+    recordings. Returns the recordings' bytes."""
+    from ingest.envelope import encrypt_file
+    from ingest.keys import generate_key_pair
+
+    _two_callers(db, recordings)
+    store_call(db, "call-b2", CALLER_B, "2024-05-04T10:00:00+03:00",
+               call_transcript((1, f"Я звоню за соседку, {NAME_A}.")), recordings)
+    public = generate_key_pair(keys).public
+    plain = recordings.parent / "plain.wav"
+    plain.write_bytes(b"RIFF" + bytes(range(256)) * 64)
+    for enc in recordings.glob("*.enc"):
+        enc.unlink()
+        encrypt_file(public, plain, enc)
+    comment = f"{NAME_A}: пособие так и не пришло"
+    with db._write() as cur:
+        cur.execute("UPDATE complaints SET text = ? WHERE call_id = 'call-a1'", [comment])
+        cur.execute("UPDATE complaint_clusters SET quote = ? WHERE cluster_id = 1", [comment])
+        cur.execute("INSERT INTO checklist_verdicts VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
+                    " 'asked', ?)", [json.dumps([{"start": 1.0, "end": 2.0, "speaker": "caller",
+                                                  "quote": f"{NAME_A}, мой телефон {PHONE_A}",
+                                                  "method": "phrase"}], ensure_ascii=False)])
+        cur.execute("INSERT INTO survey_results VALUES ('r1', 'post_call', 'call-a2', NULL, 2, false, ?, now(), 'b1'),"
+                    " ('r2', 'account_comment', NULL, ?, NULL, NULL, ?, now(), 'b1')",
+                    [f"Перезвоните {NAME_A}", CALLER_A, f"Пишет {NAME_A}, телефон {PHONE_A}"])
+    return {p.name: p.read_bytes() for p in recordings.glob("*.enc")}
+
+
+def test_correction_replaces_every_trace_and_proves_it(tmp_path):
+    from ingest.envelope import open_decrypted
+    from ingest.keys import Keyring, load_private_key
+    from storage.correction import correct_caller_in_file
+
+    recordings, keys, path = tmp_path / "recordings", tmp_path / "keys", tmp_path / "qc.duckdb"
+    recordings.mkdir()
+    with Database(path) as db:
+        encrypted = _caller_a_everywhere(db, recordings, keys)
+    report = correct_caller_in_file(path, CALLER_A, [(CALLER_A, NEW_ID), (NAME_A, NEW_NAME), (PHONE_A, NEW_PHONE)],
+                                    recordings=recordings, actor="admin")
+    assert report.proved, (report.traces, report.missing)
+    assert report.calls == ["call-a1", "call-a2"]
+    assert report.made == ["correction #1", "correction #2", "correction #3"]
+    assert report.elsewhere == ["correction #2"]  # caller B's call names caller A: not theirs to correct
+    assert {"calls.caller_id", "segments.text", "complaints.text", "checklist_verdicts.evidence",
+            "survey_results.caller_id", "survey_results.comment", "complaint_clusters.quote", "sidecars"} \
+        <= set(report.replaced)
+
+    with Database(path) as db, db.read() as cur:
+        assert cur.execute("SELECT call_id FROM calls WHERE caller_id = ? ORDER BY 1", [NEW_ID]).fetchall() \
+            == [("call-a1",), ("call-a2",)]
+        a_texts = [t for (t,) in cur.execute(
+            "SELECT text FROM segments WHERE call_id LIKE 'call-a%' UNION ALL SELECT text FROM complaints"
+            " WHERE call_id = 'call-a1' UNION ALL SELECT CAST(evidence AS VARCHAR) FROM checklist_verdicts"
+            " UNION ALL SELECT comment FROM survey_results UNION ALL SELECT quote FROM complaint_clusters"
+            " UNION ALL SELECT caller_id FROM survey_results WHERE caller_id IS NOT NULL").fetchall()]
+        assert not [t for t in a_texts if NAME_A in t or PHONE_A in t or CALLER_A in t]
+        assert sum(NEW_NAME in t for t in a_texts) == 6 and sum(NEW_PHONE in t for t in a_texts) == 3
+        assert json.loads(cur.execute("SELECT evidence FROM checklist_verdicts").fetchone()[0])[0]["quote"] \
+            == f"{NEW_NAME}, мой телефон {NEW_PHONE}"
+        # the words hold the new values folded into one timed word each, in the place of the old ones
+        words = cur.execute("SELECT start_s, end_s, text FROM words WHERE call_id = 'call-a1' AND segment_no = 1"
+                            " ORDER BY word_no").fetchall()
+        assert [w[2] for w in words] == [f" {NEW_NAME},", " мой", " телефон", f" {NEW_PHONE}."]
+        assert words[0][:2] == pytest.approx((2.1, 2.1 + 0.4 * 2 + 0.3))  # the three old words' time range
+        assert cur.execute("SELECT text FROM segments WHERE call_id = 'call-b2'").fetchone()[0] \
+            == f" Я звоню за соседку, {NAME_A}."
+        assert {s.kind for s in pii_spans(db, "call-a1")} == {"name"}  # the muted times are untouched
+        assert {h.call_id for h in search(db, "Никулаева")} == {"call-a1"}
+        assert {h.call_id for h in search(db, "Николаева")} == {"call-b2"}
+        correction = audit.entries(db, action="correction")[0]
+        assert correction.actor == "admin" and correction.target == caller_ref(NEW_ID)
+        assert not any(v in (correction.detail or "") for v in (CALLER_A, NAME_A, PHONE_A, NEW_ID, NEW_NAME))
+        assert audit.verify(db) == []
+    for sidecar in ("call-a1.json", "call-a2.json", "late.json"):
+        assert json.loads((recordings / sidecar).read_text())["caller_id"] == NEW_ID
+    assert json.loads((recordings / "call-b1.json").read_text())["caller_id"] == CALLER_B
+    # the recordings are what was said: not rewritten, and still open with the key
+    assert {p.name: p.read_bytes() for p in recordings.glob("*.enc")} == encrypted
+    keyring = Keyring([load_private_key(next(keys.glob("*.key.pem")))])
+    with open(recordings / "call-a1.enc", "rb") as src:
+        assert open_decrypted(src, keyring).read() == (tmp_path / "plain.wav").read_bytes()
+    data = path.read_bytes()  # the file was rewritten: the old values' bytes are gone with their rows
+    assert CALLER_A.encode() not in data and PHONE_A.encode() not in data and NEW_ID.encode() in data
+
+
+def test_correction_proof_finds_what_it_could_not_correct(tmp_path):
+    from storage.correction import correct_caller
+
+    recordings = tmp_path / "recordings"
+    recordings.mkdir()
+    with Database(tmp_path / "qc.duckdb") as db:
+        _two_callers(db, recordings)
+        # a rejected survey row keeps its raw text and names no call or caller in a column of its own
+        with db._write() as cur:
+            cur.execute("INSERT INTO survey_rejects VALUES ('x1', 'b1', 3, ?, 'rating out of range')",
+                        [f'{{"caller_id": "{CALLER_A}", "rating": 9}}'])
+        report = correct_caller(db, CALLER_A, [(CALLER_A, NEW_ID)], recordings=recordings)
+        assert not report.proved
+        assert [(t.place, t.term) for t in report.traces] == [("main.survey_rejects.raw", "correction #1")]
+        assert "FAILED" in audit.entries(db, action="correction")[0].detail
+        # a value the caller's records never held is reported, not proved present
+        report = correct_caller(db, NEW_ID, [("Петрова Анна", "Петрова Жанна")], recordings=recordings)
+        assert report.made == [] and report.proved
+
+
+def test_correction_replaces_whole_words_only_and_refuses_bad_input(tmp_path):
+    from storage.correction import correct_caller, correct_text
+
+    assert correct_text("Жанна и анна,  Анна", [("Анна", "Ольга")]) == ("Жанна и Ольга,  Ольга", 2)
+    assert correct_text("Николаева  Вера", [("Николаева Вера", "Н. В.")]) == ("Н. В.", 1)
+    with Database(tmp_path / "qc.duckdb") as db:
+        for pairs, message in (([], "nothing to correct"), ([("Ян", "Иван")], "at least 3"),
+                               ([("Иванов", " ")], "empty"), ([("Иванов", "иванов")], "only in case")):
+            with pytest.raises(ValueError, match=message):
+                correct_caller(db, CALLER_A, pairs)
+        with pytest.raises(ValueError, match="caller id is empty"):
+            correct_caller(db, " ", [("Иванов", "Петров")])
+        with pytest.raises(ValueError, match="does not exist"):
+            correct_caller(db, CALLER_A, [("Иванов", "Петров")], recordings=tmp_path / "missing")
