@@ -332,10 +332,22 @@ def _addresses(text: str) -> list[Found]:
 _WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)?")
 
 
+# Whisper garbles the service an operator names into capitalised words the tagger takes for a person
+# («Здравствуйте, Сужба Поддержки-Госусук»); a person's name holds none of these words
+_SERVICE_WORDS = {"служба", "поддержка", "центр", "линия", "портал", "госуслуга", "контактный", "горячий",
+                  "техническая", "технический", "единый", "сервис"}
+
+
 def _names(text: str) -> list[Found]:
     found = [Found(start, stop, "name") for start, stop in _natasha().people(text)
-             if " " in text[start:stop].strip() or _person_tags(text[start:stop].strip())]
+             if (" " in text[start:stop].strip() or _person_tags(text[start:stop].strip()))
+             and not _names_a_service(text[start:stop])]
     return found + _full_names(text) + _introduced_names(text) + _glued_names(text)
+
+
+def _names_a_service(span: str) -> bool:
+    return any(_morph().parse(word)[0].normal_form in _SERVICE_WORDS
+               for part in _WORD.findall(span) for word in part.split("-"))
 
 
 # how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
