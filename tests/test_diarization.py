@@ -195,6 +195,66 @@ def test_one_voice_stays_one_speaker():
     assert diarization.one_speaker and diarization.speakers == ("SPEAKER_00",)
 
 
+def test_the_voice_check_gives_cam_plus_plus_at_most_ten_seconds_at_once():
+    """CAM++ holds activations for all of what it is given, about 6 MB a second: a minute-long voice print or a
+    turn of several minutes on a long call took hundreds of MB to GBs."""
+    from diarization.campplus import CAMPPlusEmbedding
+    from diarization.mono import SAME_VOICE_SIMILARITY
+    from diarization.voices import MAX_EMBEDDED_S, refine
+
+    class Measured(CAMPPlusEmbedding):
+        longest = 0
+
+        def forward(self, waveforms, weights=None):
+            Measured.longest = max(Measured.longest, waveforms.shape[-1])
+            return super().forward(waveforms, weights)
+
+    anna = [read(eval_file(f"audio_tts_ru/s{n}_rhv_anna.flac"))[0] for n in (1, 3, 5)] * 2
+    aleksandr = [read(eval_file(f"audio_tts_ru/s{n}_rhv_aleksandr.flac"))[0] for n in (2, 4)] * 2
+    samples = np.concatenate(anna + aleksandr)
+    middle = sum(len(a) for a in anna) / SAMPLE_RATE
+    turns = (SpeakerTurn(0.0, middle, "A"), SpeakerTurn(middle, len(samples) / SAMPLE_RATE, "B"))
+    split = Diarization(turns=turns, speakers=("A", "B"), exclusive_turns=turns)
+    checked = refine(split, samples, Measured().eval(), SAME_VOICE_SIMILARITY, min_speakers=1, max_pause_s=0.5)
+    assert [(t.start, t.speaker) for t in checked.turns] == [(0.0, "SPEAKER_00"), (middle, "SPEAKER_01")]
+    assert min(t.duration for t in turns) > 2 * MAX_EMBEDDED_S
+    assert 0 < Measured.longest <= MAX_EMBEDDED_S * SAMPLE_RATE
+
+
+def test_embedding_chunks_of_every_length_does_not_leave_the_process_bigger():
+    """pyannote hands CAM++ each 10 s chunk's speech, a different length each time. With glibc's sliding threshold
+    the freed activations stayed on the heap as fragments: one batch of 32 chunks grew the process by about 270 MB
+    and a 20-minute call by 775 MB. Measured in a process of its own, as the malloc setting is process-wide."""
+    probe = """
+import numpy as np, torch
+from conftest import eval_file
+from diarization.mono import campplus
+from ingest.audio import AudioReader
+
+def mb(key):
+    return next(int(line.split()[1]) // 1024 for line in open("/proc/self/status") if line.startswith(key))
+
+with open(eval_file("audio_tts_ru/long_2min.flac"), "rb") as f, AudioReader(f) as reader:
+    speech = torch.from_numpy(np.concatenate([w.samples[0] for w in reader.windows()]))
+rng = np.random.default_rng(0)
+waveforms = torch.stack([speech[s:s + 160000] for s in rng.integers(0, len(speech) - 160000, 32)])[:, None]
+masks = torch.zeros(32, 589)
+for mask, frames in zip(masks, rng.integers(60, 589, 32)):
+    mask[:frames] = 1
+model = campplus()
+torch.set_num_threads(1)
+open("/proc/self/clear_refs", "w").write("5")  # the peak from here on
+before = mb("VmRSS")
+with torch.inference_mode():
+    model(waveforms, weights=masks)
+print(mb("VmHWM") - before)
+"""
+    tests = os.path.dirname(__file__)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(tests), tests])}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert int(out.strip().splitlines()[-1]) < 150
+
+
 def test_roles_of_the_dialogue_from_what_is_said(whisper, dialogue):
     samples, reference = dialogue
     with open(eval_file("audio_tts_ru/dialogue_rhv.flac"), "rb") as f, AudioReader(f) as reader:
