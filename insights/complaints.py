@@ -107,13 +107,14 @@ def classify_sentence(sentence: str) -> str:
 _CLAUSE_REST_CONTENT_WORDS = 3
 
 
-def _without_earlier_call(sentence: str) -> str:
-    """Speech recognition runs the words about the earlier call into the problem itself («…номер обращения 77,
-    но ответа так и нет срок моей подписи закончился»): only those words go, with the clauses they leave empty."""
+def _without(remark: re.Pattern, sentence: str) -> str:
+    """Speech recognition runs a remark about an earlier call or the IVR menu into the problem itself («…номер
+    обращения 77, но ответа так и нет срок моей подписи закончился», «…заявление отклонили, не знала, какую цифру
+    выбрать»): only the remark's words go, with the clauses they leave empty."""
     kept = []
     for clause in _CLAUSE.split(sentence):
-        if _EARLIER_CALL.search(clause):
-            clause = _NUMBER_GROUPS.sub(" ", _EARLIER_CALL.sub(" ", clause))
+        if remark.search(clause):
+            clause = _NUMBER_GROUPS.sub(" ", remark.sub(" ", clause))
             clause = " ".join(clause.split())
             if len(content_lemmas(clause)) < _CLAUSE_REST_CONTENT_WORDS:
                 continue
@@ -154,7 +155,10 @@ def extract_complaint(call: CallText) -> Complaint:
                 kind = classify_sentence(sentence)
                 if kind == "earlier_call":
                     earlier = True
-                    sentence = _without_earlier_call(sentence)
+                    sentence = _without(_EARLIER_CALL, sentence)
+                    kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
+                if kind == "ivr":
+                    sentence = _without(_IVR_REMARK, sentence)
                     kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
                 if kind == "problem" and content < MAX_CONTENT_WORDS:
                     kept.append(sentence)

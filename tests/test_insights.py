@@ -55,6 +55,18 @@ def test_extraction_sets_the_earlier_call_apart_and_skips_the_ivr_remark():
     assert c.refers_to_earlier_call
 
 
+def test_a_run_on_sentence_loses_only_its_ivr_remark():
+    # as recognition ran a mono call's opening statement into one sentence
+    c = extract_complaint(call(
+        "i",
+        (OPERATOR, "Доброе утро, единый контактный центр госуслуг, подскажите, чем могу помочь."),
+        (CALLER, "Здравствуйте, заявление на замену водительского удостоверения отклонили, написали несоответствие "
+                 "данных, не знала, какую цифру выбрать, нажала первую попавшуюся."),
+    ))
+    assert "заявление на замену водительского удостоверения отклонили, написали несоответствие данных" in c.text
+    assert "цифру" not in c.text
+
+
 def test_a_run_on_sentence_loses_only_the_words_about_the_earlier_call():
     c = extract_complaint(call(
         "g",
