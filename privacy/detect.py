@@ -185,15 +185,22 @@ def _emails(text: str) -> list[Found]:
         domain = _DOMAIN.match(text, at.end())
         if not domain:
             continue
-        start, taken = at.start(), 0
-        while taken < 6:
-            token = _MAILBOX_TOKEN.search(text, 0, start)
-            if not token or token.group(1).lower() in _NOT_MAILBOX:
-                break
-            start, taken = token.start(1), taken + 1
-        if taken:
+        start = _mailbox_start(text, at.start())
+        if start is not None:
             found.append(Found(start, domain.end(), "email"))
     return found + [f for f in _emails_without_at(text) if not any(e.start < f.end and f.start < e.end for e in found)]
+
+
+def _mailbox_start(text: str, end: int) -> int | None:
+    """Where the dictated mailbox before `end` begins: up to six tokens back, stopping at a word that leads up to
+    an address; None when there is no mailbox token at all."""
+    start, taken = end, 0
+    while taken < 6:
+        token = _MAILBOX_TOKEN.search(text, 0, start)
+        if not token or token.group(1).lower() in _NOT_MAILBOX:
+            break
+        start, taken = token.start(1), taken + 1
+    return start if taken else None
 
 
 # an address whose «собака» Whisper lost in other words («вулкова 37.2 кг-мина точка ком», «Петров 72 с обакомой
@@ -205,13 +212,8 @@ _DOMAIN_END = re.compile(r"(?<!\w)\w*точк\w*\s+(?:ру|ком|рф|нет|о
 def _emails_without_at(text: str) -> list[Found]:
     found = []
     for end in _DOMAIN_END.finditer(text):
-        start, taken = end.start(), 0
-        while taken < 6:
-            token = _MAILBOX_TOKEN.search(text, 0, start)
-            if not token or token.group(1).lower() in _NOT_MAILBOX:
-                break
-            start, taken = token.start(1), taken + 1
-        if taken and re.search(r"\d", text[start:end.start()]):
+        start = _mailbox_start(text, end.start())
+        if start is not None and re.search(r"\d", text[start:end.start()]):
             found.append(Found(start, end.end(), "email"))
     return found
 
