@@ -4,6 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pipelines.cli import main  # noqa: E402
@@ -12,12 +14,19 @@ from storage.db import Database  # noqa: E402
 from test_privacy_storage import CALLER_A, NAME_A, PHONE_A, _two_callers  # noqa: E402
 
 
-def test_erase_caller_prints_its_proof(tmp_path, capsys):
+@pytest.fixture
+def stored(tmp_path) -> tuple[Path, Path]:
+    """A database file holding two callers' calls, and the recordings folder beside it."""
     recordings = tmp_path / "recordings"
     recordings.mkdir()
     db_path = tmp_path / "qc.duckdb"
     with Database(db_path) as db:
         _two_callers(db, recordings)
+    return db_path, recordings
+
+
+def test_erase_caller_prints_its_proof(stored, capsys):
+    db_path, recordings = stored
     code = main(["erase-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--recordings", str(recordings),
                  "--also", NAME_A, "--actor", "admin"])
     out = capsys.readouterr().out
@@ -29,12 +38,8 @@ def test_erase_caller_prints_its_proof(tmp_path, capsys):
         assert audit.entries(db, action="erasure")[0].actor == "admin"
 
 
-def test_correct_caller_prints_its_proof_and_names_no_value(tmp_path, capsys):
-    recordings = tmp_path / "recordings"
-    recordings.mkdir()
-    db_path = tmp_path / "qc.duckdb"
-    with Database(db_path) as db:
-        _two_callers(db, recordings)
+def test_correct_caller_prints_its_proof_and_names_no_value(stored, capsys):
+    db_path, recordings = stored
     new = ("c-cccc55556666", "Никулаева Вера Юрьевна", "+7 916 555-98-76")
     code = main(["correct-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--recordings", str(recordings),
                  "--replace", CALLER_A, "--with", new[0], "--replace", NAME_A, "--with", new[1],
@@ -57,12 +62,8 @@ def test_correct_caller_prints_its_proof_and_names_no_value(tmp_path, capsys):
     assert "give each --replace OLD its --with NEW" in capsys.readouterr().err
 
 
-def test_retention_purge_and_clear_errors(tmp_path, capsys):
-    recordings = tmp_path / "recordings"
-    recordings.mkdir()
-    db_path = tmp_path / "qc.duckdb"
-    with Database(db_path) as db:
-        _two_callers(db, recordings)
+def test_retention_purge_and_clear_errors(stored, tmp_path, capsys):
+    db_path, recordings = stored
     assert main(["retention", "purge", "--db", str(db_path), "--older-than", "30", "--recordings",
                  str(recordings)]) == 0
     out = capsys.readouterr().out
