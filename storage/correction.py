@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class CorrectionReport:
     caller_ref: str  # of the caller id after the correction
     calls: list[str]
     corrections: list[str]  # labels, «correction #1» …, never the values
-    replaced: dict[str, int] = field(default_factory=dict)  # "table.column" or "sidecars" -> values rewritten
+    replaced: Counter[str] = field(default_factory=Counter)  # "table.column" or "sidecars" -> values rewritten
     columns_searched: int = 0
     files_searched: int = 0
     traces: list[Trace] = field(default_factory=list)  # old values still in the caller's records
@@ -135,9 +136,9 @@ def correct_caller(db: Database, caller_id: str, pairs: list[tuple[str, str]], *
     report = CorrectionReport(caller_ref(new_id), calls, [f"correction #{n}" for n in range(1, len(pairs) + 1)])
     report.pairs, report.caller_ids = dict(zip(report.corrections, pairs)), [caller_id, new_id]
     scope, files = _caller_records(db, report, recordings)
-    before, _ = traces_in_tables(db, {label: old for label, (old, _) in report.pairs.items()}, scope=scope,
-                                 whole_words=True)
-    before += traces_in_files(files, {label: old for label, (old, _) in report.pairs.items()}, whole_words=True)
+    olds = {label: old for label, (old, _) in report.pairs.items()}
+    before, _ = traces_in_tables(db, olds, scope=scope, whole_words=True)
+    before += traces_in_files(files, olds, whole_words=True)
     report.made = sorted({t.term for t in before})
 
     transcripts = {}
@@ -145,14 +146,13 @@ def correct_caller(db: Database, caller_id: str, pairs: list[tuple[str, str]], *
         transcript, n = correct_transcript(call.transcript, pairs)
         if transcript != call.transcript:
             transcripts[call.call_id] = transcript
-            report.replaced["segments.text"] = report.replaced.get("segments.text", 0) + n
+            report.replaced["segments.text"] += n
     with db._write() as cur:
         for call_id, transcript in transcripts.items():
             Database._replace_transcript(cur, call_id, transcript)
         if transcripts:
             cur.execute("DELETE FROM search_postings WHERE list_contains(?, call_id)", [list(transcripts)])
-        for place, n in _correct_columns(cur, scope, pairs).items():
-            report.replaced[place] = report.replaced.get(place, 0) + n
+        report.replaced.update(_correct_columns(cur, scope, pairs))
         quotes = cur.execute(
             "SELECT cluster_id, quote FROM complaint_clusters WHERE cluster_id IN"
             " (SELECT cluster_id FROM call_clusters WHERE list_contains(?, call_id))", [calls]).fetchall()
@@ -160,7 +160,7 @@ def correct_caller(db: Database, caller_id: str, pairs: list[tuple[str, str]], *
             corrected, n = correct_text(quote or "", pairs)
             if n:
                 cur.execute("UPDATE complaint_clusters SET quote = ? WHERE cluster_id = ?", [corrected, cluster_id])
-                report.replaced["complaint_clusters.quote"] = report.replaced.get("complaint_clusters.quote", 0) + n
+                report.replaced["complaint_clusters.quote"] += n
     if transcripts:
         db.rebuild_search_index()
     sidecars = _correct_sidecars(files, pairs)
