@@ -22,7 +22,7 @@ from privacy.numbers import NUMBER_WORDS
 _ASKED = {
     "name": re.compile(r"фамил|отчеств|\bфио\b|как (?:вас|к вам) (?:зовут|обращаться)", re.I),
     "date": re.compile(r"рожден|родил", re.I),
-    "snils": re.compile(r"снилс|\bсни[лзю]|\bсмил|[сзм]н[иы]л[сз]?\b|страхов\w* номер", re.I),
+    "snils": re.compile(r"снилс|\bсни[лзю]|\bсни\w?\b|\bсмил|[сзм]н[иы]л[сз]?\b|страхов\w* номер", re.I),
     "passport": re.compile(r"паспор|\bсери[юияей]\b", re.I),
     "inn": re.compile(r"\bинн\b|налогоплательщик", re.I),
     "phone": re.compile(r"телефон|мобильн|номер\w* для связи|контактн\w* номер", re.I),
@@ -106,7 +106,10 @@ def _requests(operator: list[_Spoken]) -> list[_Request]:
             current = []
         current.append(w)
         if re.search(r"[.!?…]$", w.text):
-            sentences.append(current)
+            if sentences and _norm(w.text) == "пожалуйста" and len(current) == 1:
+                sentences[-1].append(w)  # Whisper ends «И номер СНИЛС. Пожалуйста.» twice
+            else:
+                sentences.append(current)
             current = []
     if current:
         sentences.append(current)

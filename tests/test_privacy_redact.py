@@ -239,6 +239,8 @@ def without_roles(transcript):
     # Whisper garbled the operator's «номер СНИЛС» too
     ("Спасибо, ему мерзнил, пожалуйста.", "Так, сейчас. 6997,0 и 3 -500 кем-битых 9.",
      "Так, сейчас. [СНИЛС].", "snils"),
+    ("Спасибо. И номер снив. Пожалуйста.", "Так, сейчас, в вертишем 99434, в прошлом 10,99.",
+     "Так, сейчас, [СНИЛС].", "snils"),
 ])
 def test_the_callers_answer_to_an_identification_request_is_masked_whatever_whisper_wrote(
         request_, answer, expected, kind):
