@@ -13,12 +13,15 @@ A planted mention is *masked* when every letter and digit of it lies inside reda
 when those spans also carry its kind. A span is correct when it overlaps a planted mention; a span that
 overlaps none is a false positive (a weekday, a request number, a city alone would be).
 
-Whisper's own transcripts of the calls benchmarks/scoring.py renders (cached there; pass --asr for another
-folder) are scored by time: a mention is masked when a masked interval on its channel overlaps its turn, of its
-kind for *right kind*. That is lenient where one turn holds several mentions (a name and a date), so the right
-kind column is the stricter figure there. The patterns were tuned on the tune set and on 30 calls each of three
-new seeds (31, 37, 41, rendered and transcribed the same way; `--asr` scores such a folder), never on the
-report set.
+Whisper's own transcripts of the calls benchmarks/scoring.py renders (cached there with the speakers and roles
+the flow finds, for the set and its all-mono twin; pass --asr for another folder) are redacted as the flow
+redacts them and again with the roles taken away (the text rules alone, no answer to an identification request
+known), and scored by time: a mention is masked when a masked interval on its channel overlaps its turn, of its
+kind for *right kind*; the words masked outside every turn with planted data are the false masks. That is
+lenient where one turn holds several mentions (a name and a date), so the right kind column is the stricter
+figure there. The patterns were tuned on the tune set and on 30 calls each of three new seeds (31, 37, 41),
+the dialogue-position rule on the tune set and 20 calls of seed 43 (rendered and transcribed the same way;
+`--asr` scores such a folder), never on the report set.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ import json
 import re
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from asr.records import Segment, Transcript, Word
@@ -181,47 +184,67 @@ def report(title: str, samples: list[Sample], show_errors: bool) -> None:
 
 
 def asr_report(folder: Path, show_errors: bool) -> None:
-    """Whisper's own transcripts of rendered calls: a planted mention counts as masked when a masked interval
-    of its channel overlaps its turn (offsets of the truth do not map onto ASR text, times do)."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    missed, false_positives = [], []
-    calls = sorted(folder.glob("*.asr.json"))
-    started = time.perf_counter()
-    for path in calls:
-        transcript = load_transcript(path)
-        truth = json.loads(path.with_name(path.name.replace(".asr.json", ".truth.json")).read_text(encoding="utf-8"))
-        _, intervals = redact_transcript(transcript)
-        names = [op.name for op in OPERATORS if op.operator_id in truth["operator_ids"]]
-        planted = [(TRUTH_KIND[p["type"]], truth["turns"][p["turn"]]) for p in truth["pii"]]
-        planted += [("name", t) for t in truth["turns"] if operator_names(t["text"], names)]
+    """Whisper's own transcripts of rendered calls, with the speakers and roles the flow finds for them (the
+    .roles.json cache), redacted as the flow redacts them and, for comparison, with the roles taken away (the
+    text rules alone: no answer to an identification request is known then). A planted mention counts as masked
+    when a masked interval of its channel overlaps its turn (offsets of the truth do not map onto ASR text,
+    times do); an interval that overlaps no planted mention is a false positive, and so is every word it masks."""
+    calls = sorted(folder.glob("*.roles.json"))
+    for with_roles in (False, True):
+        counts: dict[str, Counter] = defaultdict(Counter)
+        missed, false_positives = [], []
+        words = Counter()
+        started = time.perf_counter()
+        for path in calls:
+            transcript = load_transcript(path)
+            if not with_roles:
+                transcript = replace(transcript, segments=tuple(replace(s, role=None) for s in transcript.segments))
+            truth = json.loads(path.with_name(path.name.replace(".roles.json", ".truth.json")).read_text(
+                encoding="utf-8"))
+            _, intervals = redact_transcript(transcript)
+            names = [op.name for op in OPERATORS if op.operator_id in truth["operator_ids"]]
+            planted = [(TRUTH_KIND[p["type"]], truth["turns"][p["turn"]]) for p in truth["pii"]]
+            planted += [("name", t) for t in truth["turns"] if operator_names(t["text"], names)]
 
-        def overlaps(interval, turn) -> bool:
-            same_channel = interval.channel is None or turn["channel"] is None or interval.channel == turn["channel"]
-            return same_channel and interval.start_s < turn["end"] + 0.5 and turn["start"] - 0.5 < interval.end_s
+            def overlaps(start, end, channel, turn) -> bool:
+                same_channel = channel is None or turn["channel"] is None or channel == turn["channel"]
+                return same_channel and start < turn["end"] + 0.5 and turn["start"] - 0.5 < end
 
-        for kind, turn in planted:
-            counts[kind]["planted"] += 1
-            counts[kind]["masked"] += any(overlaps(i, turn) for i in intervals)
-            counts[kind]["right_kind"] += any(overlaps(i, turn) and i.kind == kind for i in intervals)
-            if not any(overlaps(i, turn) and i.kind == kind for i in intervals):
-                missed.append((kind, " ".join(s.text for s in transcript.segments
-                                              if s.channel == turn["channel"] and s.start < turn["end"]
-                                              and turn["start"] < s.end)))
-        for interval in intervals:
-            if any(overlaps(interval, turn) for _, turn in planted):
-                counts[interval.kind]["correct"] += 1
-            else:
-                counts[interval.kind]["false"] += 1
-                false_positives.append((interval.kind, " ".join(
-                    s.text for s in transcript.segments if s.start <= interval.start_s <= s.end)))
-    per_call_ms = (time.perf_counter() - started) / max(1, len(calls)) * 1000
-    _print_counts(f"real ASR transcripts (packaged Whisper base) of {len(calls)} rendered calls, "
-                  f"{per_call_ms:.0f} ms per call", counts)
-    if show_errors:
-        for title, items in (("false positives", false_positives), ("missed", missed)):
-            print(f"  {title}:")
-            for kind, text in items[:40]:
-                print(f"          {kind:8s} {text!r}")
+            for kind, turn in planted:
+                hits = [i for i in intervals if overlaps(i.start_s, i.end_s, i.channel, turn)]
+                counts[kind]["planted"] += 1
+                counts[kind]["masked"] += bool(hits)
+                counts[kind]["right_kind"] += any(i.kind == kind for i in hits)
+                if not any(i.kind == kind for i in hits):
+                    missed.append((kind, " ".join(s.text for s in transcript.segments
+                                                  if s.channel == turn["channel"] and s.start < turn["end"]
+                                                  and turn["start"] < s.end)))
+            for interval in intervals:
+                if any(overlaps(interval.start_s, interval.end_s, interval.channel, turn) for _, turn in planted):
+                    counts[interval.kind]["correct"] += 1
+                else:
+                    counts[interval.kind]["false"] += 1
+                    false_positives.append((interval.kind, " ".join(
+                        s.text for s in transcript.segments if s.start <= interval.start_s <= s.end)))
+            for segment in transcript.segments:
+                for word in segment.words:
+                    channel = word.channel if word.channel is not None else segment.channel
+                    if any(i.start_s <= word.start and word.end <= i.end_s
+                           and (i.channel is None or channel is None or i.channel == channel) for i in intervals):
+                        words["masked"] += 1
+                        words["false"] += not any(overlaps(word.start, word.end, channel, turn)
+                                                  for _, turn in planted)
+        per_call_ms = (time.perf_counter() - started) / max(1, len(calls)) * 1000
+        _print_counts(f"real ASR transcripts (packaged Whisper base) of {len(calls)} rendered calls in {folder.name}, "
+                      + ("with roles (as the flow redacts)" if with_roles else "roles taken away (text rules alone)")
+                      + f", {per_call_ms:.0f} ms per call", counts)
+        print(f"  words masked: {words['masked']}, of them outside any turn with planted personal data: "
+              f"{words['false']}")
+        if show_errors:
+            for title, items in (("false positives", false_positives), ("missed", missed)):
+                print(f"  {title}:")
+                for kind, text in items[:40]:
+                    print(f"          {kind:8s} {text!r}")
 
 
 def load_transcript(path: Path) -> Transcript:
@@ -233,27 +256,35 @@ def load_transcript(path: Path) -> Transcript:
         for s in data["segments"]))
 
 
+def reference_reports(seed: int, calls: int, show_errors: bool) -> None:
+    report(f"generated calls, seed {seed}, reference text", generated_samples(seed, calls, False), show_errors)
+    report(f"generated calls, seed {seed}, numbers in words", generated_samples(seed, calls, True), show_errors)
+    report(f"generated calls, seed {seed}, numbers in words, all lower case",
+           generated_samples(seed, calls, True, lower=True), show_errors)
+    report("committed demo calls, reference turns", demo_samples(), show_errors)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=SETS, default="report")
     parser.add_argument("--calls", type=int, default=CALLS)
     parser.add_argument("--asr", type=Path, help="folder of rendered calls with their cached ASR transcripts "
-                                                  "(default: benchmarks/out/scoring/<set>-seed<seed>)")
+                                                  "(default: benchmarks/out/scoring/<set>-seed<seed> and its "
+                                                  "all-mono twin <set>-mono-seed<seed>); its errors are printed")
+    parser.add_argument("--asr-only", action="store_true", help="leave out the reference texts")
     args = parser.parse_args()
     seed = SETS[args.set]
     find_pii("прогрев")  # natasha's models load once, outside the timings
-    report(f"generated calls, seed {seed}, reference text", generated_samples(seed, args.calls, False),
-           args.set == "tune")
-    report(f"generated calls, seed {seed}, numbers in words", generated_samples(seed, args.calls, True),
-           args.set == "tune")
-    report(f"generated calls, seed {seed}, numbers in words, all lower case",
-           generated_samples(seed, args.calls, True, lower=True), args.set == "tune")
-    report("committed demo calls, reference turns", demo_samples(), args.set == "tune")
-    asr_folder = args.asr or ASR_CACHE / f"{args.set}-seed{seed}"
-    if any(asr_folder.glob("*.asr.json")):
-        asr_report(asr_folder, args.set == "tune")
-    else:
-        print(f"\nno ASR transcripts in {asr_folder}: run `python -m benchmarks.scoring --set {args.set}` first")
+    if not args.asr_only:
+        reference_reports(seed, args.calls, args.set == "tune")
+    folders = [args.asr] if args.asr else [ASR_CACHE / f"{args.set}-seed{seed}",
+                                           ASR_CACHE / f"{args.set}-mono-seed{seed}"]
+    for folder in folders:
+        if any(folder.glob("*.roles.json")):
+            asr_report(folder, args.set == "tune" or args.asr is not None)
+        else:
+            print(f"\nno ASR transcripts with roles in {folder}: run `python -m benchmarks.scoring --set "
+                  f"{folder.name.rsplit('-seed', 1)[0]}` first")
 
 
 if __name__ == "__main__":

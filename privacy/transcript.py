@@ -5,15 +5,19 @@ segments is still one finding. Words are joined as the segment's text joins them
 the words «1» and «,970», and a space between them would break the number. Each finding's words collapse into
 one word carrying the label and the finding's whole time range (a segment left with no words is dropped); the
 returned intervals are what audio playback and export mute. A segment without word timings is masked on its
-text and its whole time range is returned (coarser, never leaky).
+text and its whole time range is returned (coarser, never leaky). On a transcript with roles, the caller's
+answer to an operator's request for identifying data is masked too, where the text rules found nothing in it
+(privacy/dialogue.py).
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from asr.records import Transcript, Word
-from privacy.detect import find_pii
+from privacy.detect import Found, find_pii
+from privacy.dialogue import answer_words
 from privacy.records import PiiInterval
 from privacy.redact import LABELS, redact_text
 
@@ -37,6 +41,7 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
             key = (word.channel if word.channel is not None else segment.channel, word.speaker or segment.speaker)
             streams[key].append(_Placed(s_no, w_no, word, 0, 0, glued))
 
+    answers = answer_words(transcript)
     new_words: dict[int, dict[int, Word | None]] = defaultdict(dict)  # None: the word is folded into a label
     intervals: list[PiiInterval] = []
     for (channel, _), placed in streams.items():
@@ -48,7 +53,7 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
             text_parts += [gap, token]
             pos = p.end
         text = "".join(text_parts)
-        for found in find_pii(text):
+        for found in _by_position(find_pii(text), placed, answers):
             hit = [p for p in placed if p.start < found.end and found.start < p.end]
             if not hit:
                 continue
@@ -85,6 +90,27 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
         segments.append(segment)
     intervals.sort(key=lambda i: (i.start_s, i.end_s))
     return replace(transcript, segments=tuple(segments)), tuple(intervals)
+
+
+def _by_position(found: list[Found], placed: list[_Placed], answers: dict[tuple[int, int], str]) -> list[Found]:
+    """The text rules' findings plus, as findings of their own, runs of answer words none of them covers:
+    from the first letter or digit of a run to the last, so the punctuation around it stays."""
+    runs: list[list[_Placed]] = []
+    for n, p in enumerate(placed):
+        kind = answers.get((p.segment, p.index))
+        if kind is None or any(f.start < p.end and p.start < f.end for f in found):
+            continue
+        if runs and runs[-1][-1] is placed[n - 1] and answers[(runs[-1][-1].segment, runs[-1][-1].index)] == kind:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    extra = []
+    for run in runs:
+        first, last = run[0].word.text.strip(), run[-1].word.text.strip()
+        start = run[0].start + re.search(r"\w", first).start()
+        end = run[-1].start + re.search(r"\w(?=\W*$)", last).end()
+        extra.append(Found(start, end, answers[(run[0].segment, run[0].index)]))
+    return sorted(found + extra, key=lambda f: f.start)
 
 
 def _glued(segment) -> list[bool]:

@@ -203,3 +203,70 @@ def test_masked_intervals_are_muted_on_their_channel():
     assert mono[int(3.9 * rate):].max() == 0 and mono[:int(3.9 * rate)].min() == 1
     with pytest.raises(ValueError, match="channel 3"):
         mute(stereo, rate, [PiiInterval(1.0, 2.0, "name", 3)])
+
+
+def dialogue(*turns: tuple[str, str]):
+    """A stereo call as Whisper and diarization hand it over: one segment per turn, the operator on channel 1,
+    the caller on channel 0, a word every 0.4 s and a second between turns."""
+    from asr.records import Segment, Transcript, Word
+
+    segments, at = [], 0.0
+    for role, text in turns:
+        channel = 1 if role == "operator" else 0
+        words = tuple(Word(at + n * 0.4, at + n * 0.4 + 0.3, token, 0.9, channel, role)
+                      for n, token in enumerate(text.split()))
+        segments.append(Segment(at, words[-1].end, text, channel, words, role, role))
+        at = words[-1].end + 1.0
+    return Transcript("ru", 0.99, at, tuple(segments))
+
+
+def texts(transcript) -> list[str]:
+    return [s.text for s in transcript.segments]
+
+
+def without_roles(transcript):
+    from dataclasses import replace
+
+    return replace(transcript, segments=tuple(replace(s, role=None) for s in transcript.segments))
+
+
+@pytest.mark.parametrize("request_, answer, expected, kind", [
+    ("Назовите, пожалуйста, ваши фамилию, имя, отчество.", "Да, конечно. Восили в Митриюревич.",
+     "Да, конечно. [ФИО].", "name"),
+    ("Ответ прислать на электронную почту? Продиктуйте, пожалуйста, адрес.",
+     "Пишите. Кузьмина 37 к обатому и уточку ру.", "Пишите. [e-mail].", "email"),
+    ("Какой номер телефона указать для обратной связи?", "Восемь велица 1561743.", "[телефон].", "phone"),
+    # Whisper garbled the operator's «номер СНИЛС» too
+    ("Спасибо, ему мерзнил, пожалуйста.", "Так, сейчас. 6997,0 и 3 -500 кем-битых 9.",
+     "Так, сейчас. [СНИЛС].", "snils"),
+    ("Спасибо. И номер снив. Пожалуйста.", "Так, сейчас, в вертишем 99434, в прошлом 10,99.",
+     "Так, сейчас, [СНИЛС].", "snils"),
+])
+def test_the_callers_answer_to_an_identification_request_is_masked_whatever_whisper_wrote(
+        request_, answer, expected, kind):
+    from privacy.transcript import redact_transcript
+
+    call = dialogue(("operator", request_), ("caller", answer))
+    assert texts(redact_transcript(without_roles(call))[0])[1] != expected  # the text rules alone miss it
+    redacted, intervals = redact_transcript(call)
+    assert texts(redacted) == [request_, expected]
+    assert kind in {i.kind for i in intervals} and all(i.channel == 0 for i in intervals)
+
+
+def test_the_complaint_after_the_identification_and_the_operators_words_stay():
+    from privacy.transcript import redact_transcript
+
+    call = dialogue(
+        ("operator", "Продиктуйте, пожалуйста, фамилию, имя, отчество и дату рождения."),
+        ("caller", "Восили в Митриюревич, одиннадцатое мартобря. У меня третий месяц не приходит пособие на ребёнка."),
+        ("operator", "Возьмите с собой паспорт и СНИЛС."),
+        ("caller", "Понял. Окно номер пять."),
+    )
+    redacted, intervals = redact_transcript(call)
+    assert texts(redacted) == [
+        "Продиктуйте, пожалуйста, фамилию, имя, отчество и дату рождения.",
+        "[ФИО], [дата]. У меня третий месяц не приходит пособие на ребёнка.",
+        "Возьмите с собой паспорт и СНИЛС.",  # advice, not a request: the caller's reply is no answer
+        "Понял. Окно номер пять.",
+    ]
+    assert [i.kind for i in intervals] == ["name", "date"]
