@@ -6,6 +6,7 @@ other items (a hold, an identification request, a transfer announcement).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from itertools import dropwhile, takewhile
 
@@ -211,6 +212,9 @@ class Checklist:
         for sentence in self.case_sentences:
             if not sentence.said_by(item.speaker) or sentence.index in claimed:
                 continue
+            # a question or an objection is the caller's, whatever voice diarization heard in it
+            if _QUESTION.search(sentence.text) or (item.objections and self.matcher.says_any(item.objections, sentence)):
+                continue
             evades = self.matcher.says_any(item.evasive, sentence) if item.evasive else None
             if evades is not None:
                 evasive.append((sentence, evades))
@@ -323,6 +327,7 @@ class Checklist:
 
 
 _REQUEST_WORDS = frozenset({"обращение", "заявка"})
+_QUESTION = re.compile(r"\?[»\"')]*$")
 
 
 def _numbered_requests(said: list[Sentence], hits: list[Hit]) -> list[Hit]:

@@ -70,6 +70,7 @@ class ChecklistItem:
     before: str | None = None  # an item whose first evidence this one must precede
     evasive: Phrases = Phrases()  # answered: what an answer with nothing to act on sounds like
     routine: Phrases = Phrases()  # answered: operator lines that are neither information nor evasion
+    objections: Phrases = Phrases()  # answered: what a caller says back; never an answer, whoever said it
     min_words: int = 8  # answered: how long a sentence must be to carry information
     asks: Phrases = Phrases()  # said by the operator: a line of the item with one of these asks the caller
 
@@ -246,7 +247,7 @@ class _Reader:
         where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
-            "similarity", "when", "before", "evasive", "routine", "min_words", "asks",
+            "similarity", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)
@@ -263,7 +264,7 @@ class _Reader:
                 raise self.fail(f"{where} field 'when'",
                                 f"no condition {condition_id!r}; defined: {', '.join(sorted(conditions)) or 'none'}")
         extra = {}
-        for key in ("evasive", "routine"):
+        for key in ("evasive", "routine", "objections"):
             if key in data:
                 if check != "answered":
                     raise self.fail(f"{where} field '{key}'", "only an 'answered' item uses it")

@@ -229,6 +229,20 @@ def test_one_voice_answering_after_the_opening_gave_information(scorer):
     assert scorer.score(silent).item("information").verdict == "not_applicable"
 
 
+def test_the_callers_objections_heard_as_the_operator_are_no_answer(scorer):
+    """Diarization gave the caller's protests after an evasive reply to the operator: still nothing to act on."""
+    transcript = mono(
+        ("operator", "Здравствуйте, горячая линия госуслуг. Чем могу помочь?"),
+        ("caller", "Сертификат подписи перестал работать, пишут, что он отозван удостоверяющим центром."),
+        ("operator", "Честно говоря, не знаю, что вам посоветовать."),
+        ("operator", "Но я же уже пробовала, ничего не получается!"),
+        ("operator", "А почему мне никто не может нормально объяснить, что с ним случилось?"),
+    )
+    result = scorer.score(transcript).item("information")
+    assert result.verdict == "failed", result.reason
+    assert result.evidence[0].quote == "Честно говоря, не знаю, что вам посоветовать."
+
+
 TRANSFER_TO_TAXES = (
     ("operator", "Здравствуйте, служба поддержки госуслуг. Оператор Ирина. Чем я могу вам помочь?"),
     ("caller", "Здравствуйте. Мне начислили налог за квартиру, которую я продала два года назад."),
@@ -377,3 +391,5 @@ def test_script_errors_name_the_item_and_field():
         parse_script(text)
     with pytest.raises(ScriptError, match=r"item 'identification' field 'when': no condition 'someone'"):
         parse_script(load_script().text.replace("when: [personal_case]", "when: [someone]"))
+    with pytest.raises(ScriptError, match=r"item 'identification' field 'asks': only an operator's 'said' item"):
+        parse_script(load_script().text.replace("    before: information\n", "    before: information\n    check: not_said\n", 1))
