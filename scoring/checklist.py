@@ -47,9 +47,9 @@ class Checklist:
     def __init__(self, script: Script, matcher: Matcher, call: Conversation):
         self.script, self.matcher = script, matcher
         self._read(call)
-        specialist = self._specialist_taken_for_caller()
-        if specialist:
-            self._read(Conversation(tuple(replace(s, role=None) if s.index in specialist else s
+        unknown = self._openings_taken_for_callers()
+        if unknown:
+            self._read(Conversation(tuple(replace(s, role=None) if s.index in unknown else s
                                           for s in call.sentences), call.duration_s))
 
     def _read(self, call: Conversation) -> None:
@@ -59,20 +59,30 @@ class Checklist:
         self.transfer_end = max((h.sentence.end for h in self._transfer_hits()), default=None)
         self.case_sentences = self._case()
 
-    def _specialist_taken_for_caller(self) -> set[int]:
-        """Sentences of a specialist whom diarization took for the caller. A transfer brings a third voice into a
-        mono call, and diarization may give it to the caller's speaker; a caller's turn after the transfer that
-        opens as an operator does (two of the script's opening items, «Здравствуйте, линия специалистов.
-        Специалист Татьяна, чем могу помочь?») is the specialist's, and so is what that speaker says from then
-        on, mixed with the caller's words. Their role is left unknown, so either side's items may judge them."""
-        if self.transfer_end is None:
-            return set()
-        after = [s for s in self.call.sentences if s.start >= self.transfer_end]
-        turn = list(takewhile(lambda s: s.role == CALLER, dropwhile(lambda s: s.role != CALLER, after)))
+    def _openings_taken_for_callers(self) -> set[int]:
+        """Sentences of an operator's opening that diarization gave to the caller; their role is left unknown, so
+        either side's items may judge them. The operator opens the call: a first turn of the caller's voice that
+        opens it as an operator does is the operator's, split off by diarization. After a transfer a third voice joins a mono call, and diarization may give it to
+        the caller's speaker: that turn («Здравствуйте, линия специалистов. Специалист Татьяна, чем могу
+        помочь?») is the specialist's, and so is what that speaker says from then on, mixed with the caller's."""
+        unknown = {s.index for s in self._callers_opening(self.call.sentences)}
+        if self.transfer_end is not None:
+            turn = self._callers_opening([s for s in self.call.sentences if s.start >= self.transfer_end])
+            if turn:
+                unknown |= {s.index for s in self.call.sentences
+                            if s.speaker == turn[0].speaker and s.start >= turn[0].start}
+        return unknown
+
+    def _callers_opening(self, sentences: list[Sentence] | tuple[Sentence, ...]) -> list[Sentence]:
+        """The caller's first turn among `sentences`, up to its last line of an operator's opening, when it says
+        two of the script's opening items (which no caller does); the rest of the turn may be the caller's own."""
+        turn = list(takewhile(lambda s: s.role == CALLER, dropwhile(lambda s: s.role != CALLER, sentences)))
         openings = [i for i in self.script.items if i.position == "opening" and i.speaker == OPERATOR and i.phrases]
-        if not turn or sum(1 for i in openings if self.matcher.said(i.phrases, turn)) < 2:
-            return set()
-        return {s.index for s in self.call.sentences if s.speaker == turn[0].speaker and s.start >= turn[0].start}
+        said = [self.matcher.said(i.phrases, turn) for i in openings]
+        if sum(1 for hits in said if hits) < 2:
+            return []
+        last = max(h.sentence.index for hits in said for h in hits)
+        return [s for s in turn if s.index <= last]
 
     # --- what the call shows ------------------------------------------------------------------------------
     def _item_hits(self, item: ChecklistItem) -> list[Hit]:
@@ -130,11 +140,10 @@ class Checklist:
 
     def _case(self) -> list[Sentence]:
         """Sentences where the caller's question is answered: after the caller first spoke and after any transfer."""
-        callers = [s for s in self.call.sentences if s.role == CALLER]
-        begin = callers[0].start if callers else None
-        if begin is None and any(s.role is None for s in self.call.sentences):
-            begin = 0.0  # nobody told who spoke: the whole call may hold the answer
-        elif begin is None and self.call.sentences:
+        # the caller's first words, or the first nobody told the speaker of (all of them on a call without roles)
+        heard = [s for s in self.call.sentences if s.role != OPERATOR]
+        begin = heard[0].start if heard else None
+        if begin is None and self.call.sentences:
             # one voice: a silent line, or a mono call whose two voices diarization heard as one; an answer
             # after the opening is then the operator's to the question that voice also asked
             begin = self.call.sentences[0].start + self.script.settings.opening_seconds

@@ -243,6 +243,20 @@ def test_the_callers_objections_heard_as_the_operator_are_no_answer(scorer):
     assert result.evidence[0].quote == "Честно говоря, не знаю, что вам посоветовать."
 
 
+def test_an_opening_heard_as_the_callers_is_still_the_operators(scorer):
+    """Diarization gave the operator's first turn to the caller's voice: greeting, name and offer of help still
+    count, and the caller's question after it stays the caller's."""
+    transcript = mono(
+        ("caller", "Здравствуйте, горячая линия госуслуг. Меня зовут Анна. Чем могу помочь?"),
+        ("caller", "Добрый день, мне не приходит код из смс, что мне делать?"),
+        ("operator", "Проверьте, пожалуйста, не включена ли на телефоне блокировка сообщений с коротких номеров."),
+    )
+    score = scorer.score(transcript)
+    for item_id in ("greeting", "operator_name", "offer_help", "information"):
+        assert score.item(item_id).verdict == "passed", (item_id, score.item(item_id).reason)
+    assert score.item("information").evidence[0].quote.startswith("Проверьте")
+
+
 TRANSFER_TO_TAXES = (
     ("operator", "Здравствуйте, служба поддержки госуслуг. Оператор Ирина. Чем я могу вам помочь?"),
     ("caller", "Здравствуйте. Мне начислили налог за квартиру, которую я продала два года назад."),
