@@ -6,15 +6,18 @@ other items (a hold, an identification request, a transfer announcement).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from itertools import dropwhile, takewhile
 
-from scoring.conversation import CALLER, Conversation, Sentence
+from scoring.conversation import CALLER, OPERATOR, Conversation, Sentence
 from scoring.matching import Hit, Matcher
 from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict
 from scoring.script import ChecklistItem, Condition, RequestType, Script
 
 CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
 TRANSFER_APART_S = 15.0
+NUMBER_APART_S = 1.5  # a request's number read out right after the words naming it
 # the script condition whose phrases announce a transfer: the case after it is the specialist's to answer
 TRANSFER_CONDITION = "transfer"
 _DURATION = frozenset({"час", "день", "сутки", "рабочий", "минута", "неделя", "месяц", "год"})
@@ -42,11 +45,44 @@ class Checklist:
     """The verdicts of one call. Build one per call: it holds that call's matches."""
 
     def __init__(self, script: Script, matcher: Matcher, call: Conversation):
-        self.script, self.matcher, self.call = script, matcher, call
-        self.conditions = {cid: self._condition(c) for cid, c in script.conditions.items()}
-        self.hits = {item.item_id: self._item_hits(item) for item in script.items if item.phrases}
+        self.script, self.matcher = script, matcher
+        self._read(call)
+        unknown = self._openings_taken_for_callers()
+        if unknown:
+            self._read(Conversation(tuple(replace(s, role=None) if s.index in unknown else s
+                                          for s in call.sentences), call.duration_s))
+
+    def _read(self, call: Conversation) -> None:
+        self.call = call
+        self.conditions = {cid: self._condition(c) for cid, c in self.script.conditions.items()}
+        self.hits = {item.item_id: self._item_hits(item) for item in self.script.items if item.phrases}
         self.transfer_end = max((h.sentence.end for h in self._transfer_hits()), default=None)
         self.case_sentences = self._case()
+
+    def _openings_taken_for_callers(self) -> set[int]:
+        """Sentences of an operator's opening that diarization gave to the caller; their role is left unknown, so
+        either side's items may judge them. The operator opens the call: a first turn of the caller's voice that
+        opens it as an operator does is the operator's, split off by diarization. After a transfer a third voice joins a mono call, and diarization may give it to
+        the caller's speaker: that turn («Здравствуйте, линия специалистов. Специалист Татьяна, чем могу
+        помочь?») is the specialist's, and so is what that speaker says from then on, mixed with the caller's."""
+        unknown = {s.index for s in self._callers_opening(self.call.sentences)}
+        if self.transfer_end is not None:
+            turn = self._callers_opening([s for s in self.call.sentences if s.start >= self.transfer_end])
+            if turn:
+                unknown |= {s.index for s in self.call.sentences
+                            if s.speaker == turn[0].speaker and s.start >= turn[0].start}
+        return unknown
+
+    def _callers_opening(self, sentences: list[Sentence] | tuple[Sentence, ...]) -> list[Sentence]:
+        """The caller's first turn among `sentences`, up to its last line of an operator's opening, when it says
+        two of the script's opening items (which no caller does); the rest of the turn may be the caller's own."""
+        turn = list(takewhile(lambda s: s.role == CALLER, dropwhile(lambda s: s.role != CALLER, sentences)))
+        openings = [i for i in self.script.items if i.position == "opening" and i.speaker == OPERATOR and i.phrases]
+        said = [self.matcher.said(i.phrases, turn) for i in openings]
+        if sum(1 for hits in said if hits) < 2:
+            return []
+        last = max(h.sentence.index for hits in said for h in hits)
+        return [s for s in turn if s.index <= last]
 
     # --- what the call shows ------------------------------------------------------------------------------
     def _item_hits(self, item: ChecklistItem) -> list[Hit]:
@@ -56,6 +92,8 @@ class Checklist:
         hits = self.matcher.said(item.phrases, said)
         if item.check == "request":
             hits = sorted(hits + _numbered_requests(said, hits), key=lambda h: h.sentence.start)
+        if item.asks:
+            hits = sorted(hits + self._asked_from_callers_side(item), key=lambda h: h.sentence.start)
         if not item.phrases.examples:
             return hits
         window = self.window(item, [Hit(s, "") for s in said])
@@ -65,6 +103,14 @@ class Checklist:
         similar = self.matcher.similar(item.phrases, [h.sentence for h in window
                                                       if h.sentence.index not in lemma_sentences])
         return sorted(hits + [Hit(s, m) for s, m in similar], key=lambda h: h.sentence.start)
+
+    def _asked_from_callers_side(self, item: ChecklistItem) -> list[Hit]:
+        """The operator's requests that diarization gave to the caller. A short request between two of the caller's
+        turns («Назовите, пожалуйста, ваши фамилию, имя, отчество» after the complaint, before the answer) is
+        easily heard as the caller's voice, but no caller asks that of themself."""
+        callers = [s for s in self.call.sentences if s.role == CALLER]
+        return [Hit(h.sentence, f"{h.method}, a request heard on the caller's side") for h in
+                self.matcher.said(item.phrases, callers) if self.matcher.says_any(item.asks, h.sentence) is not None]
 
     def _condition(self, condition: Condition) -> ConditionResult:
         sentences = self.call.by(condition.speaker)
@@ -94,10 +140,13 @@ class Checklist:
 
     def _case(self) -> list[Sentence]:
         """Sentences where the caller's question is answered: after the caller first spoke and after any transfer."""
-        callers = [s for s in self.call.sentences if s.role == CALLER]
-        begin = callers[0].start if callers else None
-        if begin is None and any(s.role is None for s in self.call.sentences):
-            begin = 0.0  # nobody told who spoke: the whole call may hold the answer
+        # the caller's first words, or the first nobody told the speaker of (all of them on a call without roles)
+        heard = [s for s in self.call.sentences if s.role != OPERATOR]
+        begin = heard[0].start if heard else None
+        if begin is None and self.call.sentences:
+            # one voice: a silent line, or a mono call whose two voices diarization heard as one; an answer
+            # after the opening is then the operator's to the question that voice also asked
+            begin = self.call.sentences[0].start + self.script.settings.opening_seconds
         if self.transfer_end is not None:
             begin = max(begin or 0.0, self.transfer_end)
         if begin is None:
@@ -165,11 +214,15 @@ class Checklist:
         claimed = {h.sentence.index for item_id, hits in self.hits.items() if item_id != item.item_id
                    for h in self.window(self.script.item(item_id), hits)}
         claimed |= {h.sentence.index for h in self._transfer_hits()}
+        claimed |= self._specialists_opening()
         claimed |= {s.index for other in self.script.items if other.check == "request"
                     for h in self.hits[other.item_id] for s in self._context(h.sentence)}
         informative, evasive = [], []
         for sentence in self.case_sentences:
             if not sentence.said_by(item.speaker) or sentence.index in claimed:
+                continue
+            # a question or an objection is the caller's, whatever voice diarization heard in it
+            if _QUESTION.search(sentence.text) or (item.objections and self.matcher.says_any(item.objections, sentence)):
                 continue
             evades = self.matcher.says_any(item.evasive, sentence) if item.evasive else None
             if evades is not None:
@@ -178,6 +231,18 @@ class Checklist:
                 # words of routine phrases do not count: Whisper often glues a routine line to an answer
                 informative.append(sentence)
         return informative, evasive
+
+    def _specialists_opening(self) -> set[int]:
+        """After a transfer the specialist opens the call anew («Здравствуйте, линия специалистов по налогам»):
+        the lines of the script's opening items said then are no answer."""
+        if self.transfer_end is None:
+            return set()
+        begin = next((s.start for s in self.call.sentences if s.start >= self.transfer_end), None)
+        if begin is None:
+            return set()
+        limit = begin + self.script.settings.opening_seconds
+        return {h.sentence.index for item in self.script.items if item.position == "opening" and item.phrases
+                for h in self.hits[item.item_id] if begin <= h.sentence.start <= limit}
 
     def _first_case_time(self, item_id: str) -> float | None:
         item = self.script.item(item_id)
@@ -271,14 +336,24 @@ class Checklist:
 
 
 _REQUEST_WORDS = frozenset({"обращение", "заявка"})
+_QUESTION = re.compile(r"\?[»\"')]*$")
 
 
 def _numbered_requests(said: list[Sentence], hits: list[Hit]) -> list[Hit]:
     """A request named with a number registers it however the verb was heard («Ваше обращение в ревесприровано
-    по номерам 4 428 531»): Whisper garbles «зарегистрировано» on a mono line more often than it loses digits."""
+    по номерам 4 428 531»): Whisper garbles «зарегистрировано» on a mono line more often than it loses digits.
+    The number may open the next sentence: Whisper ends one at the words it could not make out («Записывать
+    инонир обращения. 7 925 2710.»)."""
     found = {h.sentence.index for h in hits}
-    return [Hit(s, "a request named with its number") for s in said
-            if s.index not in found and _has_number(s) and any(t.lemma in _REQUEST_WORDS for t in s.tokens)]
+    numbered = []
+    for n, s in enumerate(said):
+        if s.index in found or not any(t.lemma in _REQUEST_WORDS for t in s.tokens):
+            continue
+        following = said[n + 1] if n + 1 < len(said) else None
+        if _has_number(s) or (following is not None and following.role == s.role
+                              and following.start - s.end <= NUMBER_APART_S and _has_number(following)):
+            numbered.append(Hit(s, "a request named with its number"))
+    return numbered
 
 
 def _has_number(sentence: Sentence) -> bool:

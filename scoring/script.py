@@ -70,7 +70,9 @@ class ChecklistItem:
     before: str | None = None  # an item whose first evidence this one must precede
     evasive: Phrases = Phrases()  # answered: what an answer with nothing to act on sounds like
     routine: Phrases = Phrases()  # answered: operator lines that are neither information nor evasion
+    objections: Phrases = Phrases()  # answered: what a caller says back; never an answer, whoever said it
     min_words: int = 8  # answered: how long a sentence must be to carry information
+    asks: Phrases = Phrases()  # said by the operator: a line of the item with one of these asks the caller
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,7 @@ class _Reader:
         where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
-            "similarity", "when", "before", "evasive", "routine", "min_words",
+            "similarity", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)
@@ -262,13 +264,17 @@ class _Reader:
                 raise self.fail(f"{where} field 'when'",
                                 f"no condition {condition_id!r}; defined: {', '.join(sorted(conditions)) or 'none'}")
         extra = {}
-        for key in ("evasive", "routine"):
+        for key in ("evasive", "routine", "objections"):
             if key in data:
                 if check != "answered":
                     raise self.fail(f"{where} field '{key}'", "only an 'answered' item uses it")
                 extra[key] = Phrases(groups=(self.texts(data[key], f"{where} field '{key}'"),))
         if "min_words" in data:
             extra["min_words"] = int(self.number(data["min_words"], f"{where} field 'min_words'", 1))
+        if "asks" in data:
+            if check != "said" or data["speaker"] != "operator":
+                raise self.fail(f"{where} field 'asks'", "only an operator's 'said' item uses it")
+            extra["asks"] = Phrases(groups=(self.texts(data["asks"], f"{where} field 'asks'"),))
         return ChecklistItem(
             item_id=self.text(item_id, f"{where} field 'id'"),
             description=self.text(data["description"], f"{where} field 'description'"),

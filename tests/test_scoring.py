@@ -181,6 +181,170 @@ def test_silent_line_has_nothing_to_answer(scorer):
     assert score.item("closing").verdict == "passed"
 
 
+def mono(*turns: tuple[str, str]) -> Transcript:
+    """Turns of a mono call as diarization left them: (the role it gave, text), one speaker per role;
+    ("pause", seconds) is a longer silence."""
+    segments, at = [], 0.5
+    for role, text in turns:
+        if role == "pause":
+            at += float(text)
+            continue
+        length = 0.35 * len(text.split())
+        speaker = "SPEAKER_00" if role == "operator" else "SPEAKER_01"
+        segments.append(Segment(at, at + length, text, speaker=speaker, role="operator" if role == "operator" else "caller"))
+        at += length + 0.6
+    return Transcript("ru", 1.0, at, tuple(segments))
+
+
+def test_a_request_number_read_after_a_garbled_request_is_its_registration(scorer):
+    """Whisper ends a sentence at the words it could not make out, and the number opens the next one."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Сертификат подписи перестал работать, пишут, что он отозван удостоверяющим центром."),
+        ("operator", "К сожалению, точной информации по вашему вопросу у меня нет."),
+        ("operator", "Записывать инонир обращения. 7 925 2710. Ответ подготовят в течение двадцати четырёх часов."),
+    )
+    registered = verdict(scorer, transcript, "request_registered")
+    assert registered.verdict == "passed", registered.reason
+    assert registered.evidence[0].quote == "Записывать инонир обращения."
+    # the response time belongs to the registration, so the evasive reply stays the only answer
+    assert verdict(scorer, transcript, "information").verdict == "failed"
+
+
+def test_one_voice_answering_after_the_opening_gave_information(scorer):
+    """Diarization heard caller and operator as one voice: the answer after the opening is still an answer."""
+    merged = mono(
+        ("operator", "Добрый день, контактный центр портала госуслуг. На связи Елена. Чем могу быть полезна?"),
+        ("operator", "Добрый день, паспорт куда-то пропал. Куда идти, и сколько это займёт?"),
+        ("pause", "8"),
+        ("operator", "Если паспорт украли, сначала обратитесь в полицию, а потом с талоном-уведомлением в МФЦ."),
+        ("operator", "Госпошлину за новый паспорт можно оплатить на портале."),
+    )
+    answered = scorer.score(merged).item("information")
+    assert answered.verdict == "passed", answered.reason
+    assert answered.evidence[0].quote.startswith("Если паспорт украли")
+    silent = mono(("operator", "Здравствуйте, горячая линия госуслуг. Меня зовут Павел. Чем могу помочь?"),
+                  ("pause", "8"), ("operator", "Алло, вас не слышно. Говорите, пожалуйста."),
+                  ("pause", "5"), ("operator", "Вас не слышно, перезвоните, пожалуйста. Всего доброго!"))
+    assert scorer.score(silent).item("information").verdict == "not_applicable"
+
+
+def test_the_callers_objections_heard_as_the_operator_are_no_answer(scorer):
+    """Diarization gave the caller's protests after an evasive reply to the operator: still nothing to act on."""
+    transcript = mono(
+        ("operator", "Здравствуйте, горячая линия госуслуг. Чем могу помочь?"),
+        ("caller", "Сертификат подписи перестал работать, пишут, что он отозван удостоверяющим центром."),
+        ("operator", "Честно говоря, не знаю, что вам посоветовать."),
+        ("operator", "Но я же уже пробовала, ничего не получается!"),
+        ("operator", "А почему мне никто не может нормально объяснить, что с ним случилось?"),
+    )
+    result = scorer.score(transcript).item("information")
+    assert result.verdict == "failed", result.reason
+    assert result.evidence[0].quote == "Честно говоря, не знаю, что вам посоветовать."
+
+
+def test_an_opening_heard_as_the_callers_is_still_the_operators(scorer):
+    """Diarization gave the operator's first turn to the caller's voice: greeting, name and offer of help still
+    count, and the caller's question after it stays the caller's."""
+    transcript = mono(
+        ("caller", "Здравствуйте, горячая линия госуслуг. Меня зовут Анна. Чем могу помочь?"),
+        ("caller", "Добрый день, мне не приходит код из смс, что мне делать?"),
+        ("operator", "Проверьте, пожалуйста, не включена ли на телефоне блокировка сообщений с коротких номеров."),
+    )
+    score = scorer.score(transcript)
+    for item_id in ("greeting", "operator_name", "offer_help", "information"):
+        assert score.item(item_id).verdict == "passed", (item_id, score.item(item_id).reason)
+    assert score.item("information").evidence[0].quote.startswith("Проверьте")
+
+
+TRANSFER_TO_TAXES = (
+    ("operator", "Здравствуйте, служба поддержки госуслуг. Оператор Ирина. Чем я могу вам помочь?"),
+    ("caller", "Здравствуйте. Мне начислили налог за квартиру, которую я продала два года назад."),
+    ("operator", "Ошибками в начислении налогов занимается наш специалист. Сейчас я переведу вас к нему, "
+                 "оставайтесь на линии."),
+    ("pause", "4"),
+)
+
+
+def test_a_specialist_heard_as_the_caller_answers_for_the_operator(scorer):
+    """After a transfer diarization gave the specialist's voice to the caller's speaker: the specialist opens as
+    an operator does, and the answer and goodbye that follow count for the operator's items."""
+    transcript = mono(
+        *TRANSFER_TO_TAXES,
+        ("caller", "Здравствуйте, линия специалистов по налогам и пенсиям. Специалист Татьяна. Подскажите, чем могу помочь?"),
+        ("caller", "Здравствуйте, мне неправильно начислили налог."),
+        ("caller", "Подайте в личном кабинете налогоплательщика заявление о перерасчёте и приложите договор купли-продажи."),
+        ("caller", "Понятно, спасибо."),
+        ("caller", "Пожалуйста, оцените наш разговор в опросе, который придёт после звонка. Всего доброго, до свидания!"),
+    )
+    score = scorer.score(transcript)
+    assert score.item("information").verdict == "passed"
+    # the specialist's own opening is no answer: the instruction is
+    assert score.item("information").evidence[0].quote.startswith("Подайте в личном кабинете")
+    assert score.item("closing").verdict == "passed" and score.item("survey_invite").verdict == "passed"
+    # a voice after the transfer that never opens as an operator stays the caller's
+    unanswered = mono(*TRANSFER_TO_TAXES, ("caller", "Алло, здравствуйте, мне неправильно начислили налог за "
+                                                     "квартиру, которую я продала давно."))
+    assert scorer.score(unanswered).item("information").verdict == "failed"
+
+
+@pytest.mark.parametrize("request_line", [
+    "Теперь продиктуете, пожалуйста, номер снил.",
+    "Спасибо, и номер снился, пожалуйста.",
+    "Спасибо. И номер с ним, пожалуйста.",
+    "Назовите, пожалуйста, ваши фамилии имы, участвуют в отрождение.",
+    "Продиктуйте, пожалуйста, датурождения.",
+])
+def test_identification_requests_as_whisper_writes_them(scorer, request_line):
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Мне не пришло пособие на ребёнка за этот месяц."),
+        ("operator", request_line),
+        ("caller", "Сейчас, минуту."),
+        ("operator", "Вижу ваш профиль. Выплата была отправлена, но банк её вернул, потому что карта перевыпущена."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == "passed", result.reason
+
+
+def test_identification_request_heard_on_the_callers_side_still_asks(scorer):
+    """A request for the caller's data between two of the caller's turns is easily given to the caller's voice;
+    the caller's own words about the same things ask nothing."""
+    asked = mono(
+        ("operator", "Здравствуйте, меня зовут Елена, чем могу помочь?"),
+        ("caller", "Добрый день. Мне не пришло единое пособие на детей за этот месяц."),
+        ("caller", "Назовите, пожалуйста, ваши фамилии им отчество и дату рождения."),
+        ("caller", "Захарова Надежда Михайловна, дату рождения 16 января 2003 года."),
+        ("operator", "Благодарю, вижу ваш профиль. Выплата была отправлена, но банк её вернул, потому что карта "
+                     "перевыпущена."),
+    )
+    result = scorer.score(asked).item("identification")
+    assert result.verdict == "passed", result.reason
+    assert "caller's side" in result.evidence[0].method
+    unasked = mono(
+        ("operator", "Здравствуйте, меня зовут Елена, чем могу помочь?"),
+        ("caller", "Добрый день. Мне не пришло единое пособие на детей за этот месяц."),
+        ("caller", "Моя фамилия Захарова, имя отчество Надежда Михайловна, дату рождения 16 января 2003 года."),
+        ("operator", "Благодарю, вижу ваш профиль. Выплата была отправлена, но банк её вернул, потому что карта "
+                     "перевыпущена."),
+    )
+    assert scorer.score(unasked).item("identification").verdict == "failed"
+
+
+def test_a_lead_in_to_identification_is_no_answer(scorer):
+    """«Для» went to the other voice and Whisper garbled «идентифицировать»: what is left is still a lead-in."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Адрес в личном кабинете не обновился после смены регистрации."),
+        ("operator", "Начала мне нужно вас следом кефицировать. Продиктуйте, пожалуйста, фамилию, имя, отчество."),
+        ("caller", "Михайлова Ирина Владимировна."),
+        ("operator", "Спасибо, я нашла вашу учётную запись. Чтобы обновить адрес, нужна заявка на изменение "
+                     "персональных данных."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == "passed", result.reason
+
+
 def words(text: str, start: float, end: float, channel: int) -> Segment:
     parts = text.split()
     step = (end - start) / len(parts)
@@ -241,3 +405,5 @@ def test_script_errors_name_the_item_and_field():
         parse_script(text)
     with pytest.raises(ScriptError, match=r"item 'identification' field 'when': no condition 'someone'"):
         parse_script(load_script().text.replace("when: [personal_case]", "when: [someone]"))
+    with pytest.raises(ScriptError, match=r"item 'identification' field 'asks': only an operator's 'said' item"):
+        parse_script(load_script().text.replace("    before: information\n", "    before: information\n    check: not_said\n", 1))
