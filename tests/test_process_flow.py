@@ -226,7 +226,7 @@ def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
                 out.writeframes(speech.tobytes())
             recording = deliver(tmp_path / "inbox", f"long{minutes}", keys[0].public, wav, sidecar(f"long{minutes}", language="ru"))
             wav.unlink()
-            settings = ProcessingSettings(model=ModelSettings.from_env(), window_s=120)
+            settings = ProcessingSettings(model=ModelSettings.from_env())
             tracemalloc.start()
             outcome = process_recording(recording, db, _keyring(keys), run, settings)
             peaks[minutes] = tracemalloc.get_traced_memory()[1] / 2**20
