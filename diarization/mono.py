@@ -135,10 +135,13 @@ def diarize(
             speakers=tuple(sorted({t.speaker for t in turns})),
             exclusive_turns=_turns(output.exclusive_speaker_diarization),
         )
+        # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
+        # words can join a caller split in two again: without them one voice split in two stays two speakers.
+        voices = (max_speakers if callers is not None else len(split.speakers)) if max_speakers else None
         refined = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S,
-                         max_speakers)
+                         voices)
         if refined.one_speaker and len(split.speakers) > 1 and two_parties is not None:
-            apart = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, 2, MAX_PAUSE_IN_TURN_S, max_speakers)
+            apart = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, 2, MAX_PAUSE_IN_TURN_S, voices)
             if two_parties(apart):
                 refined = apart
     caller = callers(refined) if callers is not None and len(refined.speakers) > 2 else ()
