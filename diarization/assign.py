@@ -5,8 +5,8 @@ import numpy as np
 
 from asr.records import Transcript
 from diarization.records import AttributedTranscript, Diarization
-from diarization.roles import (apply_roles, operator_and_caller_talk, roles_from_channel, roles_from_channel_content,
-                               roles_from_content)
+from diarization.roles import (apply_roles, callers, operator_and_caller_talk, roles_from_channel,
+                               roles_from_channel_content, roles_from_content)
 from diarization.settings import DiarizationSettings
 from diarization.stereo import stereo_turns
 from diarization.words import assign_speakers
@@ -65,7 +65,8 @@ def attribute_speakers(
         samples = samples_16k if samples_16k.ndim == 1 else samples_16k.mean(axis=0)
         diarization = diarize(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
                               folder=settings.pipeline, threads=settings.threads,
-                              two_parties=lambda d: operator_and_caller_talk(assign_speakers(transcript, d), d.speakers))
+                              two_parties=lambda d: operator_and_caller_talk(assign_speakers(transcript, d), d.speakers),
+                              callers=lambda d: callers(assign_speakers(transcript, d), d.speakers))
         attributed = assign_speakers(transcript, diarization)
         roles = roles_from_content(attributed, diarization.speakers)
     return AttributedTranscript(apply_roles(attributed, roles), diarization, roles)

@@ -31,6 +31,11 @@ _MIN_TURN_TO_MOVE_S = 0.3
 # a several-minute turn would take GBs), so longer speech goes through it in windows no longer than pyannote's
 # 10 s chunks, the length its clustering compares.
 MAX_EMBEDDED_S = 10.0
+# Turns from this long on rebuild the voice prints: a shorter one's embedding wanders too far from its voice.
+_MIN_TURN_TO_SETTLE_S = 1.0
+_MIN_TURN_TO_SEED_S = 3.0
+# Rounds of rebuilding the prints; two voices settle in two to four.
+_MAX_SETTLE_ROUNDS = 10
 
 
 def _embed(model: CAMPPlusEmbedding, speech: np.ndarray) -> np.ndarray | None:
@@ -60,6 +65,47 @@ def _print(samples: np.ndarray, turns: list[SpeakerTurn], model: CAMPPlusEmbeddi
         pieces.append(_audio(samples, turn))
         used += turn.duration
     return _embed(model, np.concatenate(pieces)) if pieces else None
+
+
+def _nearest(prints: dict[str, np.ndarray], embedding: np.ndarray) -> str:
+    return max(prints, key=lambda s: float(embedding @ prints[s]))
+
+
+def _long_turn_voices(embeddings: dict[SpeakerTurn, np.ndarray], count: int) -> dict[str, np.ndarray] | None:
+    """Up to `count` voices, found by clustering the turns of at least 3 s by their own voice prints; None when
+    there are not more such turns than voices. pyannote's clusters are built from 10 s chunks, and where its
+    segmentation takes two alike voices in one chunk for one speaker, a whole stretch of one party's speech joins
+    the other's cluster (a caller's turns inside the operator, a specialist inside the caller), so that the
+    clusters' prints are mixtures that the best-match moves cannot undo. A long turn is one voice, and its
+    print is steady enough to cluster on (turns of 1 s are not: their outliers became clusters of their own)."""
+    long = [t for t in embeddings if t.duration >= _MIN_TURN_TO_SEED_S]
+    if len(long) <= count:
+        return None
+    groups = fcluster(linkage(np.array([embeddings[t] for t in long]), method="average", metric="cosine"), count,
+                      criterion="maxclust")
+    voices = {}
+    for group in sorted(set(groups)):
+        total = sum(embeddings[t] * t.duration for t, g in zip(long, groups) if g == group)
+        voices[f"voice {group}"] = total / np.linalg.norm(total)
+    return voices
+
+
+def _settle(prints: dict[str, np.ndarray], embedded: list[tuple[SpeakerTurn, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Voice prints rebuilt from the turns that match them best, until no turn changes voice (k-means from the
+    first prints). A cluster that took in a stretch of the other party's speech has a print between the
+    two voices; its own turns then mostly still match it while the stranger's match the other print better, and
+    each round leaves the prints purer. A print no turn matches any longer is dropped."""
+    chosen: list[str] | None = None
+    for _ in range(_MAX_SETTLE_ROUNDS if embedded else 0):
+        now = [_nearest(prints, e) for _, e in embedded]
+        if now == chosen:
+            break
+        chosen = now
+        totals: dict[str, np.ndarray] = {}
+        for (turn, e), speaker in zip(embedded, chosen):
+            totals[speaker] = totals.get(speaker, 0.0) + e * turn.duration
+        prints = {s: total / np.linalg.norm(total) for s, total in totals.items()}
+    return prints
 
 
 def _merge_same_voices(prints: dict[str, np.ndarray], speech: dict[str, float], threshold: float,
@@ -101,31 +147,51 @@ def _join(turns: list[SpeakerTurn], max_pause_s: float) -> tuple[SpeakerTurn, ..
     return tuple(joined)
 
 
+def _named(turns: list[SpeakerTurn], exclusive: list[SpeakerTurn], max_pause_s: float) -> Diarization:
+    """Speakers named SPEAKER_00, SPEAKER_01… in the order they first speak, each one's turns joined."""
+    names: dict[str, str] = {}
+    for turn in sorted(turns, key=lambda t: t.start):
+        names.setdefault(turn.speaker, f"SPEAKER_{len(names):02d}")
+
+    def renamed(spans: list[SpeakerTurn]) -> list[SpeakerTurn]:
+        return [SpeakerTurn(t.start, t.end, names[t.speaker]) for t in spans]
+
+    joined = _join(renamed(turns), max_pause_s)
+    return Diarization(turns=joined, speakers=tuple(sorted({t.speaker for t in joined})),
+                       exclusive_turns=_join(renamed(exclusive), max_pause_s))
+
+
 def refine(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding, same_voice_similarity: float,
-           min_speakers: int, max_pause_s: float) -> Diarization:
-    """Merges speakers with the same voice, moves each exclusive turn of at least 0.3 s to the speaker whose
-    voice it matches best, joins a speaker's turns apart by less than `max_pause_s`, and names speakers
+           min_speakers: int, max_pause_s: float, voices_at_most: int | None = None) -> Diarization:
+    """Finds the voices anew from the turns long enough to carry one when `voices_at_most` is given (else starts
+    from pyannote's speakers), settles them, merges the same voices, moves each exclusive turn of at least 0.3 s
+    to the speaker whose voice it matches best, joins a speaker's turns apart by less than `max_pause_s`, and names speakers
     SPEAKER_00, SPEAKER_01… in the order they first speak."""
     own = defaultdict(list)
     for turn in diarization.exclusive_turns:
         own[turn.speaker].append(turn)
     prints = {s: p for s in own if (p := _print(samples_16k, own[s], model)) is not None}
-    owner = _merge_same_voices(prints, {s: sum(t.duration for t in own[s]) for s in prints}, same_voice_similarity,
-                               min_speakers)
+    embeddings = {t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
+                  and (e := _embed(model, _audio(samples_16k, t))) is not None}
+    seeds = (_long_turn_voices(embeddings, max(len(prints), voices_at_most)) if voices_at_most else None) or prints
+    settling = [(t, e) for t, e in embeddings.items() if t.duration >= _MIN_TURN_TO_SETTLE_S]
+    found = _settle(seeds, settling) if len(seeds) > 1 and settling else seeds
+    # seconds each voice holds among the turns it was settled on (a second at least: a weight, never zero)
+    speech = {v: max(1.0, sum(t.duration for t, e in settling if _nearest(found, e) == v)) for v in found}
+    merged = _merge_same_voices(found, speech, same_voice_similarity, min_speakers)
     voices = {}
-    for voice in set(owner.values()):
-        members = [s for s in owner if owner[s] == voice]
-        if members == [voice]:
-            voices[voice] = prints[voice]
-        else:
-            voices[voice] = _print(samples_16k, [t for s in members for t in own[s]], model)
+    for voice in set(merged.values()):
+        total = sum(found[v] * speech[v] for v in merged if merged[v] == voice)
+        voices[voice] = total / np.linalg.norm(total)
+    # a turn too short to carry a voice stays with the voice that pyannote's speaker of it sounds most like
+    owner = {s: merged[_nearest(found, prints[s])] for s in prints}
     if not voices:  # no speech long enough to carry a voice: pyannote's answer stands
         owner = {s: s for s in diarization.speakers}
 
     def voice_of(turn: SpeakerTurn) -> str:
-        if turn.duration < _MIN_TURN_TO_MOVE_S or len(voices) < 2:
+        embedding = embeddings.get(turn)
+        if embedding is None or len(voices) < 2:
             return owner[turn.speaker]
-        embedding = _embed(model, _audio(samples_16k, turn))
         return max(voices, key=lambda s: float(embedding @ voices[s]))
 
     # A speaker never heard alone (under 0.2 s without someone else talking) has no voice to check: such a
@@ -142,16 +208,16 @@ def refine(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmb
             if before.speaker == turn.speaker and before.end > turn.start and before.start < turn.end:
                 held[after.speaker] += min(before.end, turn.end) - max(before.start, turn.start)
         turns.append(SpeakerTurn(turn.start, turn.end, max(held, key=held.get) if held else owner[turn.speaker]))
-    names: dict[str, str] = {}
-    for turn in sorted(turns, key=lambda t: t.start):
-        names.setdefault(turn.speaker, f"SPEAKER_{len(names):02d}")
+    return _named(turns, exclusive, max_pause_s)
 
-    def renamed(spans: list[SpeakerTurn]) -> list[SpeakerTurn]:
-        return [SpeakerTurn(t.start, t.end, names[t.speaker]) for t in spans]
 
-    joined = _join(renamed(turns), max_pause_s)
-    return Diarization(turns=joined, speakers=tuple(sorted({t.speaker for t in joined})),
-                       exclusive_turns=_join(renamed(exclusive), max_pause_s))
+def merge_speakers(diarization: Diarization, speakers: tuple[str, ...], max_pause_s: float) -> Diarization:
+    """`speakers` become one (the first of them), their turns joined as refine joins a speaker's turns, and the
+    speakers are named again in the order they first speak."""
+    one = {s: speakers[0] for s in speakers}
+    turns = [SpeakerTurn(t.start, t.end, one.get(t.speaker, t.speaker)) for t in diarization.turns]
+    exclusive = [SpeakerTurn(t.start, t.end, one.get(t.speaker, t.speaker)) for t in diarization.exclusive_turns]
+    return _named(turns, exclusive, max_pause_s)
 
 
 # A second voice on a channel must hold this much speech: a specialist taking over a call says more than that,
