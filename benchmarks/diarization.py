@@ -215,7 +215,7 @@ def run(cases: list[Case]) -> None:
     from asr.transcribe import transcribe_windows
     from diarization.assign import attribute_speakers
     from diarization.mono import diarize, shared_pipeline
-    from diarization.roles import apply_roles, callers, roles_from_content
+    from diarization.roles import apply_roles, parties, roles_from_content
     from diarization.settings import DiarizationSettings
     from diarization.words import assign_speakers
     from ingest.audio import AudioWindow
@@ -238,9 +238,9 @@ def run(cases: list[Case]) -> None:
             content_roles = role_accuracy(case, by_content.transcript)
         else:
             clock = StageClock()
-            # as the pipeline does: where there are words, speakers whose words make them callers are one caller
-            found = diarize(case.samples[0], max_speakers=case.max_speakers, hook=clock, callers=None if asr is None
-                            else lambda d: callers(assign_speakers(asr, d), d.speakers))
+            # as the pipeline does: where there are words, one person heard in two voices becomes one speaker again
+            found = diarize(case.samples[0], max_speakers=case.max_speakers, hook=clock, parties=None if asr is None
+                            else lambda d: parties(assign_speakers(asr, d), d.speakers))
             wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
             for stage, (w, c) in clock.stages(started_wall + wall, started_cpu + cpu).items():
                 total = stages.get(stage, (0.0, 0.0))

@@ -5,7 +5,7 @@ import numpy as np
 
 from asr.records import Transcript
 from diarization.records import AttributedTranscript, Diarization
-from diarization.roles import (apply_roles, callers, operator_and_caller_talk, roles_from_channel,
+from diarization.roles import (apply_roles, operator_and_caller_talk, parties, roles_from_channel,
                                roles_from_channel_content, roles_from_content)
 from diarization.settings import DiarizationSettings
 from diarization.stereo import stereo_turns
@@ -66,7 +66,7 @@ def attribute_speakers(
         diarization = diarize(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
                               folder=settings.pipeline, threads=settings.threads,
                               two_parties=lambda d: operator_and_caller_talk(assign_speakers(transcript, d), d.speakers),
-                              callers=lambda d: callers(assign_speakers(transcript, d), d.speakers))
+                              parties=lambda d: parties(assign_speakers(transcript, d), d.speakers))
         attributed = assign_speakers(transcript, diarization)
         roles = roles_from_content(attributed, diarization.speakers)
     return AttributedTranscript(apply_roles(attributed, roles), diarization, roles)

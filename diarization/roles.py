@@ -136,11 +136,13 @@ def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tup
     return tuple(roles)
 
 
-def callers(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[str, ...]:
-    """The speakers that `roles_from_content` makes callers, the one leaning most to the caller's side first."""
+def parties(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The speakers that `roles_from_content` makes operators, and those it makes callers, each the one leaning
+    most to its side first."""
     roles = {r.speaker: r for r in roles_from_content(transcript, speakers)}
     evidence = _evidence(transcript, speakers)
-    return tuple(sorted((s for s in roles if roles[s].role == CALLER), key=lambda s: evidence[s].margin))
+    return (tuple(sorted((s for s in roles if roles[s].role == OPERATOR), key=lambda s: -evidence[s].margin)),
+            tuple(sorted((s for s in roles if roles[s].role == CALLER), key=lambda s: evidence[s].margin)))
 
 
 # What tells two people apart by their words: one speaker clearly speaks as the operator (a greeting with the

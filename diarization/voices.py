@@ -211,10 +211,39 @@ def refine(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmb
     return _named(turns, exclusive, max_pause_s)
 
 
-def merge_speakers(diarization: Diarization, speakers: tuple[str, ...], max_pause_s: float) -> Diarization:
-    """`speakers` become one (the first of them), their turns joined as refine joins a speaker's turns, and the
-    speakers are named again in the order they first speak."""
-    one = {s: speakers[0] for s in speakers}
+def _talk_to_each_other(turns: tuple[SpeakerTurn, ...], a: str, b: str) -> bool:
+    """Two speakers whose turns follow one another back and forth are two people in conversation (a specialist
+    and the caller), never one person the voice check heard in two voices."""
+    order = [t.speaker for t in sorted(turns, key=lambda t: t.start)]
+    return sum(1 for x, y in zip(order, order[1:]) if {x, y} == {a, b}) >= 2
+
+
+def _interleaved(turns: tuple[SpeakerTurn, ...], a: str, b: str) -> bool:
+    """One speaks both before and after the other: not one operator handing the call over to the next."""
+    spans = {s: [t for t in turns if t.speaker == s] for s in (a, b)}
+
+    def around(x: str, y: str) -> bool:
+        first, last = min(t.start for t in spans[y]), max(t.end for t in spans[y])
+        return any(t.end <= first for t in spans[x]) and any(t.start >= last for t in spans[x])
+
+    return around(a, b) or around(b, a)
+
+
+def join_split_people(diarization: Diarization, parties: tuple[tuple[str, ...], tuple[str, ...]],
+                      max_pause_s: float) -> Diarization:
+    """A call has one caller: speakers whose words make them callers are one person in two voices, unless they
+    talk to each other. Two operators are one too when one speaks both before and after the other and they do
+    not talk to each other; one that only follows the other is a specialist the call was transferred to. The
+    first speaker of each group keeps the turns, and the speakers are named again in the order they first speak."""
+    operators, callers = parties
+    one = {}
+    for group, must_interleave in ((callers, False), (operators, True)):
+        for other in group[1:]:
+            if not _talk_to_each_other(diarization.turns, group[0], other) and (
+                    not must_interleave or _interleaved(diarization.turns, group[0], other)):
+                one[other] = group[0]
+    if not one:
+        return diarization
     turns = [SpeakerTurn(t.start, t.end, one.get(t.speaker, t.speaker)) for t in diarization.turns]
     exclusive = [SpeakerTurn(t.start, t.end, one.get(t.speaker, t.speaker)) for t in diarization.exclusive_turns]
     return _named(turns, exclusive, max_pause_s)

@@ -323,13 +323,13 @@ def test_a_caller_heard_in_two_voices_is_one_speaker():
     """A caller whose line changes mid-call (half the turns narrow-band) gets two voice prints far enough apart
     to be two voices; a call has one caller, so the speakers whose words make them callers are joined."""
     from diarization.mono import diarize
-    from diarization.roles import callers
+    from diarization.roles import parties
 
     plan = [("anna", 1, False), ("irina", 2, False), ("anna", 3, False), ("irina", 4, True), ("anna", 5, False),
             ("irina", 2, True), ("anna", 3, False), ("irina", 4, False)]
     samples, truth, asr = phone_call(plan)
-    assert len(diarize(samples, callers=lambda d: ()).speakers) == 3  # nobody joined: the caller is two voices
-    found = diarize(samples, callers=lambda d: callers(assign_speakers(asr, d), d.speakers))
+    assert len(diarize(samples, parties=lambda d: ((), ())).speakers) == 3  # nobody joined: the caller is two voices
+    found = diarize(samples, parties=lambda d: parties(assign_speakers(asr, d), d.speakers))
     assert len(found.speakers) == 2
     assert der([(t.start, t.end, t.speaker) for t in truth], found, len(samples) / SAMPLE_RATE) < 0.1
 
@@ -412,3 +412,26 @@ def test_phone_home_switches_are_off_before_pyannote_loads():
              "print(json.dumps([is_metrics_enabled(), os.environ['HF_HUB_OFFLINE'], os.environ['DO_NOT_TRACK']]))")
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
     assert json.loads(out.strip().splitlines()[-1]) == [False, "1", "1"]
+
+
+def _turns(*spans):
+    from diarization.records import Diarization, SpeakerTurn
+
+    turns = tuple(SpeakerTurn(start, end, speaker) for start, end, speaker in spans)
+    return Diarization(turns=turns, speakers=tuple(sorted({t.speaker for t in turns})), exclusive_turns=turns)
+
+
+def test_one_person_heard_in_two_voices_is_joined_but_not_a_transfer():
+    """An operator split in two around the caller's turns is one person; an operator followed by a specialist is
+    two; and a specialist the words took for a caller is not joined to the caller they talk with."""
+    from diarization.voices import join_split_people
+
+    split_operator = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "B"), (15, 21, "C"), (22, 25, "A"))
+    assert join_split_people(split_operator, (("A", "B"), ("C",)), 1.5).speakers == ("SPEAKER_00", "SPEAKER_01")
+    transfer = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "A"), (30, 33, "B"), (34, 38, "C"), (39, 42, "B"))
+    assert len(join_split_people(transfer, (("A", "B"), ("C",)), 1.5).speakers) == 3
+    specialist_taken_for_a_caller = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "A"), (30, 33, "S"), (34, 38, "C"),
+                                           (39, 42, "S"), (43, 45, "C"))
+    assert len(join_split_people(specialist_taken_for_a_caller, (("A",), ("C", "S")), 1.5).speakers) == 3
+    caller_in_two_voices = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "A"), (15, 19, "D"), (20, 22, "A"))
+    assert len(join_split_people(caller_in_two_voices, (("A",), ("C", "D")), 1.5).speakers) == 2
