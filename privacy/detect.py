@@ -221,13 +221,13 @@ def _emails_without_at(text: str) -> list[Found]:
 # --- dates ---------------------------------------------------------------------------------------------
 
 _MONTH = r"(?:январ|феврал|март|апрел|ма|июн|июл|август|сентябр|октябр|ноябр|декабр)[яеа]"
-_ORDINAL = (r"(?:(?:двадцать|тридцать)\s+)?(?:перв|втор|трет|четвёрт|четверт|пят|шест|седьм|восьм|девят|десят"
+ORDINAL = (r"(?:(?:двадцать|тридцать)\s+)?(?:перв|втор|трет|четвёрт|четверт|пят|шест|седьм|восьм|девят|десят"
             r"|одиннадцат|двенадцат|тринадцат|четырнадцат|пятнадцат|шестнадцат|семнадцат|восемнадцат"
             r"|девятнадцат|двадцат|тридцат)(?:ого|ое|ье|ьего|ьи|ий|ой|ая|ье)")
 _YEAR_WORDS = r"(?:тысяча|две\s+тысячи)(?:\s+[а-яё]+){1,3}?\s+год[ау]?"
 _YEAR_DIGITS = r"(?:1[,.]?9|2[,.]?0)\d\d"  # Whisper writes «1,970» as often as «1970»
 _DATE_SPOKEN = re.compile(
-    rf"(?<![\w])(?:\d{{1,2}}|{_ORDINAL})\s+{_MONTH}"
+    rf"(?<![\w])(?:\d{{1,2}}|{ORDINAL})\s+{_MONTH}"
     rf"(?:[\s,]+(?:{_YEAR_DIGITS}(?:\s*(?:года|году|год|г\.))?|{_YEAR_WORDS}))?(?!\w)",
     re.I,
 )
@@ -348,7 +348,7 @@ def _names(text: str) -> list[Found]:
 
 
 def _names_a_service(span: str) -> bool:
-    return any(_morph().parse(word)[0].normal_form in _SERVICE_WORDS
+    return any(morph().parse(word)[0].normal_form in _SERVICE_WORDS
                for part in _WORD.findall(span) for word in part.split("-"))
 
 
@@ -385,15 +385,15 @@ _GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалис
 
 def _glued_names(text: str) -> list[Found]:
     return [Found(m.start(), m.end(), "name") for m in _GLUED_INTRODUCTION.finditer(text)
-            if not _morph().word_is_known(m.group().lower())]
+            if not morph().word_is_known(m.group().lower())]
 
 
 @cache
 def _word_tags(word: str) -> frozenset[str]:
     """Every grammeme of every parse the dictionary has for the word; none for a word it does not know."""
-    if not _morph().word_is_known(word.lower()):
+    if not morph().word_is_known(word.lower()):
         return frozenset()
-    return frozenset(g for p in _morph().parse(word) for g in p.tag.grammemes)
+    return frozenset(g for p in morph().parse(word) for g in p.tag.grammemes)
 
 
 def _full_names(text: str) -> list[Found]:
@@ -423,11 +423,11 @@ def _full_names(text: str) -> list[Found]:
 def _person_tags(word: str) -> frozenset[str]:
     """Which of first name, surname, patronymic the dictionary knows a word as. It keeps a single-word finding of
     the tagger too, which takes a capitalised verb opening a sentence («Продиктуйте», «Соединяю») for a name."""
-    return frozenset({"Name", "Surn", "Patr"} & {g for p in _morph().parse(word) for g in p.tag.grammemes})
+    return frozenset({"Name", "Surn", "Patr"} & {g for p in morph().parse(word) for g in p.tag.grammemes})
 
 
 @cache
-def _morph():
+def morph():
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer()

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from asr.records import Transcript
-from privacy.detect import _ORDINAL, _morph
+from privacy.detect import ORDINAL, morph
 from privacy.numbers import NUMBER_WORDS
 
 # what names each kind in an operator's request, as Whisper writes it too («номер снил», «мерзнил», «Смилз»)
@@ -173,8 +173,8 @@ def _tells_something(clause: list[_Spoken]) -> bool:
         return True
     for w in clause:
         word = _norm(w.text)
-        if word and word not in _FILLER and _morph().word_is_known(word):
-            tag = _morph().parse(word)[0].tag
+        if word and word not in _FILLER and morph().word_is_known(word):
+            tag = morph().parse(word)[0].tag
             if tag.POS == "VERB" and tag.mood != "impr":
                 return True
     return False
@@ -184,7 +184,7 @@ def _kind_of(word: str, asked: tuple[str, ...]) -> str:
     """A number or a month goes to the number asked for, any other word to the name, e-mail or address asked for
     (a name and a birth date are asked for together)."""
     numeric = any(c.isdigit() for c in word) or _norm(word) in NUMBER_WORDS or _MONTH_OR_YEAR.match(_norm(word)) \
-        or re.fullmatch(_ORDINAL, _norm(word))
+        or re.fullmatch(ORDINAL, _norm(word))
     wanted = [k for k in asked if (k in _NUMERIC_KINDS) == bool(numeric)]
     return (wanted or list(asked))[0]
 
