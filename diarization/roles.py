@@ -115,12 +115,14 @@ def _confidence(margin: float) -> float:
 
 def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[SpeakerRole, ...]:
     """Every call has one caller: the speaker whose words lean most to the caller's side. The speaker leaning
-    most to the operator's side is the operator; any other speaker is an operator if their own words say so
-    (a specialist after a transfer), a caller otherwise."""
+    most to the operator's side is the operator; any other speaker is an operator if their own words say so, or
+    if they talk back and forth with the caller (a specialist after a transfer whose greeting Whisper garbled),
+    a caller otherwise."""
     evidence = _evidence(transcript, speakers)
     if not evidence:
         return ()
     ranked = sorted(evidence, key=lambda s: evidence[s].margin)
+    order = [s.speaker for s in sorted(transcript.segments, key=lambda s: s.start)]
     roles = []
     for speaker in speakers:
         found = evidence[speaker]
@@ -130,10 +132,18 @@ def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tup
             role, margin = CALLER, evidence[ranked[-1]].margin - found.margin
         elif speaker == ranked[-1]:
             role, margin = OPERATOR, found.margin - evidence[ranked[0]].margin
+        elif found.margin <= 0 and talk_to_each_other(order, speaker, ranked[0]):
+            role, margin = OPERATOR, evidence[ranked[-1]].margin - found.margin
         else:
             role, margin = (OPERATOR if found.margin > 0 else CALLER), found.margin
         roles.append(SpeakerRole(speaker, role, _confidence(margin), "content", tuple(found.cues)))
     return tuple(roles)
+
+
+def talk_to_each_other(order: list[str | None], a: str, b: str) -> bool:
+    """Two speakers whose turns (`order`: who speaks, turn by turn) follow one another back and forth are two
+    people in conversation, never one person heard in two voices, and never two callers."""
+    return sum(1 for x, y in zip(order, order[1:]) if {x, y} == {a, b}) >= 2
 
 
 def parties(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:

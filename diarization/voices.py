@@ -21,6 +21,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding
 from diarization.records import Diarization, SpeakerTurn
+from diarization.roles import talk_to_each_other
 
 # Enough speech for a stable voice print; more only costs time (the longest turns are used first).
 _MAX_PRINT_SPEECH_S = 60.0
@@ -211,13 +212,6 @@ def refine(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmb
     return _named(turns, exclusive, max_pause_s)
 
 
-def _talk_to_each_other(turns: tuple[SpeakerTurn, ...], a: str, b: str) -> bool:
-    """Two speakers whose turns follow one another back and forth are two people in conversation (a specialist
-    and the caller), never one person the voice check heard in two voices."""
-    order = [t.speaker for t in sorted(turns, key=lambda t: t.start)]
-    return sum(1 for x, y in zip(order, order[1:]) if {x, y} == {a, b}) >= 2
-
-
 def _interleaved(turns: tuple[SpeakerTurn, ...], a: str, b: str) -> bool:
     """One speaks both before and after the other: not one operator handing the call over to the next."""
     spans = {s: [t for t in turns if t.speaker == s] for s in (a, b)}
@@ -236,10 +230,11 @@ def join_split_people(diarization: Diarization, parties: tuple[tuple[str, ...], 
     not talk to each other; one that only follows the other is a specialist the call was transferred to. The
     first speaker of each group keeps the turns, and the speakers are named again in the order they first speak."""
     operators, callers = parties
+    order = [t.speaker for t in sorted(diarization.turns, key=lambda t: t.start)]
     one = {}
     for group, must_interleave in ((callers, False), (operators, True)):
         for other in group[1:]:
-            if not _talk_to_each_other(diarization.turns, group[0], other) and (
+            if not talk_to_each_other(order, group[0], other) and (
                     not must_interleave or _interleaved(diarization.turns, group[0], other)):
                 one[other] = group[0]
     if not one:

@@ -167,6 +167,23 @@ def test_a_specialist_after_a_transfer_is_an_operator_too():
     assert "identification request" in roles["SPEAKER_02"].cues and "calling again" in roles["SPEAKER_01"].cues
 
 
+def test_a_specialist_whose_greeting_whisper_lost_talks_with_the_caller_as_an_operator():
+    """The specialist's own words lean to the caller's side (Whisper garbled the greeting; «код не приходит»
+    reads as a complaint), but they and the caller take turns back and forth, and a hotline call has one caller."""
+    lines = [
+        ("SPEAKER_00", "Добрый день, горячая линия госуслуг, оператор Анна, чем могу помочь?"),
+        ("SPEAKER_01", "Здравствуйте, у меня не приходит код, я уже звонил вчера."),
+        ("SPEAKER_00", "Соединяю вас со специалистом, оставайтесь на линии."),
+        ("SPEAKER_02", "Так, вижу, код не приходит, потому что номер в профиле старый."),
+        ("SPEAKER_01", "А что мне тогда делать?"),
+        ("SPEAKER_02", "Поменяйте номер в настройках, и код придёт."),
+        ("SPEAKER_01", "Понятно, спасибо."),
+    ]
+    segments = [AsrSegment(start=n * 5.0, end=n * 5.0 + 4.0, text=text, speaker=speaker) for n, (speaker, text) in enumerate(lines)]
+    roles = {r.speaker: r.role for r in roles_from_content(transcript(*segments), ("SPEAKER_00", "SPEAKER_01", "SPEAKER_02"))}
+    assert roles == {"SPEAKER_00": OPERATOR, "SPEAKER_01": CALLER, "SPEAKER_02": OPERATOR}
+
+
 def test_one_voice_is_reported_as_one_speaker_with_a_role():
     lines = ["Алло, здравствуйте, горячая линия госуслуг.", "Алло? Говорите, пожалуйста, вас не слышно.",
              "Вас не слышно, перезвоните, пожалуйста."]
