@@ -118,7 +118,10 @@ def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tup
     most to the operator's side is the operator; any other speaker is an operator if their own words say so, or
     if they talk back and forth with the caller (a specialist after a transfer whose greeting Whisper garbled),
     a caller otherwise."""
-    evidence = _evidence(transcript, speakers)
+    return _roles(transcript, speakers, _evidence(transcript, speakers))
+
+
+def _roles(transcript: Transcript, speakers: tuple[str, ...], evidence: dict[str, _Evidence]) -> tuple[SpeakerRole, ...]:
     if not evidence:
         return ()
     ranked = sorted(evidence, key=lambda s: evidence[s].margin)
@@ -149,10 +152,10 @@ def talk_to_each_other(order: list[str | None], a: str, b: str) -> bool:
 def parties(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The speakers that `roles_from_content` makes operators, and those it makes callers, each the one leaning
     most to its side first."""
-    roles = {r.speaker: r for r in roles_from_content(transcript, speakers)}
     evidence = _evidence(transcript, speakers)
-    return (tuple(sorted((s for s in roles if roles[s].role == OPERATOR), key=lambda s: -evidence[s].margin)),
-            tuple(sorted((s for s in roles if roles[s].role == CALLER), key=lambda s: evidence[s].margin)))
+    roles = {r.speaker: r.role for r in _roles(transcript, speakers, evidence)}
+    return (tuple(sorted((s for s in roles if roles[s] == OPERATOR), key=lambda s: -evidence[s].margin)),
+            tuple(sorted((s for s in roles if roles[s] == CALLER), key=lambda s: evidence[s].margin)))
 
 
 # What tells two people apart by their words: one speaker clearly speaks as the operator (a greeting with the
