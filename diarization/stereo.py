@@ -12,15 +12,18 @@ import numpy as np
 from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from asr.records import Transcript
+from diarization.audio import PIECE_S, SAMPLE_RATE, pieces
 from diarization.records import Diarization, SpeakerTurn
 
-SAMPLE_RATE = 16000
 # Word times only: a pause up to this long inside one party's speech (the breath between two sentences,
 # which Whisper's word times widen) does not end the turn; 0.5-1.0 s gave the lowest DER on the demo calls.
 MAX_WORD_PAUSE_S = 0.8
 # The voice-activity detector ends a stretch of speech after 0.5 s of silence, like the mono pipeline
 # (diarization.mono), and pads it by 30 ms: a speech edge, not Whisper's 400 ms padding for decoding.
 _VAD = VadOptions(min_silence_duration_ms=500, speech_pad_ms=30)
+# Speech running across the end of a piece (diarization.audio.pieces) is one stretch. Within a piece stretches are
+# at least 0.44 s apart (0.5 s of silence less the padding), so a shorter gap can only be a piece's end.
+_ACROSS_PIECES_S = 0.2
 
 
 def channel_speaker(channel: int) -> str:
@@ -50,18 +53,20 @@ def _bridged(spans: list[tuple[float, float]], max_pause_s: float) -> list[tuple
     return [(a, b) for a, b in merged]
 
 
-def _heard(samples: np.ndarray, words: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    stretches = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
-                 for r in get_speech_timestamps(np.ascontiguousarray(samples, dtype=np.float32), _VAD)]
+def _heard(samples: np.ndarray, words: list[tuple[float, float]], piece_s: float) -> list[tuple[float, float]]:
+    stretches = [(offset_s + r["start"] / SAMPLE_RATE, offset_s + r["end"] / SAMPLE_RATE)
+                 for offset_s, piece in pieces(samples, piece_s) for r in get_speech_timestamps(piece, _VAD)]
+    stretches = _bridged(stretches, _ACROSS_PIECES_S)
     return [(a, b) for a, b in stretches if any(min(b, we) > max(a, ws) for ws, we in words)]
 
 
-def stereo_turns(transcript: Transcript, samples_16k: np.ndarray | None = None) -> Diarization:
-    """`samples_16k`: the call's (2, n) audio at 16 kHz, or None to place turns by word times alone."""
+def stereo_turns(transcript: Transcript, samples_16k: np.ndarray | None = None, piece_s: float = PIECE_S) -> Diarization:
+    """`samples_16k`: the call's (2, n) audio at 16 kHz (diarization.audio), or None to place turns by word times
+    alone. The voice-activity detector hears it a piece of at most `piece_s` at a time."""
     turns: list[SpeakerTurn] = []
     for channel in sorted({s.channel for s in transcript.segments if s.channel is not None}):
         words = _word_spans(transcript, channel)
-        spans = _heard(samples_16k[channel], words) if samples_16k is not None else _bridged(words, MAX_WORD_PAUSE_S)
+        spans = _heard(samples_16k[channel], words, piece_s) if samples_16k is not None else _bridged(words, MAX_WORD_PAUSE_S)
         turns.extend(SpeakerTurn(round(a, 3), round(b, 3), channel_speaker(channel), channel) for a, b in spans)
     turns.sort(key=lambda t: (t.start, t.channel))
     return Diarization(turns=tuple(turns), speakers=tuple(sorted({t.speaker for t in turns})))

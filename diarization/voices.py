@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from diarization.audio import floats
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding
 from diarization.records import Diarization, SpeakerTurn
 from diarization.roles import talk_to_each_other
@@ -55,7 +56,7 @@ def _embed(model: CAMPPlusEmbedding, speech: np.ndarray) -> np.ndarray | None:
 
 
 def _audio(samples: np.ndarray, turn: SpeakerTurn) -> np.ndarray:
-    return samples[int(turn.start * SAMPLE_RATE):int(turn.end * SAMPLE_RATE)]
+    return floats(samples[int(turn.start * SAMPLE_RATE):int(turn.end * SAMPLE_RATE)])
 
 
 def _print(samples: np.ndarray, turns: list[SpeakerTurn], model: CAMPPlusEmbedding) -> np.ndarray | None:
@@ -174,7 +175,7 @@ def refine(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmb
     prints = {s: p for s in own if (p := _print(samples_16k, own[s], model)) is not None}
     embeddings = {t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
                   and (e := _embed(model, _audio(samples_16k, t))) is not None}
-    seeds = (_long_turn_voices(embeddings, max(len(prints), voices_at_most)) if voices_at_most else None) or prints
+    seeds = (_long_turn_voices(embeddings, voices_at_most) if voices_at_most else None) or prints
     settling = [(t, e) for t, e in embeddings.items() if t.duration >= _MIN_TURN_TO_SETTLE_S]
     found = _settle(seeds, settling) if len(seeds) > 1 and settling else seeds
     # seconds each voice holds among the turns it was settled on (a second at least: a weight, never zero)

@@ -150,14 +150,14 @@ class KeptAudio:
             yield window
 
     def take(self) -> np.ndarray:
-        """(channels, n) float32 in [-1, 1]; the kept copy is released, so the call is held once, not twice."""
+        """(channels, n) 16-bit PCM (diarization reads it a stretch at a time as floats: diarization.audio); the
+        kept blocks are released as they are joined, so the call is held once, not twice."""
         if not self._blocks:
-            return np.zeros((1, 0), dtype=np.float32)
-        channels = self._blocks[0].shape[0]
-        samples = np.empty((channels, sum(b.shape[1] for b in self._blocks)), dtype=np.float32)
+            return np.zeros((1, 0), dtype=np.int16)
+        samples = np.empty((self._blocks[0].shape[0], sum(b.shape[1] for b in self._blocks)), dtype=np.int16)
         at = 0
         while self._blocks:
             block = self._blocks.pop(0)
-            np.multiply(block, 1 / 32767, out=samples[:, at:at + block.shape[1]], casting="unsafe")
+            samples[:, at:at + block.shape[1]] = block
             at += block.shape[1]
         return samples

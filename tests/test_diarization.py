@@ -93,6 +93,18 @@ def test_stereo_turns_keep_overlap_and_bridge_short_pauses():
     ]
 
 
+def test_stereo_speech_running_across_pieces_is_one_turn():
+    """The voice-activity detector hears a long call a piece at a time, from the 16-bit PCM the pipeline keeps."""
+    clip = read(eval_file("audio_tts_ru/s1_rhv_anna.flac"))[0]
+    audio = np.zeros((2, len(clip) + SAMPLE_RATE), dtype=np.int16)
+    audio[0, SAMPLE_RATE // 2:SAMPLE_RATE // 2 + len(clip)] = np.round(clip * 32767)
+    words = transcript(segment([word(0.5, 0.5 + len(clip) / SAMPLE_RATE, "здравствуйте", 0)], channel=0))
+    whole = stereo_turns(words, audio)
+    halves = stereo_turns(words, audio, piece_s=audio.shape[1] / SAMPLE_RATE / 2)
+    assert len(halves.turns) == len(whole.turns) > 0
+    assert all(abs(a.start - b.start) < 0.1 and abs(a.end - b.end) < 0.1 for a, b in zip(halves.turns, whole.turns))
+
+
 def test_stereo_call_end_to_end(whisper):
     with open(eval_file("audio_real/fasterwhisper_en_fixtures/stereo_diarization.wav"), "rb") as f, AudioReader(f) as reader:
         asr = transcribe_windows(whisper, reader.windows())
@@ -201,6 +213,18 @@ def test_pyannote_finds_the_two_voices_of_the_dialogue(dialogue):
     diarization = diarize(samples)
     assert len(diarization.speakers) == 2 and not diarization.one_speaker
     assert der(reference, diarization, len(samples) / SAMPLE_RATE) < 0.05
+
+
+def test_a_call_diarized_in_pieces_finds_its_two_voices_again_in_each_piece(dialogue):
+    """A long call goes through pyannote a piece at a time, from the 16-bit PCM the pipeline keeps it in; each
+    piece's speakers are its own until the voice check finds the same voices across pieces."""
+    from diarization.mono import diarize
+
+    samples, reference = dialogue
+    duration_s = len(samples) / SAMPLE_RATE
+    diarization = diarize(np.round(samples * 32767).astype(np.int16), piece_s=duration_s / 3)
+    assert len(diarization.speakers) == 2
+    assert der(reference, diarization, duration_s) < 0.05
 
 
 def test_one_voice_stays_one_speaker():
