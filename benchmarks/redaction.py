@@ -19,9 +19,13 @@ redacts them and again with the roles taken away (the text rules alone, no answe
 known), and scored by time: a mention is masked when a masked interval on its channel overlaps its turn, of its
 kind for *right kind*; the words masked outside every turn with planted data are the false masks. That is
 lenient where one turn holds several mentions (a name and a date), so the right kind column is the stricter
-figure there. The patterns were tuned on the tune set and on 30 calls each of three new seeds (31, 37, 41),
-the dialogue-position rule on the tune set and 20 calls of seed 43 (rendered and transcribed the same way;
-`--asr` scores such a folder), never on the report set.
+figure there. The masked intervals are what the flow stores and playback and export mute, among them the
+stretches of a caller's answer Whisper wrote no word of (`privacy.dialogue.unwritten_answers`): the audio there is
+muted, the text had nothing to mask, so such a mention counts as masked in the audio only; the seconds muted
+outside every turn with planted data are printed beside the false masks. The patterns were tuned on the tune set
+and on 30 calls each of three new seeds (31, 37, 41), the dialogue-position rule on the tune set and 20 calls of
+seed 43, the muted unwritten answers and the operators' names on those, the all-mono tune set and 24 calls of
+seed 47 (rendered and transcribed the same way; `--asr` scores such a folder), never on the report set.
 """
 from __future__ import annotations
 
@@ -194,6 +198,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
         counts: dict[str, Counter] = defaultdict(Counter)
         missed, false_positives = [], []
         words = Counter()
+        seconds = Counter()
         started = time.perf_counter()
         for path in calls:
             transcript = load_transcript(path)
@@ -220,6 +225,8 @@ def asr_report(folder: Path, show_errors: bool) -> None:
                                                   if s.channel == turn["channel"] and s.start < turn["end"]
                                                   and turn["start"] < s.end)))
             for interval in intervals:
+                seconds["muted"] += interval.end_s - interval.start_s
+                seconds["false"] += _outside(interval, [turn for _, turn in planted])
                 if any(overlaps(interval.start_s, interval.end_s, interval.channel, turn) for _, turn in planted):
                     counts[interval.kind]["correct"] += 1
                 else:
@@ -239,12 +246,24 @@ def asr_report(folder: Path, show_errors: bool) -> None:
                       + ("with roles (as the flow redacts)" if with_roles else "roles taken away (text rules alone)")
                       + f", {per_call_ms:.0f} ms per call", counts)
         print(f"  words masked: {words['masked']}, of them outside any turn with planted personal data: "
-              f"{words['false']}")
+              f"{words['false']}; seconds muted: {seconds['muted']:.0f}, outside those turns: {seconds['false']:.0f}")
         if show_errors:
             for title, items in (("false positives", false_positives), ("missed", missed)):
                 print(f"  {title}:")
                 for kind, text in items[:40]:
                     print(f"          {kind:8s} {text!r}")
+
+
+def _outside(interval, turns: list[dict]) -> float:
+    """Seconds of a muted interval that no turn of its channel with planted data covers."""
+    covered = sorted((max(interval.start_s, t["start"]), min(interval.end_s, t["end"])) for t in turns
+                     if interval.channel is None or t["channel"] is None or interval.channel == t["channel"])
+    inside, reached = 0.0, interval.start_s
+    for start, end in covered:
+        if end > max(start, reached):
+            inside += end - max(start, reached)
+            reached = end
+    return interval.end_s - interval.start_s - inside
 
 
 def load_transcript(path: Path) -> Transcript:

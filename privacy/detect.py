@@ -354,7 +354,8 @@ def _names_a_service(span: str) -> bool:
 
 # how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
 _INTRODUCTION = re.compile(
-    r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|оператор|специалист|это)\s+([А-ЯЁа-яё]+)", re.I)
+    r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|(?P<post>оператор|специалист)|это)\s+([А-ЯЁа-яё]+)",
+    re.I)
 # after these words only a pronoun, a preposition, a particle or a conjunction is not a name
 _NOT_NAME_TAGS = {"NPRO", "PREP", "PRCL", "CONJ", "INTJ", "ADVB", "Apro"}
 
@@ -363,14 +364,33 @@ def _introduced_names(text: str) -> list[Found]:
     """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
     (Whisper turns «Ирина» into «Ивина»). After «меня зовут», «на связи», «с вами говорит» a lower-case word
     the dictionary does not know as a pronoun, a preposition or a particle is a name too, however Whisper
-    spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»)."""
+    spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»); after
+    «оператор», «специалист» (which «по налогам», «заблокировал» follow too) only a word it does not know at
+    all («специалист отьяно» for Татьяна)."""
     found = []
     for m in _INTRODUCTION.finditer(text):
-        word = m.group(2)
+        word = m.group(3)
         if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and len(word) >= 3
                                                                  and not _word_tags(word) & _NOT_NAME_TAGS) \
-                or _ANNA_AS_SHE.match(text, m.start(2)):
-            found.append(Found(m.start(2), m.end(2), "name"))
+                or (m.group("post") and len(word) >= 3 and not _word_tags(word)) \
+                or _ANNA_AS_SHE.match(text, m.start(3)):
+            found.append(Found(m.start(3), m.end(3), "name"))
+    return found + _names_after_garbled_introduction(text)
+
+
+# Whisper garbles «на связи» into one word it makes up: «насляя», «нацлядя», «наслядели», «натрябили». The word
+# after it is the name, however spelt («Насляя деревина» for Ирина); with none after it, the name ran into it
+# («Да, наследенно.» for Анна)
+_GARBLED_ON_LINE = re.compile(r"(?<!\w)на[сцт]?[лвр][яиеь][а-яё]*(?!\w)(?:[\s,]+([А-ЯЁа-яё]+))?", re.I)
+
+
+def _names_after_garbled_introduction(text: str) -> list[Found]:
+    found = []
+    for m in _GARBLED_ON_LINE.finditer(text):
+        garbled = m.group().split()[0].strip(",")
+        if _word_tags(garbled) or "Patr" in _person_tags(garbled):
+            continue
+        found.append(Found(m.start(1), m.end(1), "name") if m.group(1) else Found(m.start(), m.end(), "name"))
     return found
 
 

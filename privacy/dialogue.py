@@ -7,6 +7,8 @@ caller's next words are that data. Those words are masked as the kind asked for,
 words and within a budget of words per kind; the caller's filler («да», «сейчас», «минуту») stays. A clause
 with a verb in the indicative or a question ends the answer once something was answered, so a complaint told
 right after the identification stays readable; before any answer it is passed over («сейчас посмотрю»).
+Where Whisper wrote none of the answer (no caller word but filler before the operator speaks again), the
+audio still carries it: that stretch of the caller's channel is returned to be muted (`unwritten_answers`).
 It needs roles: a transcript whose segments carry no operator and caller role gets nothing from here.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from asr.records import Transcript
 from privacy.detect import ORDINAL, morph
 from privacy.numbers import NUMBER_WORDS
+from privacy.records import PiiInterval
 
 # what names each kind in an operator's request, as Whisper writes it too («номер снил», «мерзнил», «Смилз»)
 _ASKED = {
@@ -44,6 +47,7 @@ _SPELLED_BUDGET = 25
 _NUMERIC_KINDS = ("date", "snils", "passport", "inn", "phone", "card")
 _ANSWER_WINDOW_S = 25.0  # from the end of the request to the last word the answer may take
 _PAUSE_S = 4.0  # a pause this long ends an operator's sentence, and a caller's answer once begun
+_SHORTEST_ANSWER_S = 1.5  # no one dictates a name or a number faster: a shorter gap is the operator pausing
 
 # what the caller says around the data: not the data itself, left readable
 _FILLER = {
@@ -68,13 +72,16 @@ class _Spoken:
     segment: int
     index: int
     start: float
+    end: float
     text: str
     role: str
+    channel: int | None
 
 
 @dataclass(frozen=True)
 class _Request:
-    end: float
+    end: float  # where its last word starts
+    said_until: float  # where its last word ends
     kinds: tuple[str, ...]
     spelled: bool
 
@@ -82,19 +89,48 @@ class _Request:
 def answer_words(transcript: Transcript) -> dict[tuple[int, int], str]:
     """(segment number, word number) of every caller word that answers an identification request, with the
     kind of personal data it stands for."""
-    spoken = sorted((_Spoken(s_no, w_no, w.start, w.text.strip(), segment.role)
+    answers: dict[tuple[int, int], str] = {}
+    for request, words, _ in _requests_and_replies(transcript):
+        for w in _answer(words, request):
+            answers.setdefault((w.segment, w.index), _kind_of(w.text, request.kinds))
+    return answers
+
+
+def unwritten_answers(transcript: Transcript) -> list[PiiInterval]:
+    """The stretches to mute where the caller was asked for identifying data and Whisper wrote no word of theirs
+    but filler («Нет,» over a dictated phone) before the operator spoke again: from the end of the request to
+    the operator's next words, on the caller's channel (every channel of a mono call). Only the audio is
+    touched; there is no text to mask."""
+    intervals = []
+    for request, words, until in _requests_and_replies(transcript):
+        if until - request.said_until < _SHORTEST_ANSWER_S \
+                or any(re.search(r"\w", w.text) and _norm(w.text) not in _FILLER for w in words):
+            continue
+        channels = {w.channel for w in words} or _caller_channels(transcript)
+        intervals.append(PiiInterval(request.said_until, until, request.kinds[0],
+                                     channels.pop() if len(channels) == 1 else None))
+    return intervals
+
+
+def _requests_and_replies(transcript: Transcript) -> list[tuple[_Request, list[_Spoken], float]]:
+    """Each identification request with the caller's words after it, up to where the operator speaks again
+    (backchannel aside) or the answer window closes, and that time."""
+    spoken = sorted((_Spoken(s_no, w_no, w.start, w.end, w.text.strip(), segment.role,
+                             w.channel if w.channel is not None else segment.channel)
                      for s_no, segment in enumerate(transcript.segments) if segment.role in ("operator", "caller")
                      for w_no, w in enumerate(segment.words)), key=lambda w: w.start)
     operator = [w for w in spoken if w.role == "operator"]
     caller = [w for w in spoken if w.role == "caller"]
-    answers: dict[tuple[int, int], str] = {}
+    replies = []
     for request in _requests(operator):
         until = min([w.start for w in operator if w.start > request.end and _norm(w.text) not in _BACKCHANNEL]
-                    + [request.end + _ANSWER_WINDOW_S])
-        words = [w for w in caller if request.end - 0.3 <= w.start < until]
-        for w in _answer(words, request):
-            answers.setdefault((w.segment, w.index), _kind_of(w.text, request.kinds))
-    return answers
+                    + [request.end + _ANSWER_WINDOW_S, transcript.duration_s])
+        replies.append((request, [w for w in caller if request.end - 0.3 <= w.start < until], until))
+    return replies
+
+
+def _caller_channels(transcript: Transcript) -> set[int | None]:
+    return {s.channel for s in transcript.segments if s.role == "caller"}
 
 
 def _requests(operator: list[_Spoken]) -> list[_Request]:
@@ -124,7 +160,7 @@ def _requests(operator: list[_Spoken]) -> list[_Request]:
         elif not kinds and spelled:
             kinds = before or ("name",)
         if kinds and _REQUEST.search(text):
-            requests.append(_Request(sentence[-1].start, kinds, spelled))
+            requests.append(_Request(sentence[-1].start, sentence[-1].end, kinds, spelled))
         before = kinds
     return requests
 

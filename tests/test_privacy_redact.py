@@ -80,6 +80,8 @@ def test_each_kind_is_masked(text, expected):
     "Стоимость 8 950 000 рублей, срок 13.05.",
     "Оставайтесь на связи, пожалуйста. Будьте на связи с нами. Это она сказала, а оператор она не видела.",
     "Операторы сейчас заняты, оператор перезвонит, специалисты ответят.",
+    "Оператор заблокировал карту, специалист по налогам в отпуске.",
+    "На следующей неделе наследство оформила, наследили в подъезде.",
     "Собаки и кошки. Мне дали номер обращения 6042-5280.",
     "Мне дали номер 6042-5280. Зайдите на сайт госуслуги точка ру.",
     "Паспорт получил в 2019 году, а СНИЛС 12 лет назад, пошлина 1500000 рублей.",
@@ -127,6 +129,12 @@ def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     ("здравствуйте, специалист татьяна. чем могу помочь?", "здравствуйте, специалист [ФИО]. чем могу помочь?"),
     ("Госуслуги. С вами Говоританно, обращаю ваше внимание.", "Госуслуги. С вами [ФИО], обращаю ваше внимание."),
     ("Портал госуслуг. С вами говорит она, чем могу помочь.", "Портал госуслуг. С вами говорит [ФИО], чем могу помочь."),
+    ("Специалист отьяно. Подскажите, чем могу помочь?", "Специалист [ФИО]. Подскажите, чем могу помочь?"),
+    # «на связи» garbled into a made-up word, the name after it or run into it
+    ("Горячая линия государству. Насляя деревина.", "Горячая линия государству. Насляя [ФИО]."),
+    ("Контактный центр, нацлядя велена, разговор записывается.",
+     "Контактный центр, нацлядя [ФИО], разговор записывается."),
+    ("Да, наследенно.", "Да, [ФИО]."),
     # birth dates whose day or month Whisper garbled, or whose year it wrote in words
     ("Беляева Екатерина Анатольевна, в сейме октября 1,960 года.", "[ФИО], [дата]."),
     ("Иванова Юлия Олеговна, Рюлья Одна 1954 года.", "[ФИО], [дата]."),
@@ -251,6 +259,25 @@ def test_the_callers_answer_to_an_identification_request_is_masked_whatever_whis
     redacted, intervals = redact_transcript(call)
     assert texts(redacted) == [request_, expected]
     assert kind in {i.kind for i in intervals} and all(i.channel == 0 for i in intervals)
+
+
+def test_an_answer_whisper_wrote_no_words_for_is_muted_on_the_callers_channel():
+    from privacy.transcript import redact_transcript
+
+    # Whisper heard only «Нет,» of the dictated phone: the audio up to the operator's next words still holds it
+    call = dialogue(("operator", "Какой номер телефона указать для обратной связи?"), ("caller", "Нет,"),
+                    ("operator", "Ваше обращение зарегистрировано."))
+    request_end, next_words = call.segments[0].words[-1].end, call.segments[2].words[0].start
+    redacted, intervals = redact_transcript(call)
+    assert texts(redacted) == texts(call)
+    assert [(i.start_s, i.end_s, i.kind, i.channel) for i in intervals] == [(request_end, next_words, "phone", 0)]
+    assert redact_transcript(without_roles(call))[1] == ()
+    # an operator who goes on after a moment's pause left no time for an answer, and a spoken answer is masked
+    # as such, its stretch alone
+    assert redact_transcript(dialogue(("operator", "Какой номер телефона указать? Ваше обращение принято.")))[1] == ()
+    answered = dialogue(("operator", "Какой номер телефона указать для обратной связи?"),
+                        ("caller", "Восемь велица 1561743."), ("operator", "Ваше обращение зарегистрировано."))
+    assert [(i.start_s, i.kind) for i in redact_transcript(answered)[1]] == [(answered.segments[1].start, "phone")]
 
 
 def test_the_complaint_after_the_identification_and_the_operators_words_stay():
