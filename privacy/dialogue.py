@@ -114,7 +114,9 @@ def unwritten_answers(transcript: Transcript) -> list[PiiInterval]:
 
 def _requests_and_replies(transcript: Transcript) -> list[tuple[_Request, list[_Spoken], float]]:
     """Each identification request with the caller's words after it, up to where the operator speaks again
-    (backchannel aside) or the answer window closes, and that time."""
+    or the answer window closes, and that time. Backchannel is not speaking again, nor is a lone word with a
+    long pause after it: an operator who began and stopped for the caller, or a word Whisper timed early (a
+    sentence's «Я» eight seconds before the rest of it, over the caller's dictation)."""
     spoken = sorted((_Spoken(s_no, w_no, w.start, w.end, w.text.strip(), segment.role,
                              w.channel if w.channel is not None else segment.channel)
                      for s_no, segment in enumerate(transcript.segments) if segment.role in ("operator", "caller")
@@ -123,7 +125,9 @@ def _requests_and_replies(transcript: Transcript) -> list[tuple[_Request, list[_
     caller = [w for w in spoken if w.role == "caller"]
     replies = []
     for request in _requests(operator):
-        until = min([w.start for w in operator if w.start > request.end and _norm(w.text) not in _BACKCHANNEL]
+        until = min([w.start for n, w in enumerate(operator) if w.start > request.end
+                     and _norm(w.text) not in _BACKCHANNEL
+                     and (n + 1 == len(operator) or operator[n + 1].start - w.end < _PAUSE_S)]
                     + [request.end + _ANSWER_WINDOW_S, transcript.duration_s])
         replies.append((request, [w for w in caller if request.end - 0.3 <= w.start < until], until))
     return replies

@@ -262,6 +262,8 @@ def test_the_callers_answer_to_an_identification_request_is_masked_whatever_whis
 
 
 def test_an_answer_whisper_wrote_no_words_for_is_muted_on_the_callers_channel():
+    from dataclasses import replace
+
     from privacy.transcript import redact_transcript
 
     # Whisper heard only «Нет,» of the dictated phone: the audio up to the operator's next words still holds it
@@ -272,6 +274,15 @@ def test_an_answer_whisper_wrote_no_words_for_is_muted_on_the_callers_channel():
     assert texts(redacted) == texts(call)
     assert [(i.start_s, i.end_s, i.kind, i.channel) for i in intervals] == [(request_end, next_words, "phone", 0)]
     assert redact_transcript(without_roles(call))[1] == ()
+    # nor does a lone word of the operator's with a long pause after it: Whisper timed the sentence's «Я» early
+    lone = dialogue(("operator", "Какой номер телефона указать для обратной связи?"), ("operator", "Я"),
+                    ("caller", "Нет,"), ("operator", "зарегистрировал ваше обращение."))
+    rest = lone.segments[3]
+    late = replace(rest, start=rest.start + 6, end=rest.end + 6,
+                   words=tuple(replace(w, start=w.start + 6, end=w.end + 6) for w in rest.words))
+    lone = replace(lone, duration_s=lone.duration_s + 6, segments=lone.segments[:3] + (late,))
+    assert [(i.start_s, i.end_s, i.channel) for i in redact_transcript(lone)[1]] == [
+        (lone.segments[0].words[-1].end, late.start, 0)]
     # an operator who goes on after a moment's pause left no time for an answer, and a spoken answer is masked
     # as such, its stretch alone
     assert redact_transcript(dialogue(("operator", "Какой номер телефона указать? Ваше обращение принято.")))[1] == ()
