@@ -95,15 +95,23 @@ def _classify(groups: list[DigitGroup], run_start: int, plus: bool, named: list[
     return found
 
 
+# the words before a number name it, not the number after it («Номер заявления 9,360789. Да, что? Хорошо, поняла.
+# 1891621911523.»); a passport's series («номер 60 при 0,565,484») is too short to take the name away
+_NAMING_DIGITS = 5
+
+
 def _numbers(text: str) -> list[Found]:
     found = []
+    named_from = 0
     for run in NUMBER_RUN.finditer(text):
         groups = digit_groups(run.group(), run.start())
+        digits = sum(len(g.digits) for g in groups)
         plus = run.group().startswith("+") or run.group()[:5].lower() == "плюс "
-        named = _context_kinds(text[max(0, run.start() - _CONTEXT_CHARS):run.start()])
+        named = _context_kinds(text[max(named_from, run.start() - _CONTEXT_CHARS):run.start()])
+        if digits >= _NAMING_DIGITS and not text[run.start() - 1:run.start()].isalpha():  # not «сто» in «просто»
+            named_from = run.end()
         best = max((_classify(reading, run.start(), plus, named) for reading in readings(groups)),
                    key=lambda fs: sum(f.end - f.start for f in fs))
-        digits = sum(len(g.digits) for g in groups)
         if not best and "record" not in named:
             if digits >= _UNCHECKED_DIGITS or (digits >= _UNCHECKED_DIGITS - 1 and _dashed_triples(run.group())):
                 best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
@@ -399,13 +407,13 @@ _ANNA_AS_SHE = re.compile(r"она\s*[,.!?]", re.I)
 
 
 # Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна),
-# «с вами говоританно»
-_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалист|говорит)[а-яё]+", re.I)
+# «с вами говоританно», or breaks the two words elsewhere: «Опера Транна»
+_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:опера\s?то?р|специалист|говорит)[а-яё]+", re.I)
 
 
 def _glued_names(text: str) -> list[Found]:
     return [Found(m.start(), m.end(), "name") for m in _GLUED_INTRODUCTION.finditer(text)
-            if not morph().word_is_known(m.group().lower())]
+            if not morph().word_is_known(m.group().lower().replace(" ", ""))]
 
 
 @cache
