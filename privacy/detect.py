@@ -389,7 +389,7 @@ def _introduced_names(text: str) -> list[Found]:
 # Whisper garbles «на связи» into one word it makes up: «насляя», «нацлядя», «наслядели», «натрябили». The word
 # after it is the name, however spelt («Насляя деревина» for Ирина); with none after it, the name ran into it
 # («Да, наследенно.» for Анна)
-_GARBLED_ON_LINE = re.compile(r"(?<!\w)на[сцт]?[лвр][яиеь][а-яё]*(?!\w)(?:[\s,]+([А-ЯЁа-яё]+))?", re.I)
+_GARBLED_ON_LINE = re.compile(r"(?<!\w)на[сцт][лвр][яиеь][а-яё]*(?!\w)(?:[\s,]+([А-ЯЁа-яё]+))?", re.I)
 
 
 def _names_after_garbled_introduction(text: str) -> list[Found]:
