@@ -35,8 +35,11 @@ _ASKED = {
 }
 # and what makes the sentence a request rather than advice («возьмите паспорт и СНИЛС»): Whisper keeps
 # «пожалуйста» and the question mark better than «продиктуйте» («провиктуйте», «продиктоите»)
-_REQUEST = re.compile(r"пожалуйста|\?|\bваш|назов|дикт|викт|подскаж|уточн|скажите|оставьте|по буквам|повтор"
-                      r"|\bкак(?:ой|ая|ие|ую)\b", re.I)
+_ASKING = re.compile(r"пожалуйста|\?|назов|дикт|викт|подскаж|уточн|скажите|оставьте|по буквам|повтор"
+                     r"|\bкак(?:ой|ая|ие|ую)\b", re.I)
+# or «ваш», which alone asks nothing: «по вашему заявлению … нужен запрос в отдел, который оформляет паспорт.»
+# The caller's words after it show whether it was answered; where Whisper wrote none, it is not muted.
+_YOUR = re.compile(r"\bваш", re.I)
 _SPELLING = re.compile(r"по буквам", re.I)
 
 # content words the answer may take, per kind asked: a name is three words, a date up to seven in words, a
@@ -84,6 +87,7 @@ class _Request:
     said_until: float  # where its last word ends
     kinds: tuple[str, ...]
     spelled: bool
+    asking: bool  # a question or a request verb, not only «ваш»
 
 
 def answer_words(transcript: Transcript) -> dict[tuple[int, int], str]:
@@ -100,10 +104,10 @@ def unwritten_answers(transcript: Transcript) -> list[PiiInterval]:
     """The stretches to mute where the caller was asked for identifying data and Whisper wrote no word of theirs
     but filler («Нет,» over a dictated phone) before the operator spoke again: from the end of the request to
     the operator's next words, on the caller's channel (every channel of a mono call). Only the audio is
-    touched; there is no text to mask."""
+    touched; there is no text to mask. With no words to go by, the request must ask outright."""
     intervals = []
     for request, words, until in _requests_and_replies(transcript):
-        if until - request.said_until < _SHORTEST_ANSWER_S \
+        if not request.asking or until - request.said_until < _SHORTEST_ANSWER_S \
                 or any(re.search(r"\w", w.text) and _norm(w.text) not in _FILLER for w in words):
             continue
         channels = {w.channel for w in words} or _caller_channels(transcript)
@@ -163,8 +167,9 @@ def _requests(operator: list[_Spoken]) -> list[_Request]:
             kinds = ("email",)
         elif not kinds and spelled:
             kinds = before or ("name",)
-        if kinds and _REQUEST.search(text):
-            requests.append(_Request(sentence[-1].start, sentence[-1].end, kinds, spelled))
+        asking = bool(_ASKING.search(text))
+        if kinds and (asking or _YOUR.search(text)):
+            requests.append(_Request(sentence[-1].start, sentence[-1].end, kinds, spelled, asking))
         before = kinds
     return requests
 

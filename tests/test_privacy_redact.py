@@ -289,6 +289,10 @@ def test_an_answer_whisper_wrote_no_words_for_is_muted_on_the_callers_channel():
     lone = replace(lone, duration_s=lone.duration_s + 6, segments=lone.segments[:3] + (late,))
     assert [(i.start_s, i.end_s, i.channel) for i in redact_transcript(lone)[1]] == [
         (lone.segments[0].words[-1].end, late.start, 0)]
+    # a sentence that names a document but asks nothing leaves the caller's reply audible
+    told = dialogue(("operator", "По вашему заявлению нужен запрос в отдел, который оформляет паспорт."),
+                    ("caller", "Нет,"), ("operator", "Извините за неудобство."))
+    assert redact_transcript(told)[1] == ()
     # an operator who goes on after a moment's pause left no time for an answer, and a spoken answer is masked
     # as such, its stretch alone
     assert redact_transcript(dialogue(("operator", "Какой номер телефона указать? Ваше обращение принято.")))[1] == ()
