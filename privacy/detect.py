@@ -364,6 +364,8 @@ def _names_a_service(span: str) -> bool:
 _INTRODUCTION = re.compile(
     r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|(?P<post>оператор|специалист)|это)\s+([А-ЯЁа-яё]+)",
     re.I)
+# what an operator says after their name in the greeting
+_GREETING_GOES_ON = re.compile(r"[\s,.!]+(?:для\s+контрол|разговор\s+запис|чем\s+(?:я\s+)?(?:могу|вам)|слушаю)", re.I)
 # after these words only a pronoun, a preposition, a particle or a conjunction is not a name
 _NOT_NAME_TAGS = {"NPRO", "PREP", "PRCL", "CONJ", "INTJ", "ADVB", "Apro"}
 
@@ -374,13 +376,15 @@ def _introduced_names(text: str) -> list[Found]:
     the dictionary does not know as a pronoun, a preposition or a particle is a name too, however Whisper
     spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»); after
     «оператор», «специалист» (which «по налогам», «заблокировал» follow too) only a word it does not know at
-    all («специалист отьяно» for Татьяна)."""
+    all («специалист отьяно» for Татьяна), or any such word the greeting goes on after («оператор повел для
+    контроля качества…»)."""
     found = []
     for m in _INTRODUCTION.finditer(text):
         word = m.group(3)
-        if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and len(word) >= 3
-                                                                 and not _word_tags(word) & _NOT_NAME_TAGS) \
+        plain = len(word) >= 3 and not _word_tags(word) & _NOT_NAME_TAGS
+        if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and plain) \
                 or (m.group("post") and len(word) >= 3 and not _word_tags(word)) \
+                or (m.group("post") and plain and _GREETING_GOES_ON.match(text, m.end())) \
                 or _ANNA_AS_SHE.match(text, m.start(3)):
             found.append(Found(m.start(3), m.end(3), "name"))
     return found + _names_after_garbled_introduction(text)
