@@ -24,8 +24,9 @@ stretches of a caller's answer Whisper wrote no word of (`privacy.dialogue.unwri
 muted, the text had nothing to mask, so such a mention counts as masked in the audio only; the seconds muted
 outside every turn with planted data are printed beside the false masks. The patterns were tuned on the tune set
 and on 30 calls each of three new seeds (31, 37, 41), the dialogue-position rule on the tune set and 20 calls of
-seed 43, the muted unwritten answers and the operators' names on those, the all-mono tune set and 24 calls of
-seed 47 (rendered and transcribed the same way; `--asr` scores such a folder), never on the report set.
+seed 43, the muted unwritten answers and the operators' names on those, the all-mono tune set, 24 calls of seed
+47 (also recorded all mono) and 30 of seed 53 (rendered and transcribed the same way, under benchmarks/out/red2/;
+`--asr` scores such a folder), never on the report set.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from demo_calls.generate import write_calls
 from demo_calls.people import OPERATORS
 from demo_calls.pii import number_words
 from privacy.detect import KINDS, find_pii
+from privacy.dialogue import unwritten_answers
 from privacy.transcript import redact_transcript
 
 SETS = {"tune": 11, "report": 23}
@@ -199,6 +201,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
         missed, false_positives = [], []
         words = Counter()
         seconds = Counter()
+        audio_only = 0  # mentions masked only by a muted answer Whisper wrote no word of
         started = time.perf_counter()
         for path in calls:
             transcript = load_transcript(path)
@@ -207,6 +210,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
             truth = json.loads(path.with_name(path.name.replace(".roles.json", ".truth.json")).read_text(
                 encoding="utf-8"))
             _, intervals = redact_transcript(transcript)
+            unwritten = set(unwritten_answers(transcript))
             names = [op.name for op in OPERATORS if op.operator_id in truth["operator_ids"]]
             planted = [(TRUTH_KIND[p["type"]], truth["turns"][p["turn"]]) for p in truth["pii"]]
             planted += [("name", t) for t in truth["turns"] if operator_names(t["text"], names)]
@@ -220,6 +224,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
                 counts[kind]["planted"] += 1
                 counts[kind]["masked"] += bool(hits)
                 counts[kind]["right_kind"] += any(i.kind == kind for i in hits)
+                audio_only += bool(hits) and all(i in unwritten for i in hits)
                 if not any(i.kind == kind for i in hits):
                     missed.append((kind, " ".join(s.text for s in transcript.segments
                                                   if s.channel == turn["channel"] and s.start < turn["end"]
@@ -247,6 +252,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
                       + f", {per_call_ms:.0f} ms per call", counts)
         print(f"  words masked: {words['masked']}, of them outside any turn with planted personal data: "
               f"{words['false']}; seconds muted: {seconds['muted']:.0f}, outside those turns: {seconds['false']:.0f}")
+        print(f"  mentions masked in the audio only (an answer Whisper wrote no word of, muted): {audio_only}")
         if show_errors:
             for title, items in (("false positives", false_positives), ("missed", missed)):
                 print(f"  {title}:")
