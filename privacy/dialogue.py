@@ -107,6 +107,8 @@ def unwritten_answers(transcript: Transcript) -> list[PiiInterval]:
     touched; there is no text to mask. With no words to go by, the request must ask outright."""
     intervals = []
     for request, words, until in _requests_and_replies(transcript):
+        if transcript.duration_s > request.said_until:  # a stored call may not know its duration
+            until = min(until, transcript.duration_s)
         if not request.asking or until - request.said_until < _SHORTEST_ANSWER_S \
                 or any(re.search(r"\w", w.text) and _norm(w.text) not in _FILLER for w in words):
             continue
@@ -132,7 +134,7 @@ def _requests_and_replies(transcript: Transcript) -> list[tuple[_Request, list[_
         until = min([w.start for n, w in enumerate(operator) if w.start > request.end
                      and _norm(w.text) not in _BACKCHANNEL
                      and (n + 1 == len(operator) or operator[n + 1].start - w.end < _PAUSE_S)]
-                    + [request.end + _ANSWER_WINDOW_S, transcript.duration_s])
+                    + [request.end + _ANSWER_WINDOW_S])
         replies.append((request, [w for w in caller if request.end - 0.3 <= w.start < until], until))
     return replies
 
