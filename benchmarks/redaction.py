@@ -19,8 +19,13 @@ redacts them and again with the roles taken away (the text rules alone, no answe
 known), and scored by time: a mention is masked when a masked interval on its channel overlaps its turn, of its
 kind for *right kind*; the words masked outside every turn with planted data are the false masks. That is
 lenient where one turn holds several mentions (a name and a date), so the right kind column is the stricter
-figure there. The patterns were tuned on the tune set and on 30 calls each of three new seeds (31, 37, 41),
-the dialogue-position rule on the tune set and 20 calls of seed 43 (rendered and transcribed the same way;
+figure there. The masked intervals are what the flow stores and playback and export mute, among them the
+stretches of a caller's answer Whisper wrote no word of (`privacy.dialogue.unwritten_answers`): the audio there is
+muted, the text had nothing to mask, so such a mention counts as masked in the audio only; the seconds muted
+outside every turn with planted data are printed beside the false masks. The patterns were tuned on the tune set
+and on 30 calls each of three new seeds (31, 37, 41), the dialogue-position rule on the tune set and 20 calls of
+seed 43, the muted unwritten answers and the operators' names on those, the all-mono tune set, 24 calls of seed
+47 (also recorded all mono) and 30 of seed 53 (rendered and transcribed the same way, under benchmarks/out/red2/;
 `--asr` scores such a folder), never on the report set.
 """
 from __future__ import annotations
@@ -40,6 +45,7 @@ from demo_calls.generate import write_calls
 from demo_calls.people import OPERATORS
 from demo_calls.pii import number_words
 from privacy.detect import KINDS, find_pii
+from privacy.dialogue import unwritten_answers
 from privacy.transcript import redact_transcript
 
 SETS = {"tune": 11, "report": 23}
@@ -194,6 +200,8 @@ def asr_report(folder: Path, show_errors: bool) -> None:
         counts: dict[str, Counter] = defaultdict(Counter)
         missed, false_positives = [], []
         words = Counter()
+        seconds = Counter()
+        audio_only = 0  # mentions masked only by a muted answer Whisper wrote no word of
         started = time.perf_counter()
         for path in calls:
             transcript = load_transcript(path)
@@ -202,6 +210,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
             truth = json.loads(path.with_name(path.name.replace(".roles.json", ".truth.json")).read_text(
                 encoding="utf-8"))
             _, intervals = redact_transcript(transcript)
+            unwritten = set(unwritten_answers(transcript))
             names = [op.name for op in OPERATORS if op.operator_id in truth["operator_ids"]]
             planted = [(TRUTH_KIND[p["type"]], truth["turns"][p["turn"]]) for p in truth["pii"]]
             planted += [("name", t) for t in truth["turns"] if operator_names(t["text"], names)]
@@ -215,11 +224,14 @@ def asr_report(folder: Path, show_errors: bool) -> None:
                 counts[kind]["planted"] += 1
                 counts[kind]["masked"] += bool(hits)
                 counts[kind]["right_kind"] += any(i.kind == kind for i in hits)
+                audio_only += bool(hits) and all(i in unwritten for i in hits)
                 if not any(i.kind == kind for i in hits):
                     missed.append((kind, " ".join(s.text for s in transcript.segments
                                                   if s.channel == turn["channel"] and s.start < turn["end"]
                                                   and turn["start"] < s.end)))
             for interval in intervals:
+                seconds["muted"] += interval.end_s - interval.start_s
+                seconds["false"] += _outside(interval, [turn for _, turn in planted])
                 if any(overlaps(interval.start_s, interval.end_s, interval.channel, turn) for _, turn in planted):
                     counts[interval.kind]["correct"] += 1
                 else:
@@ -239,12 +251,25 @@ def asr_report(folder: Path, show_errors: bool) -> None:
                       + ("with roles (as the flow redacts)" if with_roles else "roles taken away (text rules alone)")
                       + f", {per_call_ms:.0f} ms per call", counts)
         print(f"  words masked: {words['masked']}, of them outside any turn with planted personal data: "
-              f"{words['false']}")
+              f"{words['false']}; seconds muted: {seconds['muted']:.0f}, outside those turns: {seconds['false']:.0f}")
+        print(f"  mentions masked in the audio only (an answer Whisper wrote no word of, muted): {audio_only}")
         if show_errors:
             for title, items in (("false positives", false_positives), ("missed", missed)):
                 print(f"  {title}:")
                 for kind, text in items[:40]:
                     print(f"          {kind:8s} {text!r}")
+
+
+def _outside(interval, turns: list[dict]) -> float:
+    """Seconds of a muted interval that no turn of its channel with planted data covers."""
+    covered = sorted((max(interval.start_s, t["start"]), min(interval.end_s, t["end"])) for t in turns
+                     if interval.channel is None or t["channel"] is None or interval.channel == t["channel"])
+    inside, reached = 0.0, interval.start_s
+    for start, end in covered:
+        if end > max(start, reached):
+            inside += end - max(start, reached)
+            reached = end
+    return interval.end_s - interval.start_s - inside
 
 
 def load_transcript(path: Path) -> Transcript:

@@ -95,15 +95,23 @@ def _classify(groups: list[DigitGroup], run_start: int, plus: bool, named: list[
     return found
 
 
+# the words before a number name it, not the number after it («Номер заявления 9,360789. Да, что? Хорошо, поняла.
+# 1891621911523.»); a passport's series («номер 60 при 0,565,484») is too short to take the name away
+_NAMING_DIGITS = 5
+
+
 def _numbers(text: str) -> list[Found]:
     found = []
+    named_from = 0
     for run in NUMBER_RUN.finditer(text):
         groups = digit_groups(run.group(), run.start())
+        digits = sum(len(g.digits) for g in groups)
         plus = run.group().startswith("+") or run.group()[:5].lower() == "плюс "
-        named = _context_kinds(text[max(0, run.start() - _CONTEXT_CHARS):run.start()])
+        named = _context_kinds(text[max(named_from, run.start() - _CONTEXT_CHARS):run.start()])
+        if digits >= _NAMING_DIGITS and not text[run.start() - 1:run.start()].isalpha():  # not «сто» in «просто»
+            named_from = run.end()
         best = max((_classify(reading, run.start(), plus, named) for reading in readings(groups)),
                    key=lambda fs: sum(f.end - f.start for f in fs))
-        digits = sum(len(g.digits) for g in groups)
         if not best and "record" not in named:
             if digits >= _UNCHECKED_DIGITS or (digits >= _UNCHECKED_DIGITS - 1 and _dashed_triples(run.group())):
                 best = [Found(run.start(), groups[-1].end, _likely_kind(digits, groups[0].digits, named))]
@@ -354,7 +362,10 @@ def _names_a_service(span: str) -> bool:
 
 # how an operator or a caller gives a name: «меня зовут …», «на связи …», «оператор …», «с вами говорит …»
 _INTRODUCTION = re.compile(
-    r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|оператор|специалист|это)\s+([А-ЯЁа-яё]+)", re.I)
+    r"(?:(?P<said>меня\s+зовут|на\s+связи|с\s+вами\s+говорит)|(?P<post>оператор|специалист)|это)\s+([А-ЯЁа-яё]+)",
+    re.I)
+# what an operator says after their name in the greeting
+_GREETING_GOES_ON = re.compile(r"[\s,.!]+(?:для\s+контрол|разговор\s+запис|чем\s+(?:я\s+)?(?:могу|вам)|слушаю)", re.I)
 # after these words only a pronoun, a preposition, a particle or a conjunction is not a name
 _NOT_NAME_TAGS = {"NPRO", "PREP", "PRCL", "CONJ", "INTJ", "ADVB", "Apro"}
 
@@ -363,14 +374,35 @@ def _introduced_names(text: str) -> list[Found]:
     """A first name right after an introduction: one the dictionary knows, in any case, or any capitalised word
     (Whisper turns «Ирина» into «Ивина»). After «меня зовут», «на связи», «с вами говорит» a lower-case word
     the dictionary does not know as a pronoun, a preposition or a particle is a name too, however Whisper
-    spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»)."""
+    spelt it («на связи повел» for Павел), and so is «она» before a pause («с вами говорит она,»); after
+    «оператор», «специалист» (which «по налогам», «заблокировал» follow too) only a word it does not know at
+    all («специалист отьяно» for Татьяна), or any such word the greeting goes on after («оператор повел для
+    контроля качества…»)."""
     found = []
     for m in _INTRODUCTION.finditer(text):
-        word = m.group(2)
-        if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and len(word) >= 3
-                                                                 and not _word_tags(word) & _NOT_NAME_TAGS) \
-                or _ANNA_AS_SHE.match(text, m.start(2)):
-            found.append(Found(m.start(2), m.end(2), "name"))
+        word = m.group(3)
+        plain = len(word) >= 3 and not _word_tags(word) & _NOT_NAME_TAGS
+        if "Name" in _person_tags(word) or word[0].isupper() or (m.group("said") and plain) \
+                or (m.group("post") and len(word) >= 3 and not _word_tags(word)) \
+                or (m.group("post") and plain and _GREETING_GOES_ON.match(text, m.end())) \
+                or _ANNA_AS_SHE.match(text, m.start(3)):
+            found.append(Found(m.start(3), m.end(3), "name"))
+    return found + _names_after_garbled_introduction(text)
+
+
+# Whisper garbles «на связи» into one word it makes up: «насляя», «нацлядя», «наслядели», «натрябили». The word
+# after it is the name, however spelt («Насляя деревина» for Ирина); with none after it, the name ran into it
+# («Да, наследенно.» for Анна)
+_GARBLED_ON_LINE = re.compile(r"(?<!\w)на[сцт][лвр][яиеь][а-яё]*(?!\w)(?:[\s,]+([А-ЯЁа-яё]+))?", re.I)
+
+
+def _names_after_garbled_introduction(text: str) -> list[Found]:
+    found = []
+    for m in _GARBLED_ON_LINE.finditer(text):
+        garbled = m.group().split()[0].strip(",")
+        if _word_tags(garbled) or "Patr" in _person_tags(garbled):
+            continue
+        found.append(Found(m.start(1), m.end(1), "name") if m.group(1) else Found(m.start(), m.end(), "name"))
     return found
 
 
@@ -379,13 +411,13 @@ _ANNA_AS_SHE = re.compile(r"она\s*[,.!?]", re.I)
 
 
 # Whisper runs an operator's name into the word before it: «операторанная», «операторально» (оператор Анна),
-# «с вами говоританно»
-_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:оператор|специалист|говорит)[а-яё]+", re.I)
+# «с вами говоританно», or breaks the two words elsewhere: «Опера Транна»
+_GLUED_INTRODUCTION = re.compile(r"(?<!\w)(?:опера\s?то?р|специалист|говорит)[а-яё]+", re.I)
 
 
 def _glued_names(text: str) -> list[Found]:
     return [Found(m.start(), m.end(), "name") for m in _GLUED_INTRODUCTION.finditer(text)
-            if not morph().word_is_known(m.group().lower())]
+            if not morph().word_is_known(m.group().lower().replace(" ", ""))]
 
 
 @cache

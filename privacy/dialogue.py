@@ -7,6 +7,8 @@ caller's next words are that data. Those words are masked as the kind asked for,
 words and within a budget of words per kind; the caller's filler («да», «сейчас», «минуту») stays. A clause
 with a verb in the indicative or a question ends the answer once something was answered, so a complaint told
 right after the identification stays readable; before any answer it is passed over («сейчас посмотрю»).
+Where Whisper wrote none of the answer (no caller word but filler before the operator speaks again), the
+audio still carries it: that stretch of the caller's channel is returned to be muted (`unwritten_answers`).
 It needs roles: a transcript whose segments carry no operator and caller role gets nothing from here.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from asr.records import Transcript
 from privacy.detect import ORDINAL, morph
 from privacy.numbers import NUMBER_WORDS
+from privacy.records import PiiInterval
 
 # what names each kind in an operator's request, as Whisper writes it too («номер снил», «мерзнил», «Смилз»)
 _ASKED = {
@@ -32,8 +35,11 @@ _ASKED = {
 }
 # and what makes the sentence a request rather than advice («возьмите паспорт и СНИЛС»): Whisper keeps
 # «пожалуйста» and the question mark better than «продиктуйте» («провиктуйте», «продиктоите»)
-_REQUEST = re.compile(r"пожалуйста|\?|\bваш|назов|дикт|викт|подскаж|уточн|скажите|оставьте|по буквам|повтор"
-                      r"|\bкак(?:ой|ая|ие|ую)\b", re.I)
+_ASKING = re.compile(r"пожалуйста|\?|назов|дикт|викт|подскаж|уточн|скажите|оставьте|по буквам|повтор"
+                     r"|\bкак(?:ой|ая|ие|ую)\b", re.I)
+# or «ваш», which alone asks nothing: «по вашему заявлению … нужен запрос в отдел, который оформляет паспорт.»
+# The caller's words after it show whether it was answered; where Whisper wrote none, it is not muted.
+_YOUR = re.compile(r"\bваш", re.I)
 _SPELLING = re.compile(r"по буквам", re.I)
 
 # content words the answer may take, per kind asked: a name is three words, a date up to seven in words, a
@@ -44,6 +50,7 @@ _SPELLED_BUDGET = 25
 _NUMERIC_KINDS = ("date", "snils", "passport", "inn", "phone", "card")
 _ANSWER_WINDOW_S = 25.0  # from the end of the request to the last word the answer may take
 _PAUSE_S = 4.0  # a pause this long ends an operator's sentence, and a caller's answer once begun
+_SHORTEST_ANSWER_S = 1.5  # no one dictates a name or a number faster: a shorter gap is the operator pausing
 
 # what the caller says around the data: not the data itself, left readable
 _FILLER = {
@@ -68,33 +75,72 @@ class _Spoken:
     segment: int
     index: int
     start: float
+    end: float
     text: str
     role: str
+    channel: int | None
 
 
 @dataclass(frozen=True)
 class _Request:
-    end: float
+    end: float  # where its last word starts
+    said_until: float  # where its last word ends
     kinds: tuple[str, ...]
     spelled: bool
+    asking: bool  # a question or a request verb, not only «ваш»
 
 
 def answer_words(transcript: Transcript) -> dict[tuple[int, int], str]:
     """(segment number, word number) of every caller word that answers an identification request, with the
     kind of personal data it stands for."""
-    spoken = sorted((_Spoken(s_no, w_no, w.start, w.text.strip(), segment.role)
+    answers: dict[tuple[int, int], str] = {}
+    for request, words, _ in _requests_and_replies(transcript):
+        for w in _answer(words, request):
+            answers.setdefault((w.segment, w.index), _kind_of(w.text, request.kinds))
+    return answers
+
+
+def unwritten_answers(transcript: Transcript) -> list[PiiInterval]:
+    """The stretches to mute where the caller was asked for identifying data and Whisper wrote no word of theirs
+    but filler («Нет,» over a dictated phone) before the operator spoke again: from the end of the request to
+    the operator's next words, on the caller's channel (every channel of a mono call). Only the audio is
+    touched; there is no text to mask. With no words to go by, the request must ask outright."""
+    intervals = []
+    for request, words, until in _requests_and_replies(transcript):
+        if transcript.duration_s > request.said_until:  # a stored call may not know its duration
+            until = min(until, transcript.duration_s)
+        if not request.asking or until - request.said_until < _SHORTEST_ANSWER_S \
+                or any(re.search(r"\w", w.text) and _norm(w.text) not in _FILLER for w in words):
+            continue
+        channels = {w.channel for w in words} or _caller_channels(transcript)
+        intervals.append(PiiInterval(request.said_until, until, request.kinds[0],
+                                     channels.pop() if len(channels) == 1 else None))
+    return intervals
+
+
+def _requests_and_replies(transcript: Transcript) -> list[tuple[_Request, list[_Spoken], float]]:
+    """Each identification request with the caller's words after it, up to where the operator speaks again
+    or the answer window closes, and that time. Backchannel is not speaking again, nor is a lone word with a
+    long pause after it: an operator who began and stopped for the caller, or a word Whisper timed early (a
+    sentence's «Я» eight seconds before the rest of it, over the caller's dictation)."""
+    spoken = sorted((_Spoken(s_no, w_no, w.start, w.end, w.text.strip(), segment.role,
+                             w.channel if w.channel is not None else segment.channel)
                      for s_no, segment in enumerate(transcript.segments) if segment.role in ("operator", "caller")
                      for w_no, w in enumerate(segment.words)), key=lambda w: w.start)
     operator = [w for w in spoken if w.role == "operator"]
     caller = [w for w in spoken if w.role == "caller"]
-    answers: dict[tuple[int, int], str] = {}
+    replies = []
     for request in _requests(operator):
-        until = min([w.start for w in operator if w.start > request.end and _norm(w.text) not in _BACKCHANNEL]
+        until = min([w.start for n, w in enumerate(operator) if w.start > request.end
+                     and _norm(w.text) not in _BACKCHANNEL
+                     and (n + 1 == len(operator) or operator[n + 1].start - w.end < _PAUSE_S)]
                     + [request.end + _ANSWER_WINDOW_S])
-        words = [w for w in caller if request.end - 0.3 <= w.start < until]
-        for w in _answer(words, request):
-            answers.setdefault((w.segment, w.index), _kind_of(w.text, request.kinds))
-    return answers
+        replies.append((request, [w for w in caller if request.end - 0.3 <= w.start < until], until))
+    return replies
+
+
+def _caller_channels(transcript: Transcript) -> set[int | None]:
+    return {s.channel for s in transcript.segments if s.role == "caller"}
 
 
 def _requests(operator: list[_Spoken]) -> list[_Request]:
@@ -123,8 +169,9 @@ def _requests(operator: list[_Spoken]) -> list[_Request]:
             kinds = ("email",)
         elif not kinds and spelled:
             kinds = before or ("name",)
-        if kinds and _REQUEST.search(text):
-            requests.append(_Request(sentence[-1].start, kinds, spelled))
+        asking = bool(_ASKING.search(text))
+        if kinds and (asking or _YOUR.search(text)):
+            requests.append(_Request(sentence[-1].start, sentence[-1].end, kinds, spelled, asking))
         before = kinds
     return requests
 

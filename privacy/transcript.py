@@ -6,8 +6,8 @@ the words «1» and «,970», and a space between them would break the number. E
 one word carrying the label and the finding's whole time range (a segment left with no words is dropped); the
 returned intervals are what audio playback and export mute. A segment without word timings is masked on its
 text and its whole time range is returned (coarser, never leaky). On a transcript with roles, the caller's
-answer to an operator's request for identifying data is masked too, where the text rules found nothing in it
-(privacy/dialogue.py).
+answer to an operator's request for identifying data is masked too, where the text rules found nothing in it,
+and where Whisper wrote no word of the answer its stretch of audio is muted all the same (privacy/dialogue.py).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from asr.records import Transcript, Word
 from privacy.detect import Found, find_pii
-from privacy.dialogue import answer_words
+from privacy.dialogue import answer_words, unwritten_answers
 from privacy.records import PiiInterval
 from privacy.redact import LABELS, redact_text
 
@@ -43,7 +43,7 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
 
     answers = answer_words(transcript)
     new_words: dict[int, dict[int, Word | None]] = defaultdict(dict)  # None: the word is folded into a label
-    intervals: list[PiiInterval] = []
+    intervals: list[PiiInterval] = unwritten_answers(transcript)
     for (channel, _), placed in streams.items():
         text_parts, pos = [], 0
         for n, p in enumerate(placed):

@@ -80,6 +80,8 @@ def test_each_kind_is_masked(text, expected):
     "Стоимость 8 950 000 рублей, срок 13.05.",
     "Оставайтесь на связи, пожалуйста. Будьте на связи с нами. Это она сказала, а оператор она не видела.",
     "Операторы сейчас заняты, оператор перезвонит, специалисты ответят.",
+    "Оператор заблокировал карту, операторы заняты, специалист по налогам в отпуске.",
+    "На следующей неделе наследство оформила, наследили в подъезде, учёт в наличении через год.",
     "Собаки и кошки. Мне дали номер обращения 6042-5280.",
     "Мне дали номер 6042-5280. Зайдите на сайт госуслуги точка ру.",
     "Паспорт получил в 2019 году, а СНИЛС 12 лет назад, пошлина 1500000 рублей.",
@@ -101,6 +103,11 @@ def test_ordinary_numbers_stay(text):
     ("Родился 2 декабря, 1,970 года.", "Родился [дата]."),
     ("Поглов Никита Николаевич. Родился 13 севраля 1,968 года.", "[ФИО]. Родился [дата]."),
     ("Меня зовут Либидев, Владимир Николаевич, родился тримай 1,970 года.", "Меня зовут [ФИО], родился [дата]."),
+    # a request's name names the request's number, not a number dictated after it; a passport's series is no
+    # number of its own
+    ("Номер заявления 9,360789. Да, что? Хорошо, поняла. 1891621911523.",
+     "Номер заявления 9,360789. Да, что? Хорошо, поняла. [карта]."),
+    ("Серия и номер паспорта? Номер 60 при 0,565,484.", "Серия и номер паспорта? Номер 60 при [паспорт]."),
 ])
 def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     assert redact_text(text).text == expected
@@ -124,9 +131,18 @@ def test_misheard_numbers_are_masked_on_the_safe_side(text, expected):
     # names: lower case or garbled after an introduction, run into the word before
     ("Служба поддержки. На связи повел, чем могу помочь.", "Служба поддержки. На связи [ФИО], чем могу помочь."),
     ("Госуслуги, я операторально. Чем я могу вам помочь?", "Госуслуги, я [ФИО]. Чем я могу вам помочь?"),
+    ("Опера Транна, чем могу помочь?", "[ФИО], чем могу помочь?"),
     ("здравствуйте, специалист татьяна. чем могу помочь?", "здравствуйте, специалист [ФИО]. чем могу помочь?"),
     ("Госуслуги. С вами Говоританно, обращаю ваше внимание.", "Госуслуги. С вами [ФИО], обращаю ваше внимание."),
     ("Портал госуслуг. С вами говорит она, чем могу помочь.", "Портал госуслуг. С вами говорит [ФИО], чем могу помочь."),
+    ("Специалист отьяно. Подскажите, чем могу помочь?", "Специалист [ФИО]. Подскажите, чем могу помочь?"),
+    ("Госудский, оператор повел для контроля качества разговор записывается.",
+     "Госудский, оператор [ФИО] для контроля качества разговор записывается."),
+    # «на связи» garbled into a made-up word, the name after it or run into it
+    ("Горячая линия государству. Насляя деревина.", "Горячая линия государству. Насляя [ФИО]."),
+    ("Контактный центр, нацлядя велена, разговор записывается.",
+     "Контактный центр, нацлядя [ФИО], разговор записывается."),
+    ("Да, наследенно.", "Да, [ФИО]."),
     # birth dates whose day or month Whisper garbled, or whose year it wrote in words
     ("Беляева Екатерина Анатольевна, в сейме октября 1,960 года.", "[ФИО], [дата]."),
     ("Иванова Юлия Олеговна, Рюлья Одна 1954 года.", "[ФИО], [дата]."),
@@ -251,6 +267,40 @@ def test_the_callers_answer_to_an_identification_request_is_masked_whatever_whis
     redacted, intervals = redact_transcript(call)
     assert texts(redacted) == [request_, expected]
     assert kind in {i.kind for i in intervals} and all(i.channel == 0 for i in intervals)
+
+
+def test_an_answer_whisper_wrote_no_words_for_is_muted_on_the_callers_channel():
+    from dataclasses import replace
+
+    from privacy.transcript import redact_transcript
+
+    # Whisper heard only «Нет,» of the dictated phone: the audio up to the operator's next words still holds it
+    call = dialogue(("operator", "Какой номер телефона указать для обратной связи?"), ("caller", "Нет,"),
+                    ("operator", "Ваше обращение зарегистрировано."))
+    request_end, next_words = call.segments[0].words[-1].end, call.segments[2].words[0].start
+    redacted, intervals = redact_transcript(call)
+    assert texts(redacted) == texts(call)
+    assert [(i.start_s, i.end_s, i.kind, i.channel) for i in intervals] == [(request_end, next_words, "phone", 0)]
+    assert redact_transcript(without_roles(call))[1] == ()
+    # nor does a lone word of the operator's with a long pause after it: Whisper timed the sentence's «Я» early
+    lone = dialogue(("operator", "Какой номер телефона указать для обратной связи?"), ("operator", "Я"),
+                    ("caller", "Нет,"), ("operator", "зарегистрировал ваше обращение."))
+    rest = lone.segments[3]
+    late = replace(rest, start=rest.start + 6, end=rest.end + 6,
+                   words=tuple(replace(w, start=w.start + 6, end=w.end + 6) for w in rest.words))
+    lone = replace(lone, duration_s=lone.duration_s + 6, segments=lone.segments[:3] + (late,))
+    assert [(i.start_s, i.end_s, i.channel) for i in redact_transcript(lone)[1]] == [
+        (lone.segments[0].words[-1].end, late.start, 0)]
+    # a sentence that names a document but asks nothing leaves the caller's reply audible
+    told = dialogue(("operator", "По вашему заявлению нужен запрос в отдел, который оформляет паспорт."),
+                    ("caller", "Нет,"), ("operator", "Извините за неудобство."))
+    assert redact_transcript(told)[1] == ()
+    # an operator who goes on after a moment's pause left no time for an answer, and a spoken answer is masked
+    # as such, its stretch alone
+    assert redact_transcript(dialogue(("operator", "Какой номер телефона указать? Ваше обращение принято.")))[1] == ()
+    answered = dialogue(("operator", "Какой номер телефона указать для обратной связи?"),
+                        ("caller", "Восемь велица 1561743."), ("operator", "Ваше обращение зарегистрировано."))
+    assert [(i.start_s, i.kind) for i in redact_transcript(answered)[1]] == [(answered.segments[1].start, "phone")]
 
 
 def test_the_complaint_after_the_identification_and_the_operators_words_stay():
