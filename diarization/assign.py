@@ -32,11 +32,16 @@ def joined_voices(apart: Diarization, merged: Diarization) -> list[tuple[str, ..
     """The speakers of `apart` that `merged` made one, speaker by speaker of `merged`: each of `apart`'s speakers
     goes where most of their speech went."""
     went: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for turn in apart.exclusive_turns:
-        for other in merged.exclusive_turns:
-            overlap = min(turn.end, other.end) - max(turn.start, other.start)
-            if overlap > 0:
-                went[turn.speaker][other.speaker] += overlap
+    ours, theirs = (sorted(d.exclusive_turns, key=lambda t: t.start) for d in (apart, merged))
+    i = j = 0
+    while i < len(ours) and j < len(theirs):  # both in time order, neither overlapping itself
+        overlap = min(ours[i].end, theirs[j].end) - max(ours[i].start, theirs[j].start)
+        if overlap > 0:
+            went[ours[i].speaker][theirs[j].speaker] += overlap
+        if ours[i].end < theirs[j].end:
+            i += 1
+        else:
+            j += 1
     groups: dict[str, list[str]] = defaultdict(list)
     for speaker, into in went.items():
         groups[max(into, key=into.get)].append(speaker)
