@@ -56,13 +56,14 @@ CUES = (
                                             r"|передал\w* ваш вопрос|срок рассмотрения|ответ (?:придет|вы получите|подготовят)"),
     _cue("anything else", OPERATOR, 2, r"(?:еще|что-то еще|чем-то еще|чем-нибудь еще)\W+(?:\w+\W+)?(?:помочь|вопросы)"
                                        r"|\bу вас все\b|\bчто-то еще\b|anything else"),
-    _cue("survey invitation", OPERATOR, 3, r"оцени\w*|опрос|survey|rate (?:the|our|my)"),
+    # «опрос», not the «вопрос» every caller has
+    _cue("survey invitation", OPERATOR, 3, r"оцени\w*|\bопрос|survey|rate (?:the|our|my)"),
     _cue("closing", OPERATOR, 2, r"спасибо за (?:обращение|звонок)|спасибо,? что позвонили|thank you for calling"),
     _cue("silent line", OPERATOR, 2, r"вас не слышно|перезвоните|i can(?:no|')t hear you"),
     _cue("problem statement", CALLER, 2, r"\bне (?:могу|получается|приходит|пришл\w*|работает|открывается|вижу|понимаю)\b"
                                          r"|\bу меня\b|can(?:no|')t|doesn't work|i have a problem"),
     _cue("calling again", CALLER, 3, r"(?:уже|снова) (?:звонил|обращал)|звонил\w* (?:вам |по этому)|не (?:первый|второй) раз"
-                                     r"|called (?:before|again|last)"),
+                                     r"|\bвам (?:уже )?звонила?\b|called (?:before|again|last)"),
     _cue("own need", CALLER, 1, r"\b(?:мне|я) (?:нужн\w*|надо|хочу|хотел\w*|пытаюсь|пробовал\w*)\b|\bi (?:need|want|tried)\b"),
     _cue("own data", CALLER, 1, r"\bмо(?:й|я|е|и|ю) (?:номер|снилс|паспорт|адрес|фамилия|почта|телефон|заявление)"
                                 r"|\bmy (?:number|account|address|password)\b"),

@@ -513,6 +513,25 @@ def test_a_caller_naming_their_mobile_operator_does_not_introduce_themself():
     assert "self-introduction" not in roles["C"].cues and "self-introduction" in roles["A"].cues
 
 
+def test_a_callers_question_is_no_survey_invitation():
+    """«вопрос все тот же» held «опрос», and with «номер обращения» it outweighed the caller's own words, who
+    called again («я вам звонил»): the caller, heard in two voices, became an operator."""
+    lines = [
+        ("A", "Здравствуйте, контактный центр портала госуслуг, оператор Ольга, чем могу помочь?"),
+        ("C", "Я позавчера вам звонил, вопрос все тот же. Мне дали номер обращения 5346-8392, но ответа так и нет."),
+        ("A", "Назовите, пожалуйста, номер СНИЛС."),
+        ("D", "636-243-184 86."),
+        ("A", "Вам придет смс с коротким опросом, пожалуйста, оцените мою работу."),
+        ("C", "Спасибо, до свидания."),
+    ]
+    segments = [AsrSegment(start=n * 5.0, end=n * 5.0 + 4.0, text=text, speaker=speaker)
+                for n, (speaker, text) in enumerate(lines)]
+    roles = {r.speaker: r for r in roles_from_content(transcript(*segments), ("A", "C", "D"))}
+    assert {s: r.role for s, r in roles.items()} == {"A": OPERATOR, "C": CALLER, "D": CALLER}
+    assert "survey invitation" in roles["A"].cues and "survey invitation" not in roles["C"].cues
+    assert "calling again" in roles["C"].cues
+
+
 def test_a_caller_and_the_specialist_with_alike_voices_stay_apart(monkeypatch):
     """After a transfer the specialist's voice print can be as close to the caller's as one voice's (forced here:
     every pair passes the merge threshold). The specialist speaks clearly as an operator and talks with the
