@@ -213,9 +213,9 @@ def run(cases: list[Case]) -> None:
 
     from asr.model import ModelSettings, shared_model
     from asr.transcribe import transcribe_windows
-    from diarization.assign import attribute_speakers
+    from diarization.assign import attribute_speakers, words_checks
     from diarization.mono import diarize, shared_pipeline
-    from diarization.roles import apply_roles, parties, roles_from_content
+    from diarization.roles import apply_roles, roles_from_content
     from diarization.settings import DiarizationSettings
     from diarization.words import assign_speakers
     from ingest.audio import AudioWindow
@@ -238,9 +238,10 @@ def run(cases: list[Case]) -> None:
             content_roles = role_accuracy(case, by_content.transcript)
         else:
             clock = StageClock()
-            # as the pipeline does: where there are words, one person heard in two voices becomes one speaker again
-            found = diarize(case.samples[0], max_speakers=case.max_speakers, hook=clock, parties=None if asr is None
-                            else lambda d: parties(assign_speakers(asr, d), d.speakers))
+            # as the pipeline does: where there are words, two parties whose voices sound alike stay apart and one
+            # person heard in two voices becomes one speaker again
+            found = diarize(case.samples[0], max_speakers=case.max_speakers, hook=clock,
+                            **({} if asr is None else words_checks(asr)))
             wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
             for stage, (w, c) in clock.stages(started_wall + wall, started_cpu + cpu).items():
                 total = stages.get(stage, (0.0, 0.0))

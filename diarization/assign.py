@@ -1,12 +1,15 @@
 """The pipeline's entry point: who spoke each word of a call, and who is the operator."""
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Callable
+
 import numpy as np
 
 from asr.records import Transcript
 from diarization.audio import floats
 from diarization.records import AttributedTranscript, Diarization
-from diarization.roles import (apply_roles, operator_and_caller_talk, parties, roles_from_channel,
+from diarization.roles import (apply_roles, operator_and_caller_in_one_voice, parties, roles_from_channel,
                                roles_from_channel_content, roles_from_content)
 from diarization.settings import DiarizationSettings
 from diarization.stereo import stereo_turns
@@ -24,6 +27,37 @@ def load_models(settings: DiarizationSettings | None = None) -> None:
 
     campplus()
     shared_pipeline((settings or DiarizationSettings.from_env()).pipeline)
+
+
+def joined_voices(apart: Diarization, merged: Diarization) -> list[tuple[str, ...]]:
+    """The speakers of `apart` that `merged` made one, speaker by speaker of `merged`: each of `apart`'s speakers
+    goes where most of their speech went."""
+    went: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    ours, theirs = (sorted(d.exclusive_turns, key=lambda t: t.start) for d in (apart, merged))
+    i = j = 0
+    while i < len(ours) and j < len(theirs):  # both in time order, neither overlapping itself
+        overlap = min(ours[i].end, theirs[j].end) - max(ours[i].start, theirs[j].start)
+        if overlap > 0:
+            went[ours[i].speaker][theirs[j].speaker] += overlap
+        if ours[i].end < theirs[j].end:
+            i += 1
+        else:
+            j += 1
+    groups: dict[str, list[str]] = defaultdict(list)
+    for speaker, into in went.items():
+        groups[max(into, key=into.get)].append(speaker)
+    return [tuple(sorted(group)) for group in groups.values() if len(group) > 1]
+
+
+def words_checks(transcript: Transcript) -> dict[str, Callable]:
+    """What `diarization.mono.diarize` asks of a mono call's words: whether voices it would merge are two
+    parties, and who the operators and callers are."""
+    return {
+        "two_parties": lambda apart, merged: any(
+            operator_and_caller_in_one_voice(assign_speakers(transcript, apart), apart.speakers, joined)
+            for joined in joined_voices(apart, merged)),
+        "parties": lambda d: parties(assign_speakers(transcript, d), d.speakers),
+    }
 
 
 def attribute_speakers(
@@ -66,9 +100,7 @@ def attribute_speakers(
 
         samples = samples_16k if samples_16k.ndim == 1 else floats(samples_16k).mean(axis=0)
         diarization = diarize(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
-                              folder=settings.pipeline, threads=settings.threads,
-                              two_parties=lambda d: operator_and_caller_talk(assign_speakers(transcript, d), d.speakers),
-                              parties=lambda d: parties(assign_speakers(transcript, d), d.speakers))
+                              folder=settings.pipeline, threads=settings.threads, **words_checks(transcript))
         attributed = assign_speakers(transcript, diarization)
         roles = roles_from_content(attributed, diarization.speakers)
     return AttributedTranscript(apply_roles(attributed, roles), diarization, roles)

