@@ -60,14 +60,28 @@ def _audio(samples: np.ndarray, turn: SpeakerTurn) -> np.ndarray:
     return floats(samples[int(turn.start * SAMPLE_RATE):int(turn.end * SAMPLE_RATE)])
 
 
-def _print(samples: np.ndarray, turns: list[SpeakerTurn], model: CAMPPlusEmbedding) -> np.ndarray | None:
-    pieces, used = [], 0.0
+def _longest(turns: list[SpeakerTurn]) -> list[SpeakerTurn]:
+    """A speaker's longest turns, up to _MAX_PRINT_SPEECH_S of speech."""
+    chosen, used = [], 0.0
     for turn in sorted(turns, key=lambda t: t.duration, reverse=True):
         if used >= _MAX_PRINT_SPEECH_S:
             break
-        pieces.append(_audio(samples, turn))
+        chosen.append(turn)
         used += turn.duration
-    return _embed(model, np.concatenate(pieces)) if pieces else None
+    return chosen
+
+
+def _print(samples: np.ndarray, turns: list[SpeakerTurn], model: CAMPPlusEmbedding,
+           embeddings: dict[SpeakerTurn, np.ndarray]) -> np.ndarray | None:
+    """A speaker's voice print from their longest turns: their embeddings averaged by length (the same as embedding
+    the turns' audio together in windows, which _embed averages alike, without running CAM++ over it a second time),
+    or, for a speaker heard only in turns too short to embed one by one, the embedding of all of them together."""
+    longest = _longest(turns)
+    embedded = [t for t in longest if t in embeddings]
+    if not embedded:
+        return _embed(model, np.concatenate([_audio(samples, t) for t in longest])) if longest else None
+    total = sum(embeddings[t] * t.duration for t in embedded)
+    return total / np.linalg.norm(total)
 
 
 def _nearest(prints: dict[str, np.ndarray], embedding: np.ndarray) -> str:
@@ -178,9 +192,10 @@ def hear(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbed
     own = defaultdict(list)
     for turn in diarization.exclusive_turns:
         own[turn.speaker].append(turn)
-    return Heard(prints={s: p for s in own if (p := _print(samples_16k, own[s], model)) is not None},
-                 embeddings={t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
-                             and (e := _embed(model, _audio(samples_16k, t))) is not None})
+    embeddings = {t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
+                  and (e := _embed(model, _audio(samples_16k, t))) is not None}
+    return Heard(prints={s: p for s in own if (p := _print(samples_16k, own[s], model, embeddings)) is not None},
+                 embeddings=embeddings)
 
 
 def refine(diarization: Diarization, heard: Heard, same_voice_similarity: float, min_speakers: int,
