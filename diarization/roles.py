@@ -122,14 +122,14 @@ def roles_from_content(transcript: Transcript, speakers: tuple[str, ...]) -> tup
     most to the operator's side is the operator; any other speaker is an operator if their own words say so, or
     if they talk back and forth with the caller (a specialist after a transfer whose greeting Whisper garbled),
     a caller otherwise."""
-    return _roles(transcript, speakers, _evidence(transcript, speakers))
+    return _roles(speakers, _evidence(transcript, speakers), turn_order(transcript))
 
 
-def _roles(transcript: Transcript, speakers: tuple[str, ...], evidence: dict[str, _Evidence]) -> tuple[SpeakerRole, ...]:
+def _roles(speakers: tuple[str, ...], evidence: dict[str, _Evidence],
+           order: tuple[str | None, ...]) -> tuple[SpeakerRole, ...]:
     if not evidence:
         return ()
     ranked = sorted(evidence, key=lambda s: evidence[s].margin)
-    order = turn_order(transcript)
     roles = []
     for speaker in speakers:
         found = evidence[speaker]
@@ -184,11 +184,11 @@ class Parties:
 
 
 def parties(transcript: Transcript, speakers: tuple[str, ...]) -> Parties:
-    evidence = _evidence(transcript, speakers)
-    roles = {r.speaker: r.role for r in _roles(transcript, speakers, evidence)}
+    evidence, order = _evidence(transcript, speakers), turn_order(transcript)
+    roles = {r.speaker: r.role for r in _roles(speakers, evidence, order)}
     return Parties(tuple(sorted((s for s in roles if roles[s] == OPERATOR), key=lambda s: -evidence[s].margin)),
                    tuple(sorted((s for s in roles if roles[s] == CALLER), key=lambda s: evidence[s].margin)),
-                   turn_order(transcript))
+                   order)
 
 
 # What tells two people apart by their words: one speaker clearly speaks as the operator (a greeting with the
