@@ -78,6 +78,8 @@ def attribute_speakers(
     if any(s.channel is not None for s in transcript.segments):
         stereo_audio = samples_16k if samples_16k is not None and samples_16k.ndim == 2 else None
         diarization = stereo_turns(transcript, stereo_audio)
+        channel, source = (operator_channel, "metadata") if operator_channel is not None else (
+            settings.operator_channel, "configured")
         if diarization.turns and stereo_audio is not None:
             # torch and CAM++: only stereo calls handed their audio pay for them
             from diarization.campplus import torch_threads
@@ -85,10 +87,9 @@ def attribute_speakers(
             from diarization.voices import separate_channel_voices
 
             with torch_threads(settings.threads):
-                diarization = separate_channel_voices(diarization, stereo_audio, campplus(), SAME_VOICE_SIMILARITY)
+                diarization = separate_channel_voices(diarization, stereo_audio, campplus(), SAME_VOICE_SIMILARITY,
+                                                      channel)
         attributed = assign_speakers(transcript, diarization)
-        channel, source = (operator_channel, "metadata") if operator_channel is not None else (
-            settings.operator_channel, "configured")
         roles = (roles_from_channel(diarization, channel, source) if channel is not None
                  else roles_from_channel_content(attributed, diarization))
     elif samples_16k is None:

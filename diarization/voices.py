@@ -299,14 +299,16 @@ def _two_voices(turns: list[SpeakerTurn], samples: np.ndarray, model: CAMPPlusEm
 
 
 def separate_channel_voices(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding,
-                            same_voice_similarity: float) -> Diarization:
+                            same_voice_similarity: float, operator_channel: int | None = None) -> Diarization:
     """`samples_16k`: the call's (2, n) audio. A channel's second voice is named after the channels' own
-    speakers: SPEAKER_02, SPEAKER_03."""
+    speakers: SPEAKER_02, SPEAKER_03. Where `operator_channel` is known only it is looked at: a transfer brings a
+    second operator, while a call has one caller, whose voice changes enough over a call (a generated caller's
+    later turns measured under the threshold) to be split in two."""
     turns: list[SpeakerTurn] = []
     extra = 2
     for channel in sorted({t.channel for t in diarization.turns}):
         own = [t for t in diarization.turns if t.channel == channel]
-        labelled = _two_voices(own, samples_16k[channel], model)
+        labelled = _two_voices(own, samples_16k[channel], model) if operator_channel in (None, channel) else None
         if labelled is None:
             turns.extend(own)
             continue

@@ -131,11 +131,9 @@ def test_stereo_call_end_to_end(whisper):
         ("SPEAKER_00", OPERATOR, 1.0, "metadata"), ("SPEAKER_01", CALLER, 1.0, "metadata")}
 
 
-def test_a_specialist_on_the_operator_channel_is_a_speaker_of_their_own():
-    """Operator anna, then specialist mikhail on channel 0; caller irina on channel 1. One word per sentence is
-    enough here: the turns' edges and voices come from the audio."""
-    plan = [(0, "s1_rhv_anna"), (1, "s2_rhv_irina"), (0, "s3_rhv_anna"), (0, "s4_rhv_mikhail"), (1, "s5_rhv_irina"),
-            (0, "s5_rhv_mikhail")]
+def two_channel_call(plan) -> tuple[np.ndarray, Transcript]:
+    """RHVoice sentences (channel, file name) 0.6 s apart, each one ASR segment of one word named after its file:
+    the turns' edges and voices come from the audio."""
     clips = [(channel, name, read(eval_file(f"audio_tts_ru/{name}.flac"))[0]) for channel, name in plan]
     gap = int(0.6 * SAMPLE_RATE)
     audio = np.zeros((2, sum(len(c) + gap for _, _, c in clips)), dtype=np.float32)
@@ -146,12 +144,32 @@ def test_a_specialist_on_the_operator_channel_is_a_speaker_of_their_own():
         segments.append(AsrSegment(start=start, end=end, text=name, channel=channel,
                                    words=(Word(start=start, end=end, text=name, probability=0.9, channel=channel),)))
         offset += len(clip) + gap
-    result = attribute_speakers(transcript(*segments), audio, operator_channel=0, settings=DiarizationSettings())
+    return audio, transcript(*segments)
+
+
+def test_a_specialist_on_the_operator_channel_is_a_speaker_of_their_own():
+    """Operator anna, then specialist mikhail on channel 0; caller irina on channel 1."""
+    audio, words = two_channel_call([(0, "s1_rhv_anna"), (1, "s2_rhv_irina"), (0, "s3_rhv_anna"),
+                                     (0, "s4_rhv_mikhail"), (1, "s5_rhv_irina"), (0, "s5_rhv_mikhail")])
+    result = attribute_speakers(words, audio, operator_channel=0, settings=DiarizationSettings())
     voice_of = {s.text.split("_")[-1]: s.speaker for s in result.transcript.segments}
     assert len(set(voice_of.values())) == 3 == len(result.diarization.speakers)
     assert all(s.speaker == voice_of[s.text.split("_")[-1]] for s in result.transcript.segments)
     assert {s.text.split("_")[-1]: s.role for s in result.transcript.segments} == {
         "anna": OPERATOR, "mikhail": OPERATOR, "irina": CALLER}
+
+
+def test_the_callers_channel_is_one_caller_when_the_operators_channel_is_known():
+    """Two voices on the caller's channel (a generated caller's later turns measured as another voice) stay one
+    caller; only where nothing names the operator's channel is each channel's second voice looked for."""
+    audio, words = two_channel_call([(0, "s1_rhv_anna"), (1, "s2_rhv_irina"), (0, "s3_rhv_anna"), (1, "s4_rhv_irina"),
+                                     (0, "s5_rhv_anna"), (1, "s4_rhv_mikhail"), (0, "s3_rhv_anna"), (1, "s5_rhv_mikhail")])
+    known = attribute_speakers(words, audio, operator_channel=0, settings=DiarizationSettings())
+    assert len(known.diarization.speakers) == 2
+    assert {(s.channel, s.speaker, s.role) for s in known.transcript.segments} == {
+        (0, "SPEAKER_00", OPERATOR), (1, "SPEAKER_01", CALLER)}
+    unknown = attribute_speakers(words, audio, settings=DiarizationSettings())
+    assert len(unknown.diarization.speakers) == 3
 
 
 # --- words to speakers ------------------------------------------------------------------------------------
