@@ -31,6 +31,10 @@ _VAD = VadOptions(threshold=0.35, min_silence_duration_ms=500, speech_pad_ms=30)
 _FRAME = SAMPLE_RATE // 100
 _LOUD_ABOVE_NOISE_DB = 8.0
 _MAX_EDGE_MOVE_S = 0.4
+# A short first word Silero skipped («Да,» then a breath) joins the stretch across a pause up to this long. On
+# the tune set 0.1 s took DER from mean 0.45 %, worst call 2.0 % to mean 0.30 %, worst 1.6 %; 0.2-0.4 s with a
+# longer reach joined other sounds and did worse than none.
+_MAX_QUIET_IN_EDGE_S = 0.1
 # Digital silence (a muted line, a gap the recorder filled with zeros) is no line noise to measure.
 _DIGITAL_SILENCE_DB = -90.0
 # Speech running across the end of a piece (diarization.audio.pieces) is one stretch. Within a piece stretches are
@@ -75,23 +79,35 @@ def _loud_frames(piece: np.ndarray) -> np.ndarray:
     return level_db > np.percentile(noise, 10) + _LOUD_ABOVE_NOISE_DB
 
 
+def _outward(loud: np.ndarray, edge: int, step: int, reach: int, gap: int) -> int:
+    """How far an edge moves, frame by frame in direction `step`, over loud frames and quiet runs of at most `gap`
+    frames between them, `reach` frames at most: the new edge is just beyond the last loud frame passed."""
+    moved, quiet = 0, 0
+    for n in range(1, reach + 1):
+        frame = edge + step * n - (step > 0)
+        if not 0 <= frame < len(loud):
+            break
+        if loud[frame]:
+            moved, quiet = n, 0
+        else:
+            quiet += 1
+            if quiet > gap:
+                break
+    return edge + step * moved
+
+
 def _snapped(stretches: list[tuple[int, int]], loud: np.ndarray) -> list[tuple[float, float]]:
     """`stretches` (Silero's, in samples) with their edges moved onto the loud frames: in to the first and last
     loud frame inside (a stretch without one keeps its edges), then out over loud frames next to it."""
-    reach = round(_MAX_EDGE_MOVE_S * SAMPLE_RATE / _FRAME)
+    reach, gap = round(_MAX_EDGE_MOVE_S * 100), round(_MAX_QUIET_IN_EDGE_S * 100)
     snapped = []
     for start, end in stretches:
         first, last = start // _FRAME, min(-(-end // _FRAME), len(loud))
         inside = np.flatnonzero(loud[first:last])
         if len(inside):
             first, last = first + inside[0], first + inside[-1] + 1
-            bound = max(0, first - reach)
-            while first > bound and loud[first - 1]:
-                first -= 1
-            bound = min(len(loud), last + reach)
-            while last < bound and loud[last]:
-                last += 1
-            start, end = first * _FRAME, last * _FRAME
+            start = _outward(loud, first, -1, reach, gap) * _FRAME
+            end = _outward(loud, last, 1, reach, gap) * _FRAME
         snapped.append((start / SAMPLE_RATE, end / SAMPLE_RATE))
     return _bridged(sorted(snapped), 0.0)
 
