@@ -98,7 +98,7 @@ def _outward(loud: np.ndarray, edge: int, step: int, reach: int, gap: int) -> in
 
 def _snapped(stretches: list[tuple[int, int]], loud: np.ndarray) -> list[tuple[float, float]]:
     """`stretches` (Silero's, in samples) with their edges moved onto the loud frames: in to the first and last
-    loud frame inside (a stretch without one keeps its edges), then out over loud frames next to it."""
+    loud frame inside (a stretch without one keeps its edges), then out over the loud frames beyond (_outward)."""
     reach, gap = round(_MAX_EDGE_MOVE_S * 100), round(_MAX_QUIET_IN_EDGE_S * 100)
     snapped = []
     for start, end in stretches:
