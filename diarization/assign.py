@@ -52,12 +52,13 @@ def joined_voices(apart: Diarization, merged: Diarization) -> list[tuple[str, ..
 def words_checks(transcript: Transcript) -> dict[str, Callable]:
     """What `diarization.mono.diarize` asks of a mono call's words: whether voices it would merge are two
     parties, and who the operators and callers are."""
-    return {
-        "two_parties": lambda apart, merged: any(
-            operator_and_caller_in_one_voice(assign_speakers(transcript, apart), apart.speakers, joined)
-            for joined in joined_voices(apart, merged)),
-        "parties": lambda d: parties(assign_speakers(transcript, d), d.speakers),
-    }
+
+    def two_parties(apart: Diarization, merged: Diarization) -> bool:
+        groups = joined_voices(apart, merged)
+        return bool(groups) and operator_and_caller_in_one_voice(assign_speakers(transcript, apart), apart.speakers,
+                                                                 groups)
+
+    return {"two_parties": two_parties, "parties": lambda d: parties(assign_speakers(transcript, d), d.speakers)}
 
 
 def attribute_speakers(

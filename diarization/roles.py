@@ -199,14 +199,16 @@ _HARDLY_OPERATOR = 1.0
 
 
 def operator_and_caller_in_one_voice(transcript: Transcript, speakers: tuple[str, ...],
-                                     joined: tuple[str, ...]) -> bool:
-    """`joined`: speakers whose voices sound as one. One of them clearly speaks as the operator and talks with
-    another whose words hardly lean that way at all, the only such speaker of all the call's `speakers` (a call
-    has one caller; where two speakers hardly speak as operators, one is an operator heard in two voices)."""
+                                     groups: list[tuple[str, ...]]) -> bool:
+    """`groups`: speakers whose voices sound as one, group by group. In one group a speaker clearly speaks as the
+    operator and talks with another whose words hardly lean that way at all, the only such speaker of all the
+    call's `speakers` (a call has one caller; where two speakers hardly speak as operators, one is an operator
+    heard in two voices)."""
     evidence, order = _evidence(transcript, speakers), turn_order(transcript)
     hardly = [s for s in speakers if evidence[s].margin <= _HARDLY_OPERATOR]
-    return len(hardly) == 1 and hardly[0] in joined and any(
+    return len(hardly) == 1 and any(hardly[0] in joined and any(
         evidence[s].margin >= _CLEAR_OPERATOR and talk_to_each_other(order, s, hardly[0]) for s in joined)
+        for joined in groups)
 
 
 def _channels(diarization: Diarization) -> dict[str, int]:
