@@ -20,7 +20,7 @@ known), and scored by time: a mention is masked when a masked interval on its ch
 kind for *right kind*; the words masked outside every turn with planted data are the false masks. That is
 lenient where one turn holds several mentions (a name and a date), so the right kind column is the stricter
 figure there. The masked intervals are what the flow stores and playback and export mute, among them the
-stretches of a caller's answer Whisper wrote no word of (`privacy.dialogue.unwritten_answers`): the audio there is
+stretches of a caller's answer Whisper wrote no word of (`privacy.dialogue.Answers.unwritten`): the audio there is
 muted, the text had nothing to mask, so such a mention counts as masked in the audio only; the seconds muted
 outside every turn with planted data are printed beside the false masks. The patterns were tuned on the tune set
 and on 30 calls each of three new seeds (31, 37, 41), the dialogue-position rule on the tune set and 20 calls of
@@ -45,7 +45,7 @@ from demo_calls.generate import write_calls
 from demo_calls.people import OPERATORS
 from demo_calls.pii import number_words
 from privacy.detect import KINDS, find_pii
-from privacy.dialogue import unwritten_answers
+from privacy.dialogue import read_answers
 from privacy.transcript import redact_transcript
 
 SETS = {"tune": 11, "report": 23}
@@ -210,7 +210,7 @@ def asr_report(folder: Path, show_errors: bool) -> None:
             truth = json.loads(path.with_name(path.name.replace(".roles.json", ".truth.json")).read_text(
                 encoding="utf-8"))
             _, intervals = redact_transcript(transcript)
-            unwritten = set(unwritten_answers(transcript))
+            unwritten = set(read_answers(transcript).unwritten)
             names = [op.name for op in OPERATORS if op.operator_id in truth["operator_ids"]]
             planted = [(TRUTH_KIND[p["type"]], truth["turns"][p["turn"]]) for p in truth["pii"]]
             planted += [("name", t) for t in truth["turns"] if operator_names(t["text"], names)]

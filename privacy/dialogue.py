@@ -8,7 +8,7 @@ words and within a budget of words per kind; the caller's filler («да», «с
 with a verb in the indicative or a question ends the answer once something was answered, so a complaint told
 right after the identification stays readable; before any answer it is passed over («сейчас посмотрю»).
 Where Whisper wrote none of the answer (no caller word but filler before the operator speaks again), the
-audio still carries it: that stretch of the caller's channel is returned to be muted (`unwritten_answers`).
+audio still carries it: that stretch of the caller's channel is returned to be muted (`Answers.unwritten`).
 It needs roles: a transcript whose segments carry no operator and caller role gets nothing from here.
 """
 from __future__ import annotations
@@ -90,23 +90,31 @@ class _Request:
     asking: bool  # a question or a request verb, not only «ваш»
 
 
-def answer_words(transcript: Transcript) -> dict[tuple[int, int], str]:
-    """(segment number, word number) of every caller word that answers an identification request, with the
-    kind of personal data it stands for."""
-    answers: dict[tuple[int, int], str] = {}
-    for request, words, _ in _requests_and_replies(transcript):
-        for w in _answer(words, request):
-            answers.setdefault((w.segment, w.index), _kind_of(w.text, request.kinds))
-    return answers
+@dataclass(frozen=True)
+class Answers:
+    """What the caller answered to identification requests. `words`: (segment number, word number) of every
+    caller word that answers one, with the kind of personal data it stands for. `unwritten`: the stretches to
+    mute where Whisper wrote no word of the caller's but filler («Нет,» over a dictated phone) before the
+    operator spoke again: from the end of the request to the operator's next words, on the caller's channel
+    (every channel of a mono call). Only the audio is touched there; there is no text to mask. With no words to
+    go by, the request must ask outright."""
+
+    words: dict[tuple[int, int], str]
+    unwritten: tuple[PiiInterval, ...]
 
 
-def unwritten_answers(transcript: Transcript) -> list[PiiInterval]:
-    """The stretches to mute where the caller was asked for identifying data and Whisper wrote no word of theirs
-    but filler («Нет,» over a dictated phone) before the operator spoke again: from the end of the request to
-    the operator's next words, on the caller's channel (every channel of a mono call). Only the audio is
-    touched; there is no text to mask. With no words to go by, the request must ask outright."""
+def read_answers(transcript: Transcript) -> Answers:
+    replies = _requests_and_replies(transcript)
+    words: dict[tuple[int, int], str] = {}
+    for request, spoken, _ in replies:
+        for w in _answer(spoken, request):
+            words.setdefault((w.segment, w.index), _kind_of(w.text, request.kinds))
+    return Answers(words, tuple(_unwritten(transcript, replies)))
+
+
+def _unwritten(transcript: Transcript, replies: list[tuple[_Request, list[_Spoken], float]]) -> list[PiiInterval]:
     intervals = []
-    for request, words, until in _requests_and_replies(transcript):
+    for request, words, until in replies:
         if transcript.duration_s > request.said_until:  # a stored call may not know its duration
             until = min(until, transcript.duration_s)
         if not request.asking or until - request.said_until < _SHORTEST_ANSWER_S \

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from asr.records import Transcript, Word
 from privacy.detect import Found, find_pii
-from privacy.dialogue import answer_words, unwritten_answers
+from privacy.dialogue import read_answers
 from privacy.records import PiiInterval
 from privacy.redact import LABELS, redact_text
 
@@ -41,9 +41,9 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
             key = (word.channel if word.channel is not None else segment.channel, word.speaker or segment.speaker)
             streams[key].append(_Placed(s_no, w_no, word, 0, 0, glued))
 
-    answers = answer_words(transcript)
+    answers = read_answers(transcript)
     new_words: dict[int, dict[int, Word | None]] = defaultdict(dict)  # None: the word is folded into a label
-    intervals: list[PiiInterval] = unwritten_answers(transcript)
+    intervals: list[PiiInterval] = list(answers.unwritten)
     for (channel, _), placed in streams.items():
         text_parts, pos = [], 0
         for n, p in enumerate(placed):
@@ -53,7 +53,7 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
             text_parts += [gap, token]
             pos = p.end
         text = "".join(text_parts)
-        for found in _by_position(find_pii(text), placed, answers):
+        for found in _by_position(find_pii(text), placed, answers.words):
             hit = [p for p in placed if p.start < found.end and found.start < p.end]
             if not hit:
                 continue
