@@ -28,7 +28,8 @@ _VAD = VadOptions(threshold=0.35, min_silence_duration_ms=500, speech_pad_ms=30)
 # the last word. Each edge moves, by up to _MAX_EDGE_MOVE_S, to where the channel's 10 ms frames are louder than
 # its line noise (their 10th percentile) by _LOUD_ABOVE_NOISE_DB. On the tune set that took DER from mean 1.1 %,
 # worst call 3.7 % to mean 0.5 %, worst 2.0 %; 6-12 dB all did as well within 0.2 points.
-_FRAME = SAMPLE_RATE // 100
+_FRAMES_PER_S = 100
+_FRAME = SAMPLE_RATE // _FRAMES_PER_S
 _LOUD_ABOVE_NOISE_DB = 8.0
 _MAX_EDGE_MOVE_S = 0.4
 # A short first word Silero skipped («Да,» then a breath) joins the stretch across a pause up to this long. On
@@ -99,7 +100,7 @@ def _outward(loud: np.ndarray, edge: int, step: int, reach: int, gap: int) -> in
 def _snapped(stretches: list[tuple[int, int]], loud: np.ndarray) -> list[tuple[float, float]]:
     """`stretches` (Silero's, in samples) with their edges moved onto the loud frames: in to the first and last
     loud frame inside (a stretch without one keeps its edges), then out over the loud frames beyond (_outward)."""
-    reach, gap = round(_MAX_EDGE_MOVE_S * 100), round(_MAX_QUIET_IN_EDGE_S * 100)
+    reach, gap = round(_MAX_EDGE_MOVE_S * _FRAMES_PER_S), round(_MAX_QUIET_IN_EDGE_S * _FRAMES_PER_S)
     snapped = []
     for start, end in stretches:
         first, last = start // _FRAME, min(-(-end // _FRAME), len(loud))
