@@ -25,6 +25,19 @@ class Segment:
     role: str | None = None
 
 
+def word_glue(segment: Segment) -> list[bool]:
+    """For each word, whether the segment's text has it right after the previous word, with no space: Whisper
+    splits «1,970» into the words «1» and «,970», and a space between them would break the number."""
+    flags, pos = [], None
+    for word in segment.words:
+        token = word.text.strip()
+        at = segment.text.find(token, pos or 0) if token else -1
+        flags.append(at >= 0 and pos is not None and at == pos)
+        if at >= 0:
+            pos = at + len(token)
+    return flags
+
+
 @dataclass(frozen=True)
 class Transcript:
     language: str

@@ -21,8 +21,16 @@ class DecodingSettings:
     # Whisper's own rule (skip a segment when no-speech is likely and the text is improbable) at 0.6 let a
     # click on a silent line through as «Эхтый.»; 0.5 drops it and keeps every real sentence we measured.
     no_speech_threshold: float = 0.5
+    # A segment none of whose words Whisper itself finds likely is taken as noise. On a silent line an AVX2 machine
+    # wrote «Oh» at word probability 0.004; across the shared eval recordings under AVX-512, AVX2 and GENERIC the
+    # least likely real Russian segment still had a word at 0.499 (`python -m benchmarks.asr_isa`).
+    min_best_word_probability: float = 0.3
     # English is used without a hint only when detection is this sure; telephone Russian is often misheard.
     english_detection_min_probability: float = 0.7
+
+    def heard(self, segment: Segment) -> bool:
+        """Whether a decoded segment is speech by its words' own probabilities."""
+        return not segment.words or max(w.probability for w in segment.words) >= self.min_best_word_probability
 
     def whisper_kwargs(self) -> dict:
         return dict(
@@ -62,9 +70,10 @@ def _channel_segments(model, samples, channel, offset, language, settings) -> li
             if w.word.strip()
         )
         text = seg.text.strip()
-        if text:
-            result.append(Segment(start=round(offset + seg.start, 3), end=round(offset + seg.end, 3), text=text,
-                                  channel=channel, words=words))
+        segment = Segment(start=round(offset + seg.start, 3), end=round(offset + seg.end, 3), text=text,
+                          channel=channel, words=words)
+        if text and settings.heard(segment):
+            result.append(segment)
     return result
 
 

@@ -1,22 +1,21 @@
-import re
 from importlib import resources
 
 import jiwer
+import numpy as np
 import pytest
 
 from asr.model import ModelNotFound, ModelSettings, load_model
 from asr.transcribe import transcribe_windows
-from conftest import eval_file
-from ingest.audio import AudioReader
+from conftest import eval_file, normalise, tts_dialogue_text
+from ingest.audio import SAMPLE_RATE, AudioReader, AudioWindow
+
+pytestmark = pytest.mark.model
+DIALOGUE = tts_dialogue_text()
 
 
 def transcribe(model, path, hint=None, **reader_kwargs):
     with open(path, "rb") as f, AudioReader(f, **reader_kwargs) as reader:
         return transcribe_windows(model, reader.windows(), hint)
-
-
-def normalise(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
 
 
 def test_silence_gives_an_empty_transcript(whisper):
@@ -25,12 +24,29 @@ def test_silence_gives_an_empty_transcript(whisper):
     assert transcript.duration_s == pytest.approx(9.95, abs=0.01)
 
 
+def _clicks(n: int, rng) -> np.ndarray:
+    line = np.zeros(n, np.float32)
+    for at in rng.uniform(0.5, n / SAMPLE_RATE - 0.5, 6):
+        line[int(at * SAMPLE_RATE):int(at * SAMPLE_RATE) + 40] = 0.6 * np.sign(rng.normal(size=40))
+    return line
+
+
+def _line_noise(n: int, rng) -> np.ndarray:
+    return (0.01 * rng.normal(size=n) + 0.02 * np.sin(2 * np.pi * 50 * np.arange(n) / SAMPLE_RATE)).astype(np.float32)
+
+
+@pytest.mark.parametrize("sound", [_clicks, _line_noise])
+def test_a_line_with_nobody_speaking_gives_no_words(whisper, sound):
+    samples = sound(10 * SAMPLE_RATE, np.random.default_rng(3))
+    assert transcribe_windows(whisper, [AudioWindow(0.0, samples[None, :])], "ru").segments == ()
+
+
 def test_russian_speech_with_word_timestamps(whisper):
     transcript = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_sound_ru.wav"))
     assert transcript.language == "ru"
     assert jiwer.wer("нейронные сети это хорошо", normalise(transcript.text)) <= 0.25
     words = [w for s in transcript.segments for w in s.words]
-    assert len(words) == 4
+    assert 3 <= len(words) <= 5
     assert all(0 <= w.start < w.end <= transcript.duration_s + 0.01 for w in words)
     assert [w.start for w in words] == sorted(w.start for w in words)
 
@@ -38,7 +54,7 @@ def test_russian_speech_with_word_timestamps(whisper):
 def test_english_is_detected_without_a_hint(whisper):
     transcript = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_sound_en.wav"))
     assert transcript.language == "en" and transcript.language_probability > 0.9
-    assert normalise(transcript.text) == "neural networks are good"
+    assert jiwer.wer("neural networks are good", normalise(transcript.text)) <= 0.25
 
 
 def test_metadata_hint_wins_over_detection(whisper):
@@ -49,16 +65,19 @@ def test_metadata_hint_wins_over_detection(whisper):
 def test_stereo_channels_are_transcribed_apart(whisper):
     transcript = transcribe(whisper, eval_file("audio_real/fasterwhisper_en_fixtures/stereo_diarization.wav"))
     by_channel = {c: normalise(" ".join(s.text for s in transcript.segments if s.channel == c)) for c in (0, 1)}
-    assert "wizard" in by_channel[0] and "wizard" not in by_channel[1]
-    assert "horizon" in by_channel[1] and "horizon" not in by_channel[0]
+    left = "he began a confused complaint against the wizard who had vanished behind the curtain on the left"
+    right = "the horizon seems extremely distant"
+    # each channel reads as its own speaker's sentence and not as the other's
+    assert jiwer.wer(left, by_channel[0]) <= 0.25 and jiwer.wer(right, by_channel[1]) <= 0.25
+    assert jiwer.wer(right, by_channel[0]) > 0.9 and jiwer.wer(left, by_channel[1]) > 0.9
     assert all(w.channel == s.channel for s in transcript.segments for w in s.words)
 
 
 def test_8khz_telephone_russian(whisper):
     transcript = transcribe(whisper, eval_file("audio_tts_ru/dialogue_rhv_8k.flac"))
-    text = normalise(transcript.text)
     assert transcript.language == "ru"
-    assert "личный кабинет" in text and "авторизации" in text
+    # 0.21-0.26 across AVX-512, AVX2 and GENERIC (benchmarks.asr_isa)
+    assert jiwer.wer(normalise(DIALOGUE), normalise(transcript.text)) <= 0.35
 
 
 def test_windowed_transcription_matches_one_pass_and_keeps_times(whisper):
@@ -66,7 +85,10 @@ def test_windowed_transcription_matches_one_pass_and_keeps_times(whisper):
     whole = transcribe(whisper, path, hint="ru")
     windowed = transcribe(whisper, path, hint="ru", window_s=8.0, cut_search_s=2.0)
     assert windowed.duration_s == pytest.approx(whole.duration_s, abs=0.01)
-    assert jiwer.wer(normalise(whole.text), normalise(windowed.text)) < 0.1
+    reference = normalise(DIALOGUE)
+    # cutting at pauses costs at most a word or two of context, on every instruction set
+    assert jiwer.wer(reference, normalise(windowed.text)) <= jiwer.wer(reference, normalise(whole.text)) + 0.06
+    assert jiwer.wer(reference, normalise(windowed.text)) <= 0.2
     # the last sentence («Спасибо за обращение…») starts after 20 s in both, so window offsets were applied
     last = [s for s in windowed.segments if "обращение" in s.text.lower()]
     assert last and last[0].start > 20
@@ -79,7 +101,7 @@ def test_configured_model_folder_is_used(tmp_path, whisper):
     (tmp_path / "model.bin").write_bytes((first / "model.bin.part1").read_bytes() + (second / "model.bin.part2").read_bytes())
     model = load_model(ModelSettings(path=tmp_path))
     transcript = transcribe(model, eval_file("audio_real/pisets_ru_en_utterances/test_sound_ru.wav"))
-    assert "сети" in normalise(transcript.text)
+    assert jiwer.wer("нейронные сети это хорошо", normalise(transcript.text)) <= 0.25
 
 
 def test_folder_without_a_model_is_refused(tmp_path):
