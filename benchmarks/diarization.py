@@ -9,7 +9,9 @@ truth. Stereo inputs go through the real ASR first, then diarization.assign with
 channels' voice activity around the words, and a second voice on a channel is split off. Mono inputs go
 through pyannote with the packaged weights and the voice check. DER is pyannote.metrics' with collar 0.25 s
 (±0.125 s around each reference boundary) and without collar. Role accuracy is the share of ASR words, inside a reference turn
-without overlap, whose segment carries the true role.
+without overlap, whose segment carries the true role. Turn role agreement measures the turns as stored and
+exported (diarization.turns): over the reference's single-speaker time inside an exported turn, the share where
+every exported turn there carries the true role; coverage is the share of that time inside an exported turn.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class Case:
     operator_channel: int | None = None
     max_speakers: int | None = 3
     language: str = "ru"
+    reference_roles: dict[str, str] = field(default_factory=dict)  # reference speaker -> role, for the turns' row
 
     @property
     def stereo(self) -> bool:
@@ -111,12 +114,13 @@ def eval_cases() -> list[Case]:
         # A broadcast clip, not a call: no upper bound on the number of speakers.
         Case("voxconverse aepyx 8k", read(EVAL / "audio_real/voxconverse_aepyx_8k/aepyx_8k.wav"),
              rttm(EVAL / "audio_real/voxconverse_aepyx_8k/aepyx.rttm"), max_speakers=None),
-        Case("dialogue_rhv", dialogue, dialogue_turns, anna_is_operator),
+        Case("dialogue_rhv", dialogue, dialogue_turns, anna_is_operator, reference_roles=anna_is_operator),
         # The 8 kHz copy lines up with the same reference (resampling keeps the timing).
-        Case("dialogue_rhv_8k", read(EVAL / "audio_tts_ru/dialogue_rhv_8k.flac"), dialogue_turns, anna_is_operator),
+        Case("dialogue_rhv_8k", read(EVAL / "audio_tts_ru/dialogue_rhv_8k.flac"), dialogue_turns, anna_is_operator,
+             reference_roles=anna_is_operator),
         # SOURCE.txt: "operator on L, caller on R"
         Case("stereo_diarization.wav", stereo, stereo_turns, channel_roles={0: "operator", 1: "caller"},
-             operator_channel=0, language="en"),
+             operator_channel=0, language="en", reference_roles={"channel 0": "operator", "channel 1": "caller"}),
     ]
 
 
@@ -138,7 +142,7 @@ def call_cases(folder: Path) -> list[Case]:
                           [(t["start"], t["end"], t["speaker"]) for t in truth["turns"]],
                           {} if stereo else {t["speaker"]: t["role"] for t in truth["turns"]},
                           {t["channel"]: t["role"] for t in truth["turns"]} if stereo else {},
-                          metadata.operator_channel))
+                          metadata.operator_channel, reference_roles={t["speaker"]: t["role"] for t in truth["turns"]}))
     return cases
 
 
@@ -208,6 +212,26 @@ def role_accuracy(case: Case, transcript) -> tuple[float, bool] | None:
     return (right / total if total else float("nan")), every_party
 
 
+def turn_agreement(case: Case, transcript) -> tuple[int, int, int]:
+    """10 ms frames of single-speaker reference time: (frames, frames inside an exported turn, frames where every
+    exported turn there carries the reference speaker's role)."""
+    frames = int(case.duration_s * 100) + 1
+    holders = np.zeros(frames, dtype=int)
+    truth = np.full(frames, "", dtype=object)
+    for start, end, speaker in case.reference:
+        holders[int(start * 100):int(end * 100)] += 1
+        truth[int(start * 100):int(end * 100)] = case.reference_roles.get(speaker, "")
+    single = (holders == 1) & (truth != "")
+    right, wrong = np.zeros(frames, dtype=bool), np.zeros(frames, dtype=bool)
+    for turn in transcript.segments:
+        span = slice(int(turn.start * 100), int(turn.end * 100))
+        agrees = truth[span] == turn.role
+        right[span] |= agrees
+        wrong[span] |= ~agrees
+    covered = single & (right | wrong)
+    return int(single.sum()), int(covered.sum()), int((covered & right & ~wrong).sum())
+
+
 def run(cases: list[Case]) -> None:
     import torch
 
@@ -217,6 +241,7 @@ def run(cases: list[Case]) -> None:
     from diarization.mono import diarize, shared_pipeline
     from diarization.roles import apply_roles, roles_from_content
     from diarization.settings import DiarizationSettings
+    from diarization.turns import as_turns
     from diarization.words import assign_speakers
     from ingest.audio import AudioWindow
 
@@ -249,20 +274,23 @@ def run(cases: list[Case]) -> None:
             transcript = None
             if asr is not None:
                 attributed = assign_speakers(asr, found)
-                transcript = apply_roles(attributed, roles_from_content(attributed, found.speakers))
+                transcript = as_turns(apply_roles(attributed, roles_from_content(attributed, found.speakers)))
         der_collar, der_plain = der(case.reference, found.turns, case.duration_s)
         roles = role_accuracy(case, transcript) if transcript is not None else None
+        agreement = turn_agreement(case, transcript) if transcript is not None and case.reference_roles else None
         expected = len({s for _, _, s in case.reference})
         rows.append([case.name, "stereo" if case.stereo else "mono", f"{100 * der_collar:.1f}", f"{100 * der_plain:.1f}",
                      f"{len(found.speakers)}/{expected}", f"{case.duration_s / wall:.1f}",
                      f"{case.duration_s / cpu:.1f}" if cpu > 0 else "-",
                      "-" if roles is None else f"{roles[0]:.3f}{'' if roles[1] else ' (!)'}",
-                     "-" if content_roles is None else f"{content_roles[0]:.3f}{'' if content_roles[1] else ' (!)'}"])
-        verdicts.append((case, der_collar, roles))
+                     "-" if content_roles is None else f"{content_roles[0]:.3f}{'' if content_roles[1] else ' (!)'}",
+                     "-" if agreement is None else f"{agreement[2] / max(agreement[1], 1):.3f}",
+                     "-" if agreement is None else f"{agreement[1] / max(agreement[0], 1):.3f}"])
+        verdicts.append((case, der_collar, roles, agreement))
         print("  ".join(str(c) for c in rows[-1]), flush=True)
     print_table(f"Diarization (torch on 1 thread of the {torch.get_num_threads()} it would take; 2 shared cores)",
                 ["input", "channels", "DER % c0.25", "DER % c0", "speakers found/true", "x RT wall", "x RT cpu",
-                 "role acc", "role acc, content only"], rows)
+                 "role acc", "role acc, content only", "turn role agreement", "turn coverage"], rows)
     total_wall = sum(w for w, _ in stages.values())
     print_table("Where the mono time goes (all mono inputs together)", ["stage", "wall s", "cpu s", "share of wall"],
                 [[stage, w, c, f"{100 * w / total_wall:.0f} %"] for stage, (w, c) in stages.items()])
@@ -270,16 +298,24 @@ def run(cases: list[Case]) -> None:
 
 
 def summarise(verdicts) -> None:
-    calls = [(c, d, r) for c, d, r in verdicts if c.name.startswith("call-")]
+    calls = [v for v in verdicts if v[0].name.startswith("call-")]
     for label, chosen in (("stereo calls", [v for v in calls if v[0].stereo]),
                           ("mono two-party calls", [v for v in calls if not v[0].stereo and len(v[0].roles) == 2])):
         if chosen:
-            ders = [d for _, d, _ in chosen]
+            ders = [d for _, d, _, _ in chosen]
             print(f"{label}: mean DER (c0.25) {100 * np.mean(ders):.1f} %, worst {100 * max(ders):.1f} %")
+    for label, stereo in (("stereo", True), ("mono", False)):
+        agreements = [a for c, _, _, a in calls if a is not None and c.stereo == stereo]
+        if agreements:
+            single, covered, right = (sum(a[i] for a in agreements) for i in range(3))
+            worst = min(a[2] / max(a[1], 1) for a in agreements)
+            print(f"exported turns against the reference turns, {label} generated calls: role agreement "
+                  f"{right / covered:.3f} over single-speaker time in turns (worst call {worst:.3f}; target >= 0.97), "
+                  f"coverage {covered / single:.3f}")
     if calls:
-        right = sum(1 for _, _, r in calls if r is not None and r[1])
+        right = sum(1 for _, _, r, _ in calls if r is not None and r[1])
         print(f"generated calls with every speaker's role right: {right}/{len(calls)}")
-    mono = [c for c, _, _ in verdicts if not c.stereo]
+    mono = [c for c, _, _, _ in verdicts if not c.stereo]
     print(f"mono audio: {sum(c.duration_s for c in mono):.0f} s")
 
 

@@ -13,6 +13,7 @@ from diarization.roles import (apply_roles, operator_and_caller_in_one_voice, pa
                                roles_from_channel_content, roles_from_content)
 from diarization.settings import DiarizationSettings
 from diarization.stereo import stereo_turns
+from diarization.turns import as_turns
 from diarization.words import assign_speakers
 
 
@@ -74,7 +75,8 @@ def attribute_speakers(
     With its (2, n) audio, turn edges follow each channel's voice activity and a second voice on a channel (a
     specialist after a transfer) becomes a speaker of its own; that costs torch and CAM++ for a few seconds.
     A mono call needs its audio. `operator_channel` comes from the call's metadata; when it is None the
-    settings' default applies, and failing that the words decide."""
+    settings' default applies, and failing that the words decide. The transcript comes back cut into turns
+    (diarization.turns)."""
     settings = settings or DiarizationSettings.from_env()
     if any(s.channel is not None for s in transcript.segments):
         stereo_audio = samples_16k if samples_16k is not None and samples_16k.ndim == 2 else None
@@ -96,7 +98,7 @@ def attribute_speakers(
     elif samples_16k is None:
         if transcript.segments:
             raise MissingAudio("a mono call needs its audio to tell the speakers apart")
-        return AttributedTranscript(transcript, Diarization(turns=(), speakers=()), roles=())
+        return AttributedTranscript(as_turns(transcript), Diarization(turns=(), speakers=()), roles=())
     else:
         from diarization.mono import diarize  # loads torch and pyannote: only calls that need them pay for it
 
@@ -105,4 +107,4 @@ def attribute_speakers(
                               folder=settings.pipeline, threads=settings.threads, **words_checks(transcript))
         attributed = assign_speakers(transcript, diarization)
         roles = roles_from_content(attributed, diarization.speakers)
-    return AttributedTranscript(apply_roles(attributed, roles), diarization, roles)
+    return AttributedTranscript(as_turns(apply_roles(attributed, roles)), diarization, roles)

@@ -56,7 +56,8 @@ class SpeakerRole:
 
 @dataclass(frozen=True)
 class AttributedTranscript:
-    """The transcript with a speaker on every word and a speaker and role on every segment."""
+    """The transcript cut into turns (diarization.turns), with a speaker on every word and a speaker and role on
+    every turn."""
 
     transcript: Transcript
     diarization: Diarization

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from asr.records import Transcript, Word
+from asr.records import Transcript, Word, word_glue
 from privacy.detect import Found, find_pii
 from privacy.dialogue import read_answers
 from privacy.records import PiiInterval
@@ -37,7 +37,7 @@ class _Placed:
 def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInterval, ...]]:
     streams: dict[tuple, list[_Placed]] = defaultdict(list)
     for s_no, segment in enumerate(transcript.segments):
-        for w_no, (word, glued) in enumerate(zip(segment.words, _glued(segment))):
+        for w_no, (word, glued) in enumerate(zip(segment.words, word_glue(segment))):
             key = (word.channel if word.channel is not None else segment.channel, word.speaker or segment.speaker)
             streams[key].append(_Placed(s_no, w_no, word, 0, 0, glued))
 
@@ -79,7 +79,7 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
                 segment = replace(segment, text=masked.text)
         elif s_no in new_words:
             changes = new_words[s_no]
-            kept = [(changes.get(i, w), glued) for i, (w, glued) in enumerate(zip(segment.words, _glued(segment)))
+            kept = [(changes.get(i, w), glued) for i, (w, glued) in enumerate(zip(segment.words, word_glue(segment)))
                     if changes.get(i, w) is not None]
             if not kept:  # every word went into a label that an earlier segment holds
                 continue
@@ -111,15 +111,3 @@ def _by_position(found: list[Found], placed: list[_Placed], answers: dict[tuple[
         end = run[-1].start + re.search(r"\w(?=\W*$)", last).end()
         extra.append(Found(start, end, answers[(run[0].segment, run[0].index)]))
     return sorted(found + extra, key=lambda f: f.start)
-
-
-def _glued(segment) -> list[bool]:
-    """For each word, whether the segment's text has it right after the previous word, with no space."""
-    flags, pos = [], None
-    for word in segment.words:
-        token = word.text.strip()
-        at = segment.text.find(token, pos or 0) if token else -1
-        flags.append(at >= 0 and pos is not None and at == pos)
-        if at >= 0:
-            pos = at + len(token)
-    return flags
