@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,24 @@ def eval_file(relative: str) -> Path:
     if not path.exists():
         pytest.fail(f"evaluation file {path} is missing: tests read ../shared/eval beside the project")
     return path
+
+
+def normalise(text: str) -> str:
+    """Text as word error rate compares it: lower case, no punctuation, ё as е."""
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
+
+
+def tts_dialogue_text() -> str:
+    """What audio_tts_ru/dialogue_rhv*.flac say: sentences s1-s5 of sentences.tsv."""
+    lines = eval_file("audio_tts_ru/sentences.tsv").read_text(encoding="utf-8").splitlines()
+    sentences = dict(line.split("\t", 1) for line in lines)
+    return " ".join(sentences[f"s{n}"] for n in range(1, 6))
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "whisper" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")

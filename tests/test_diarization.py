@@ -29,7 +29,7 @@ from ingest.audio import SAMPLE_RATE, AudioReader
 
 # Module-wide filters: pytest resets warning filters for each test, so the package's own do not reach here.
 pytestmark = [pytest.mark.filterwarnings(r"ignore:\s*torchcodec is not installed correctly:UserWarning"),
-              pytest.mark.filterwarnings(r"ignore:\s*The detected number of speakers:UserWarning")]
+              pytest.mark.filterwarnings(r"ignore:\s*The detected number of speakers:UserWarning"), pytest.mark.model]
 
 DIALOGUE = ("s1_rhv_anna", "s2_rhv_aleksandr", "s3_rhv_anna", "s4_rhv_aleksandr", "s5_rhv_anna")
 DIALOGUE_GAP_S = 0.6
