@@ -17,13 +17,13 @@ from insights.deadlines import DeadlinePolicy, find_request, requests_needing_at
 from insights.labels import document_frequency, label_cluster
 from insights.records import ClusterLabel, ComplaintCluster, Request
 from insights.repeats import RepeatSettings, ResolutionRate, find_repeats, resolution_rates
-from insights.topics import BranchRouting, TopicSettings, assign_topics, is_misrouted, misrouting_by_branch
+from insights.topics import BranchRouting, TopicClassifier, assign_topics, is_misrouted, misrouting_by_branch
 from insights.trends import ClusterTrend, TrendSettings, cluster_trends
 from storage import insights as store
 from storage.db import Database
 
 
-def analyse_new_calls(db: Database, only_new: bool = True, topic_settings: TopicSettings = TopicSettings(),
+def analyse_new_calls(db: Database, only_new: bool = True, classifier: TopicClassifier | None = None,
                       policy: DeadlinePolicy = DeadlinePolicy()) -> int:
     """Complaint, topic, routing and registered request of each transcribed call not analysed yet."""
     calls = store.calls_for_insights(db, only_new=only_new)
@@ -32,7 +32,7 @@ def analyse_new_calls(db: Database, only_new: bool = True, topic_settings: Topic
     complaints = [extract_complaint(call) for call in calls]
     vectors = encoder.embed([c.text for c in complaints])
     topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
-                           [call_context(call) for call in calls], topic_settings)
+                           [call_context(call) for call in calls], classifier)
     requests = [r for call, complaint, topic in zip(calls, complaints, topics)
                 if (r := find_request(call.call_id, call.utterances, call.started_at, topic.topic, complaint.text,
                                       policy)) is not None]

@@ -103,14 +103,14 @@ def _repeats(db, args) -> list[Table]:
 
 
 def _routing(db, args) -> list[Table]:
+    from insights.catalogue import default_catalogue
     from insights.periodic import routing_report
-    from insights.topics import IVR_BRANCHES
 
     table = Table(title="Misrouting per IVR branch (the call's topic does not belong to the branch chosen)")
     for column in ("branch", "calls", "misrouted", "rate"):
         table.add_column(column)
     for r in routing_report(db):
-        table.add_row(f"{r.ivr_branch} {IVR_BRANCHES.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
+        table.add_row(f"{r.ivr_branch} {default_catalogue().ivr_branches.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
                       f"{r.misrouting_rate:.1%}")
     return [table]
 
