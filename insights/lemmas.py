@@ -60,5 +60,12 @@ def is_personal_name(word: str) -> bool:
     return _parse(word)[2]
 
 
+@lru_cache(maxsize=200_000)
+def is_dictionary_word(lemma: str) -> bool:
+    """pymorphy3's dictionary has the word, rather than a form it guessed for what speech recognition garbled
+    («фертификат», «черепить»)."""
+    return _analyzer().word_is_known(lemma)
+
+
 def is_numeral(word: str) -> bool:
     return _parse(word)[1] == "NUMR"

@@ -5,17 +5,20 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
+import pymorphy3
 import pytest
 
 from insights import encoder
+from insights.catalogue import CatalogueError, load_catalogue, parse_catalogue
 from insights.clustering import assign_new, recluster
 from insights.complaints import call_context, extract_complaint
 from insights.deadlines import (COMPLEX, DOCUMENTS, SIMPLE, add_working_days, deadline_status, due_at, extend,
                                 find_request, requests_needing_attention)
+from insights.labels import document_frequency, label_cluster
+from insights.lemmas import is_dictionary_word
 from insights.numbers import numbers_said
 from insights.records import CALLER, OPERATOR, CallText, ProblemCall, Request, Utterance
 from insights.repeats import RepeatSettings, find_repeats, quotes_request_of, resolution_rates
-from insights.catalogue import CatalogueError, load_catalogue, parse_catalogue
 from insights.topics import (OTHER, OUT_OF_SCOPE, assign_topics, build_classifier, is_misrouted, misrouting_by_branch,
                              topic_of)
 from insights.trends import cluster_trends
@@ -269,6 +272,22 @@ def test_cluster_ids_are_kept_when_new_calls_arrive_and_on_a_full_recluster():
                          previous=list(clusters.values()), count=3)
     again_ids = {a.call_id: a.cluster_id for a in again}
     assert again_ids["a0"] == ids["a0"] and again_ids["a3"] == ids["a3"] and again_ids["n2"] == got["n2"]
+
+
+def test_a_cluster_label_shows_only_dictionary_words():
+    # as recognition heard «сертификат подписи» and «через портал» in one cluster's calls, the same way each time
+    garbled = ["Фертификат подписья отозвали, не могу подписать договор.",
+               "Пишет фертификат подписья недействителен, черепить через портал не выходит.",
+               "Фертификат подписья истёк, отмутро подписать заявление не получается.",
+               "Черепить заявление не могу, фертификат подписья отозван."]
+    texts = garbled + ACCESS + PENSION
+    vectors = encoder.embed(texts)
+    centroid = vectors[:len(garbled)].mean(axis=0)
+    label = label_cluster(1, garbled, vectors[:len(garbled)], centroid / np.linalg.norm(centroid),
+                          document_frequency(texts))
+    assert label.keywords and "подписать" in label.keywords
+    assert all(is_dictionary_word(word) and pymorphy3.MorphAnalyzer().word_is_known(word) for word in label.keywords)
+    assert not {"фертификат", "подписья", "черепить", "отмутро"} & set(label.keywords)
 
 
 def test_emerging_cluster_is_the_one_that_grows():
