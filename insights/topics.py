@@ -63,7 +63,8 @@ class TopicClassifier:
         out = []
         for p, near in zip(found, nearest):
             best = int(p.argmax())
-            topic = str(self.topics[best]) if p[best] >= settings.threshold and near >= settings.min_similarity else OTHER
+            known = p[best] >= settings.threshold and near >= settings.min_similarity
+            topic = str(self.topics[best]) if known else OTHER
             out.append((topic, round(float(p[self.topics.index(topic)]), 4)))
         return out
 

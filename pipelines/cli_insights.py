@@ -64,7 +64,7 @@ def cmd_insights(args) -> int:
 
 
 def cluster_table(db, as_of: datetime | None = None) -> Table:
-    from insights.periodic import cluster_report
+    from pipelines.insights_steps import cluster_report
 
     table = Table(title="Complaint clusters, largest first")
     for column in ("cluster", "calls", "last 4 weeks"):
@@ -85,7 +85,7 @@ def _clusters(db, args) -> list[Table]:
 
 
 def _repeats(db, args) -> list[Table]:
-    from insights.periodic import repeat_report
+    from pipelines.insights_steps import repeat_report
 
     tables = []
     for by in args.by or GROUPINGS:
@@ -104,19 +104,20 @@ def _repeats(db, args) -> list[Table]:
 
 def _routing(db, args) -> list[Table]:
     from insights.catalogue import default_catalogue
-    from insights.periodic import routing_report
+    from pipelines.insights_steps import routing_report
 
     table = Table(title="Misrouting per IVR branch (the call's topic does not belong to the branch chosen)")
     for column in ("branch", "calls", "misrouted", "rate"):
         table.add_column(column)
+    branches = default_catalogue().ivr_branches
     for r in routing_report(db):
-        table.add_row(f"{r.ivr_branch} {default_catalogue().ivr_branches.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
+        table.add_row(f"{r.ivr_branch} {branches.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
                       f"{r.misrouting_rate:.1%}")
     return [table]
 
 
 def _deadlines(db, args) -> list[Table]:
-    from insights.periodic import deadline_report
+    from pipelines.insights_steps import deadline_report
 
     due_soon, overdue = deadline_report(db, now=args.as_of)
     tables = []

@@ -8,9 +8,9 @@ import numpy as np
 
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
-from insights.periodic import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
-                               recluster_all_complaints, repeat_report, routing_report)
 from insights.records import Complaint
+from pipelines.insights_steps import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
+                                      recluster_all_complaints, repeat_report, routing_report)
 from storage import insights as store
 from storage.db import Database
 from storage.records import RecordingInfo

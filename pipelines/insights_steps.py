@@ -1,6 +1,7 @@
 """The steps the periodic insights flow runs, each a plain function from the database to the database.
 
-pipelines/flows.py wires them into the `cluster_complaints` flow; the CLI calls the reports.
+They live in pipelines/ because they read and write DuckDB; what they do to the calls is insights' pure
+functions. pipelines/insights_flows.py wires them into the `cluster_complaints` flow; the CLI calls the reports.
 """
 from __future__ import annotations
 
