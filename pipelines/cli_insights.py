@@ -1,4 +1,4 @@
-"""`hotline-qc cluster-complaints` and `hotline-qc insights …`: the periodic flow by hand, and its reports."""
+"""`hotline-qc cluster-complaints` and `hotline-qc insights …`: the periodic flow by hand, its reports, topic re-labels."""
 from __future__ import annotations
 
 import argparse
