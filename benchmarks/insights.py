@@ -8,6 +8,10 @@ Texts: kzgov (1,200 Russian complaints, 10 categories, a duplicate flag) and ban
 (cached under benchmarks/out/scoring/, reused here), plus 480 calls' reference text from the same generator
 seed for steadier rates. Embeddings are cached under benchmarks/out/insights/.
 
+Topics are also measured on the independently written dialogues (../shared/eval/dialogues_independent): the
+catalogue (insights/topics.yaml) was calibrated on d01-d30 only, d31-d60 is the report. kzgov's complaints are
+local-government matters, so the share given out_of_scope or other says how often stray words still win.
+
 Clustering is compared at the labels' own count (the usual protocol: it measures the grouping, not the guess of
 how many groups) and with the product's automatic count (ClusterSettings.cohesion, chosen on kzgov). On calls
 the product clusters within each assigned topic; that row shows what an analyst sees.
@@ -20,6 +24,7 @@ import json
 import random
 import time
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -35,10 +40,14 @@ from insights.deadlines import find_request
 from insights.numbers import numbers_said
 from insights.records import CallText, ProblemCall, Utterance
 from insights.repeats import find_repeats
-from insights.topics import assign_topics, is_misrouted
+from insights.topics import OTHER, OUT_OF_SCOPE, TopicClassifier, assign_topics, default_classifier, is_misrouted
 
 OUT = ROOT / "benchmarks" / "out" / "insights"
 SETS = {"tune": 11, "report": 23}
+INDEPENDENT_HALVES = {"tune (d01-d30)": range(1, 31), "report (d31-d60)": range(31, 61)}
+# kzgov categories as the hotline sees them: social support is partly its own benefits topic
+KZGOV_PLAINLY_OUTSIDE = ("ЖКХ", "дороги", "экология", "медицина", "полиция", "общественный транспорт", "интернет",
+                         "образование")
 REFERENCE_CALLS = 480
 SCALE = 100_000
 EMBED_TIMING_SAMPLE = 2_000
@@ -203,6 +212,97 @@ def _prf(predicted: list[bool], actual: list[bool]) -> tuple[float, float]:
     return tp / max(1, sum(predicted)), tp / max(1, sum(actual))
 
 
+# --- topics on independently written calls and on complaints outside the hotline ----------------------------
+
+def independent_calls() -> list[tuple[CallText, dict]]:
+    """The hand-written dialogues (../shared/eval/dialogues_independent), as calls with their labels."""
+    out = []
+    for path in sorted((EVAL / "dialogues_independent").glob("d*.json")):
+        d = json.loads(path.read_text(encoding="utf-8"))
+        utterances = tuple(Utterance(float(n), t["text"], "caller" if t["speaker"] == "caller" else "operator")
+                           for n, t in enumerate(d["turns"]))
+        out.append((CallText(d["call_id"], datetime.fromisoformat(d["started_at"]), d["caller_id"], d["operator_id"],
+                             d["ivr_branch"], utterances), d))
+    return out
+
+
+def _topics_from(source: str, calls: list[tuple[CallText, dict]], classifier: TopicClassifier) -> list[str]:
+    if source == "reference complaint":
+        texts, context = [d["complaint"] for _, d in calls], None
+    elif source == "caller's turns":
+        texts, context = [" ".join(u.text for u in c.utterances if u.role == "caller") for c, _ in calls], None
+    else:  # what the product does with a transcript
+        texts, context = [extract_complaint(c).text for c, _ in calls], [call_context(c) for c, _ in calls]
+    found = assign_topics([c.call_id for c, _ in calls], texts, encoder.embed(texts), context, classifier)
+    return [t.topic for t in found]
+
+
+TOPIC_SOURCES = ("reference complaint", "caller's turns", "extracted statement + call context (product)")
+
+
+def _recall(truth: list[str], found: list[str], topic: str) -> float:
+    mine = [f == topic for t, f in zip(truth, found) if t == topic]
+    return float(np.mean(mine)) if mine else float("nan")
+
+
+def independent_topic_rows(calls: list[tuple[CallText, dict]],
+                           classifier: TopicClassifier) -> tuple[list[list], list[list], list[list]]:
+    """Accuracy, out_of_scope and other recall per half and source; misrouting against the README's list
+    (a call on a branch its topic does not fit); confusions of the report half's reference complaints."""
+    rows, routing, confusions = [], [], []
+    for source in TOPIC_SOURCES:
+        found = _topics_from(source, calls, classifier)
+        for half, numbers in INDEPENDENT_HALVES.items():
+            rows_of = [i for i, (c, _) in enumerate(calls) if int(c.call_id[1:]) in numbers]
+            truth = [calls[i][1]["topic"] for i in rows_of]
+            mine = [found[i] for i in rows_of]
+            rows.append([half, source, len(rows_of), float(np.mean([t == f for t, f in zip(truth, mine)])),
+                         _recall(truth, mine, OUT_OF_SCOPE), _recall(truth, mine, OTHER)])
+            if source == TOPIC_SOURCES[-1]:
+                judged = [(is_misrouted(found[i], calls[i][0].ivr_branch, classifier.catalogue),
+                           calls[i][1]["call_id"] in INDEPENDENT_MISROUTED) for i in rows_of]
+                judged = [(bool(p), a) for p, a in judged if p is not None]
+                routing.append([half, len(judged), *_prf([p for p, _ in judged], [a for _, a in judged])])
+            if source == TOPIC_SOURCES[0] and half.startswith("report"):
+                confusions += [[half, t, f, n] for (t, f), n in Counter(
+                    (t, f) for t, f in zip(truth, mine) if t != f).most_common()]
+    return rows, routing, confusions
+
+
+# the dialogues' README: calls that came through a branch their topic does not fit
+INDEPENDENT_MISROUTED = frozenset({"d03", "d12", "d16", "d22", "d36", "d39", "d43", "d45", "d57", "d60"})
+
+
+def kzgov_topic_rows(kz: list[dict], vectors: np.ndarray, classifier: TopicClassifier) -> list[list]:
+    """Share of the kzgov complaints (local-government matters) the hotline's topics leave alone."""
+    found = [t.topic for t in assign_topics([r["id"] for r in kz], [r["text_ru"] for r in kz], vectors,
+                                            classifier=classifier)]
+    outside = np.array([f in (OUT_OF_SCOPE, OTHER) for f in found])
+    categories = np.array([r["category"] for r in kz])
+    plain = np.isin(categories, KZGOV_PLAINLY_OUTSIDE)
+    rows = [["all", len(kz), float(outside.mean())],
+            ["plainly outside (" + ", ".join(KZGOV_PLAINLY_OUTSIDE) + ")", int(plain.sum()),
+             float(outside[plain].mean())]]
+    rows += [[category, int((categories == category).sum()), float(outside[categories == category].mean())]
+             for category in sorted(set(categories))]
+    return rows
+
+
+def topic_threshold_rows(calls: list[tuple[CallText, dict]], kz: list[dict], kz_vectors: np.ndarray,
+                         classifier: TopicClassifier) -> list[list]:
+    """How the catalogue's threshold was chosen: the tune half and kzgov only, at thresholds around it."""
+    tune = [(c, d) for c, d in calls if int(c.call_id[1:]) in INDEPENDENT_HALVES["tune (d01-d30)"]]
+    rows = []
+    for threshold in (0.0, 0.2, 0.3, 0.4, 0.5):
+        settings = replace(classifier.catalogue.classifier, threshold=threshold)
+        trial = replace(classifier, catalogue=replace(classifier.catalogue, classifier=settings))
+        accuracy = [float(np.mean([f == d["topic"] for f, (_, d) in zip(_topics_from(source, tune, trial), tune)]))
+                    for source in TOPIC_SOURCES]
+        kz_outside = kzgov_topic_rows(kz, kz_vectors, trial)[1][2]
+        rows.append([threshold, *accuracy, kz_outside])
+    return rows
+
+
 # --- scale-up -------------------------------------------------------------------------------------------------
 
 def synthetic_complaints(kz: list[dict], count: int, seed: int) -> tuple[list[str], list[str]]:
@@ -306,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
     banking_vectors = cached_embeddings("banking77", [r["text"] for r in banking])
 
     generated = {"ASR": asr_calls(args.set, not args.no_prepare), "reference text": reference_calls(seed)}
-    results = {source: call_rows(source, *data) for source, data in generated.items()}
+    # with --no-prepare and nothing cached there are no ASR calls to measure
+    results = {source: call_rows(source, *data) for source, data in generated.items() if data[0]}
 
     cluster_table = (clustering_rows("kzgov (ru)", kz_vectors, [r["category"] for r in kz])
                      + clustering_rows("banking77 (en)", banking_vectors, [r["category"] for r in banking])
@@ -328,11 +429,27 @@ def main(argv: list[str] | None = None) -> int:
     print_table("Registered requests found and their type (deadline class)",
                 ["source", "registered", "found", "type right", "false finds"],
                 [r["request"] for r in results.values()])
+    classifier = default_classifier()
+    independent = independent_calls()
+    topic_rows, routing_rows, confusion_rows = independent_topic_rows(independent, classifier)
+    print_table("Topics of the independent dialogues (tune half: the catalogue was calibrated on it; report half: "
+                "measured once)", ["half", "text", "calls", "accuracy", "out_of_scope recall", "other recall"],
+                topic_rows)
+    print_table("Topic confusions, report half, reference complaints (true topic -> assigned)",
+                ["half", "true topic", "assigned", "calls"], confusion_rows)
+    print_table("Misrouted independent dialogues (topic vs IVR branch, product path) against their README",
+                ["half", "judged calls", "precision", "recall"], routing_rows)
+    print_table("kzgov complaints given out_of_scope or other (none of them is the hotline's business, bar some "
+                "social support)", ["category", "complaints", "out_of_scope or other"],
+                kzgov_topic_rows(kz, kz_vectors, classifier))
+    print_table("Topic threshold on the tune half and kzgov (how insights/topics.yaml's threshold was chosen)",
+                ["threshold", *(f"d01-d30 {s}" for s in TOPIC_SOURCES), "kzgov plainly outside"],
+                topic_threshold_rows(independent, kz, kz_vectors, classifier))
     if not args.skip_scale:
         print_table(f"Scale-up: {SCALE:,} synthetic complaints, 2 cores (a re-cluster embeds nothing: it clusters "
                     "the stored vectors, so its time is the load plus the re-cluster rows)",
                     ["step", "time", "clusters", "quality vs categories"], scale_rows(kz, seed))
-    asr_truths = generated["ASR"][1]
+    asr_truths = generated["ASR"][1]  # empty with --no-prepare and nothing cached
     print(f"\nASR set: {len(asr_truths)} transcribed calls "
           f"({sum(t['channels'] == 'stereo' for t in asr_truths)} stereo, roles from channels; the rest mono, roles "
           f"from diarization). Tune seed {SETS['tune']}, report seed {SETS['report']}; this run: {args.set}.")

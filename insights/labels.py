@@ -1,4 +1,8 @@
-"""A readable name for a complaint cluster: its top lemmatised keywords and the complaint that says it best."""
+"""A readable name for a complaint cluster: its top lemmatised keywords and the complaint that says it best.
+
+Keywords are dictionary words only: a word speech recognition garbled the same way in several calls
+(«фертификат», «подписья») is typical of a cluster by the numbers, but a supervisor cannot read it.
+"""
 from __future__ import annotations
 
 import math
@@ -6,7 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 import numpy as np
 
-from insights.lemmas import content_lemmas
+from insights.lemmas import content_lemmas, is_dictionary_word
 from insights.records import ClusterLabel
 
 KEYWORDS_PER_LABEL = 5
@@ -24,7 +28,7 @@ def label_cluster(cluster_id: int, texts: Sequence[str], vectors: np.ndarray, ce
                   frequency: tuple[Counter[str], int]) -> ClusterLabel:
     """`texts`/`vectors`: the cluster's complaints; `frequency`: document_frequency over all complaints."""
     df, total = frequency
-    in_cluster = Counter(lemma for t in texts for lemma in set(content_lemmas(t)))
+    in_cluster = Counter(lemma for t in texts for lemma in set(content_lemmas(t)) if is_dictionary_word(lemma))
     # share of the cluster's complaints that use the lemma, weighted by how rare it is elsewhere
     scored = sorted(((count / len(texts)) * math.log((1 + total) / (1 + df.get(lemma, 0))), lemma)
                     for lemma, count in in_cluster.items() if count >= min(2, len(texts)))

@@ -60,19 +60,12 @@ def is_personal_name(word: str) -> bool:
     return _parse(word)[2]
 
 
+@lru_cache(maxsize=200_000)
+def is_dictionary_word(lemma: str) -> bool:
+    """pymorphy3's dictionary has the word, rather than a form it guessed for what speech recognition garbled
+    («фертификат», «черепить»)."""
+    return _analyzer().word_is_known(lemma)
+
+
 def is_numeral(word: str) -> bool:
     return _parse(word)[1] == "NUMR"
-
-
-# Russian as heard: unstressed о sounds like а, е/я/э/ы like и, ю like у; ь and ъ are silent, doubled letters
-# sound once, and a voiced consonant at the end of a word is devoiced. Speech recognition writes what it hears,
-# so a garbled word («по роли», «гасключ») is often the keyword spelt by ear.
-_VOWELS = str.maketrans("оыэеяю", "аииииу")
-_DEVOICED = str.maketrans("бвгдзж", "пфктсш")
-
-
-@lru_cache(maxsize=200_000)
-def sound_key(word: str) -> str:
-    key = re.sub(r"[ьъ]", "", word.lower().replace("ё", "е")).translate(_VOWELS)
-    key = re.sub(r"(.)\1+", r"\1", key)
-    return key[:-1] + key[-1:].translate(_DEVOICED)

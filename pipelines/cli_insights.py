@@ -1,4 +1,4 @@
-"""`hotline-qc cluster-complaints` and `hotline-qc insights …`: the periodic flow by hand, and its reports."""
+"""`hotline-qc cluster-complaints` and `hotline-qc insights …`: the periodic flow by hand, its reports, topic re-labels."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 REPORTS = ("clusters", "repeats", "routing", "deadlines")
+RELABEL = "relabel"
 GROUPINGS = ("topic", "operator", "week")
 
 
@@ -20,12 +21,17 @@ def add_commands(sub) -> None:
                     help="group every complaint afresh (clusters that match old ones keep their ids)")
     cc.set_defaults(func=cmd_cluster_complaints)
 
-    ins = sub.add_parser("insights", help="complaint clusters, repeat calls, misrouting or request deadlines")
-    ins.add_argument("report", choices=REPORTS)
+    ins = sub.add_parser("insights", help="complaint clusters, repeat calls, misrouting or request deadlines; "
+                                          "`relabel` corrects a call's topic")
+    ins.add_argument("report", choices=(*REPORTS, RELABEL))
     ins.add_argument("--db", type=Path, required=True)
     ins.add_argument("--by", choices=GROUPINGS, action="append",
                      help="repeats: group by topic, operator or week (repeatable; default all three)")
     ins.add_argument("--as-of", type=_moment, help="judge trends and deadlines at this ISO time (default now)")
+    ins.add_argument("--call-id", help="relabel: the call whose topic is wrong")
+    ins.add_argument("--topic", help="relabel: the right topic id from the catalogue (insights/topics.yaml)")
+    ins.add_argument("--analyst", help="relabel: who corrects it")
+    ins.add_argument("--reason", help="relabel: why (optional)")
     ins.set_defaults(func=cmd_insights)
 
 
@@ -56,6 +62,8 @@ def cmd_insights(args) -> int:
     from storage.db import Database
 
     _require_db(args.db)
+    if args.report == RELABEL:
+        return cmd_relabel(args)
     console = Console()
     with Database(args.db) as db:
         for table in _REPORTS[args.report](db, args):
@@ -63,8 +71,28 @@ def cmd_insights(args) -> int:
     return 0
 
 
+def cmd_relabel(args) -> int:
+    """The analyst's topic becomes the call's, and the next `cluster-complaints` learns from it."""
+    from insights.catalogue import default_catalogue
+    from pipelines.cli import UsageError
+    from pipelines.insights_steps import relabel_call_topic
+    from storage.db import Database
+
+    missing = [f"--{name.replace('_', '-')}" for name in ("call_id", "topic", "analyst") if not getattr(args, name)]
+    if missing:
+        raise UsageError(f"insights relabel needs {', '.join(missing)}")
+    try:
+        with Database(args.db) as db:
+            relabel_call_topic(db, args.call_id, args.topic, args.analyst, args.reason)
+    except KeyError:
+        raise UsageError(f"call {args.call_id} has no topic yet; run `hotline-qc cluster-complaints` first") from None
+    print(f"call {args.call_id}: topic {args.topic} ({default_catalogue().topics[args.topic].name}); "
+          "the classifier learns from it on the next cluster-complaints run")
+    return 0
+
+
 def cluster_table(db, as_of: datetime | None = None) -> Table:
-    from insights.periodic import cluster_report
+    from pipelines.insights_steps import cluster_report
 
     table = Table(title="Complaint clusters, largest first")
     for column in ("cluster", "calls", "last 4 weeks"):
@@ -85,7 +113,7 @@ def _clusters(db, args) -> list[Table]:
 
 
 def _repeats(db, args) -> list[Table]:
-    from insights.periodic import repeat_report
+    from pipelines.insights_steps import repeat_report
 
     tables = []
     for by in args.by or GROUPINGS:
@@ -103,20 +131,21 @@ def _repeats(db, args) -> list[Table]:
 
 
 def _routing(db, args) -> list[Table]:
-    from insights.periodic import routing_report
-    from insights.topics import IVR_BRANCHES
+    from insights.catalogue import default_catalogue
+    from pipelines.insights_steps import routing_report
 
     table = Table(title="Misrouting per IVR branch (the call's topic does not belong to the branch chosen)")
     for column in ("branch", "calls", "misrouted", "rate"):
         table.add_column(column)
+    branches = default_catalogue().ivr_branches
     for r in routing_report(db):
-        table.add_row(f"{r.ivr_branch} {IVR_BRANCHES.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
+        table.add_row(f"{r.ivr_branch} {branches.get(r.ivr_branch, '')}", str(r.calls), str(r.misrouted),
                       f"{r.misrouting_rate:.1%}")
     return [table]
 
 
 def _deadlines(db, args) -> list[Table]:
-    from insights.periodic import deadline_report
+    from pipelines.insights_steps import deadline_report
 
     due_soon, overdue = deadline_report(db, now=args.as_of)
     tables = []

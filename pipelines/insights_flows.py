@@ -1,4 +1,4 @@
-"""The periodic insights flow: wiring only; the steps live in insights.periodic."""
+"""The periodic insights flow: wiring only; the steps live in pipelines.insights_steps."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,8 +7,8 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NONE
 
-from insights.periodic import (ClusteringSummary, analyse_new_calls, cluster_new_complaints, link_repeat_calls,
-                               recluster_all_complaints)
+from pipelines.insights_steps import (ClusteringSummary, analyse_new_calls, cluster_new_complaints,
+                                      link_repeat_calls, recluster_all_complaints)
 from storage.db import Database
 
 

@@ -191,6 +191,46 @@ def load_topics(db: Database) -> dict[str, str]:
         return dict(cur.execute("SELECT call_id, topic FROM call_topics").fetchall())
 
 
+def call_topic(db: Database, call_id: str) -> tuple[str, int | None] | None:
+    """(topic, ivr_branch) of an analysed call; None before the call is analysed."""
+    with db.read() as cur:
+        return cur.execute("SELECT topic, ivr_branch FROM call_topics WHERE call_id = ?", [call_id]).fetchone()
+
+
+def relabel_topic(db: Database, call_id: str, topic: str, *, analyst: str, misrouted: bool | None,
+                  reason: str | None = None) -> None:
+    """An analyst's topic for a call: kept in its history and made the call's topic, with the routing verdict
+    the caller's IVR branch gets under it."""
+    if not analyst or not analyst.strip():
+        raise ValueError("a re-label needs the analyst's name")
+    with db._write() as cur:
+        row = cur.execute("SELECT topic FROM call_topics WHERE call_id = ?", [call_id]).fetchone()
+        if row is None:
+            raise KeyError(f"call {call_id!r} has no topic yet")
+        cur.execute("INSERT INTO topic_relabels (call_id, topic, automatic_topic, analyst, reason, relabelled_at)"
+                    " VALUES (?, ?, ?, ?, ?, now())", [call_id, topic, row[0], analyst.strip(), reason])
+        cur.execute("UPDATE call_topics SET topic = ?, misrouted = ?, keywords = [] WHERE call_id = ?",
+                    [topic, misrouted, call_id])
+
+
+_LATEST_RELABELS = "SELECT call_id, arg_max(topic, relabel_id) AS topic FROM topic_relabels GROUP BY call_id"
+
+
+def relabelled_topics(db: Database) -> dict[str, str]:
+    """call_id -> the topic its latest re-label gave it."""
+    with db.read() as cur:
+        return dict(cur.execute(_LATEST_RELABELS).fetchall())
+
+
+def topic_relabels(db: Database) -> list[tuple[str, str]]:
+    """(complaint text, topic) of every re-labelled call that states a problem, in call order: what analysts
+    taught the topic classifier."""
+    with db.read() as cur:
+        return cur.execute(
+            f"SELECT p.text, r.topic FROM ({_LATEST_RELABELS}) AS r JOIN complaints AS p USING (call_id)"
+            " JOIN calls AS c USING (call_id) WHERE p.text <> '' ORDER BY c.started_at, r.call_id").fetchall()
+
+
 def save_repeats(db: Database, links: Sequence[RepeatLink], judged: Iterable[str]) -> None:
     """Replace the repeat links of the `judged` calls (a call judged again may have lost its link)."""
     with db._write() as cur:

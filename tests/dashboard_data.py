@@ -13,7 +13,7 @@ from demo_calls.dataset import committed_set, iter_calls
 from ingest.envelope import encrypt_file
 from ingest.keys import generate_key_pair
 from ingest.metadata import parse_sidecar
-from insights.periodic import analyse_new_calls, recluster_all_complaints
+from pipelines.insights_steps import analyse_new_calls, recluster_all_complaints
 from privacy.transcript import redact_transcript
 from scoring.encoder import shared_encoder
 from scoring.rescore import rescore

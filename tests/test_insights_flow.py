@@ -86,6 +86,27 @@ def test_commands_print_the_reports_and_the_export_carries_the_insights(tmp_path
     assert calls["c2"]["request"]["number"] == "55120042" and calls["c2"]["request"]["type"] == "documents"
 
 
+def test_an_analyst_relabels_a_calls_topic_from_the_command_line(tmp_path, capsys):
+    path = tmp_path / "hotline.duckdb"
+    first_calls(path)
+    assert main(["cluster-complaints", "--db", str(path)]) == 0
+    capsys.readouterr()
+    relabel = ["insights", "relabel", "--db", str(path), "--call-id", "c3"]
+    assert main([*relabel, "--topic", "taxes_fines", "--analyst", "qa-1", "--reason", "про налоговый вычет"]) == 0
+    assert "call c3: topic taxes_fines (налоги и штрафы)" in capsys.readouterr().out
+    with Database(path) as db, db.read() as cur:
+        assert cur.execute("SELECT topic FROM call_topics WHERE call_id = 'c3'").fetchone() == ("taxes_fines",)
+
+    assert main([*relabel, "--topic", "taxes", "--analyst", "qa-1"]) == 2
+    assert main([*relabel, "--topic", "taxes_fines"]) == 2
+    assert main(["insights", "relabel", "--db", str(path), "--call-id", "c9", "--topic", "taxes_fines",
+                 "--analyst", "qa-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("error: no topic 'taxes' in the catalogue; known: restore_access,")
+    assert err[1:] == ["error: insights relabel needs --analyst",
+                       "error: call c9 has no topic yet; run `hotline-qc cluster-complaints` first"]
+
+
 def test_a_missing_database_is_one_clear_line(tmp_path, capsys):
     missing = tmp_path / "none.duckdb"
     assert main(["cluster-complaints", "--db", str(missing)]) == 2

@@ -5,12 +5,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
-from insights.periodic import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
-                               recluster_all_complaints, repeat_report, routing_report)
 from insights.records import Complaint
+from pipelines.insights_steps import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
+                                      recluster_all_complaints, relabel_call_topic, repeat_report, routing_report)
 from storage import insights as store
 from storage.db import Database
 from storage.records import RecordingInfo
@@ -83,6 +84,35 @@ def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):
             "number": "55120042", "type": "documents", "registered_at": (START + timedelta(days=0.2)).isoformat(),
             "due_at": request.due_at.isoformat(), "extended": False,
             "closed_at": (START + timedelta(days=31)).isoformat()}
+
+
+VOUCHER = "Как получить льготную путёвку в санаторий для ветерана через портал?"
+
+
+def test_an_analysts_relabel_is_the_calls_topic_and_teaches_the_classifier(tmp_path):
+    with Database(tmp_path / "hotline.duckdb") as db:
+        store_call(db, "c1", "+7001", 0, 1, ("caller", VOUCHER))
+        analyse_new_calls(db)
+        automatic, _ = store.call_topic(db, "c1")
+        assert automatic != "benefits_pensions"
+        relabel_call_topic(db, "c1", "benefits_pensions", "qa-1", reason="путёвки ветеранам ведёт соцфонд")
+        assert store.call_topic(db, "c1") == ("benefits_pensions", 1)
+        # a benefits question on branch 1 (general questions) is misrouted under the analyst's topic
+        assert {r.ivr_branch: (r.calls, r.misrouted) for r in routing_report(db)} == {1: (1, 1)}
+        analyse_new_calls(db, only_new=False)  # analysing it again keeps the analyst's topic
+        assert store.call_topic(db, "c1")[0] == "benefits_pensions"
+        with db.read() as cur:
+            assert cur.execute("SELECT automatic_topic, analyst FROM topic_relabels").fetchall() == [(automatic, "qa-1")]
+
+        store_call(db, "c2", "+7002", 1, 3,
+                   ("caller", "Где на госуслугах оформить бесплатную путёвку в санаторий ветерану труда?"))
+        analyse_new_calls(db)
+        assert store.call_topic(db, "c2") == ("benefits_pensions", 3)
+
+        with pytest.raises(ValueError, match="no topic 'pensions'"):
+            relabel_call_topic(db, "c1", "pensions", "qa-1")
+        with pytest.raises(KeyError):
+            relabel_call_topic(db, "never-analysed", "benefits_pensions", "qa-1")
 
 
 def test_a_caller_quoting_their_request_number_is_linked_from_the_stored_calls(tmp_path):

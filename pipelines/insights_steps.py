@@ -1,38 +1,50 @@
 """The steps the periodic insights flow runs, each a plain function from the database to the database.
 
-pipelines/flows.py wires them into the `cluster_complaints` flow; the CLI calls the reports.
+They live in pipelines/ because they read and write DuckDB; what they do to the calls is insights' pure
+functions. pipelines/insights_flows.py wires them into the `cluster_complaints` flow; the CLI calls the reports.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 import numpy as np
 
 from insights import encoder
+from insights.catalogue import default_catalogue
 from insights.clustering import ClusterSettings, assign_new, recluster
 from insights.complaints import call_context, extract_complaint
 from insights.deadlines import DeadlinePolicy, find_request, requests_needing_attention
 from insights.labels import document_frequency, label_cluster
 from insights.records import ClusterLabel, ComplaintCluster, Request
 from insights.repeats import RepeatSettings, ResolutionRate, find_repeats, resolution_rates
-from insights.topics import BranchRouting, TopicSettings, assign_topics, is_misrouted, misrouting_by_branch
+from insights.topics import (BranchRouting, TopicClassifier, assign_topics, build_classifier, default_classifier,
+                             is_misrouted, misrouting_by_branch)
 from insights.trends import ClusterTrend, TrendSettings, cluster_trends
 from storage import insights as store
 from storage.db import Database
 
 
-def analyse_new_calls(db: Database, only_new: bool = True, topic_settings: TopicSettings = TopicSettings(),
+def topic_classifier(db: Database) -> TopicClassifier:
+    """The catalogue's classifier, taught every re-label analysts stored, as overrides teach the checklist."""
+    relabels = store.topic_relabels(db)
+    return build_classifier(relabels=relabels) if relabels else default_classifier()
+
+
+def analyse_new_calls(db: Database, only_new: bool = True, classifier: TopicClassifier | None = None,
                       policy: DeadlinePolicy = DeadlinePolicy()) -> int:
-    """Complaint, topic, routing and registered request of each transcribed call not analysed yet."""
+    """Complaint, topic, routing and registered request of each transcribed call not analysed yet. A call an
+    analyst re-labelled keeps the analyst's topic when it is analysed again."""
     calls = store.calls_for_insights(db, only_new=only_new)
     if not calls:
         return 0
     complaints = [extract_complaint(call) for call in calls]
     vectors = encoder.embed([c.text for c in complaints])
     topics = assign_topics([c.call_id for c in calls], [c.text for c in complaints], vectors,
-                           [call_context(call) for call in calls], topic_settings)
+                           [call_context(call) for call in calls], classifier or topic_classifier(db))
+    relabelled = store.relabelled_topics(db)
+    topics = [replace(t, topic=relabelled[t.call_id], keywords=()) if t.call_id in relabelled else t for t in topics]
     requests = [r for call, complaint, topic in zip(calls, complaints, topics)
                 if (r := find_request(call.call_id, call.utterances, call.started_at, topic.topic, complaint.text,
                                       policy)) is not None]
@@ -41,6 +53,17 @@ def analyse_new_calls(db: Database, only_new: bool = True, topic_settings: Topic
                       {c.call_id: is_misrouted(t.topic, c.ivr_branch) for c, t in zip(calls, topics)})
     store.save_requests(db, requests)
     return len(calls)
+
+
+def relabel_call_topic(db: Database, call_id: str, topic: str, analyst: str, reason: str | None = None) -> None:
+    """An analyst's topic for an analysed call: the call's topic from now on, its routing judged again, and an
+    example the classifier learns from on the next run."""
+    catalogue = default_catalogue()
+    if topic not in catalogue.topics:
+        raise ValueError(f"no topic {topic!r} in the catalogue; known: {', '.join(catalogue.topics)}")
+    _, branch = store.call_topic(db, call_id) or (None, None)
+    store.relabel_topic(db, call_id, topic, analyst=analyst, reason=reason,
+                        misrouted=is_misrouted(topic, branch, catalogue))
 
 
 @dataclass(frozen=True)
