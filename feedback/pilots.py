@@ -13,6 +13,7 @@ import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 
 import numpy as np
 from scipy import stats
@@ -34,30 +35,36 @@ def in_pilot(pilot: Pilot, call_id: str, operator_id: str | None) -> bool:
     return position < pilot.share
 
 
-def scripts_for_calls(db: Database, call_ids: Sequence[str]) -> dict[str, str | None]:
-    """The script each stored call is scored with when no script file is named: the piloted version when the call
-    falls in a pilot that is running on its day, else the version adopted as default; None: the shipped script."""
-    adopted = store.adopted_script_text(db)
-    running = store.undecided_pilots(db)
-    facts = store.calls_operator_and_day(db, call_ids) if running else {}
-    texts: dict[tuple[str, str], str] = {}
-    chosen = {}
-    for call_id in call_ids:
-        operator_id, day = facts.get(call_id, (None, None))
-        pilot = next((p for p in running if day is not None and p.started_on <= day
+@dataclass(frozen=True)
+class ScriptChoice:
+    """What decides the script a call is scored with when no script file is named: the piloted version when the
+    call falls in a pilot that is running on its day, else the version adopted as default; None: the shipped
+    script. Read once per batch (`script_choice`), it needs no database per call."""
+
+    adopted: str | None
+    running: tuple[Pilot, ...]
+    texts: dict[tuple[str, str], str]  # (script name, version) of each running pilot -> its YAML
+
+    def for_call(self, call_id: str, operator_id: str | None, started_at: datetime | None) -> str | None:
+        # a pilot's days are UTC days
+        day = started_at.astimezone(timezone.utc).date() if started_at is not None else None
+        pilot = next((p for p in self.running if day is not None and p.started_on <= day
                       and (p.ended_on is None or day <= p.ended_on) and in_pilot(p, call_id, operator_id)), None)
-        if pilot is None:
-            chosen[call_id] = adopted
-            continue
-        key = (pilot.script_name, pilot.script_version)
-        if key not in texts:
-            texts[key] = store.script_text(db, *key)
-        chosen[call_id] = texts[key]
-    return chosen
+        return self.adopted if pilot is None else self.texts[(pilot.script_name, pilot.script_version)]
 
 
-def script_text_for(db: Database, call_id: str) -> str | None:
-    return scripts_for_calls(db, [call_id])[call_id]
+def script_choice(db: Database) -> ScriptChoice:
+    running = tuple(store.undecided_pilots(db))
+    texts = {(p.script_name, p.script_version): store.script_text(db, p.script_name, p.script_version)
+             for p in running}
+    return ScriptChoice(store.adopted_script_text(db), running, texts)
+
+
+def scripts_for_calls(db: Database, call_ids: Sequence[str]) -> dict[str, str | None]:
+    """The script each stored call is scored with when no script file is named (ScriptChoice)."""
+    choice = script_choice(db)
+    facts = store.calls_operator_and_start(db, call_ids) if choice.running else {}
+    return {call_id: choice.for_call(call_id, *facts.get(call_id, (None, None))) for call_id in call_ids}
 
 
 @dataclass(frozen=True)

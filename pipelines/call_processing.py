@@ -1,7 +1,9 @@
-"""One recording from inbox to database: sidecar, decryption, decoding, transcription, diarization, redaction,
-storage, scoring.
+"""One recording from inbox to database: sidecar, decryption, decoding, transcription, diarization, scoring,
+redaction, then storage of all of it in one transaction.
 
-Bad input is recorded as a failed call and quarantined; only transient errors escape, so the flow can retry them.
+`process_call` computes a ProcessedCall without touching the database; `process_recording` checks what is stored,
+runs it and stores the result, so a call is done with everything or not done. Bad input is recorded as a failed
+call and quarantined; only transient errors escape, so the flow can retry them.
 """
 from __future__ import annotations
 
@@ -21,11 +23,15 @@ from ingest.audio import AudioError, AudioReader, AudioWindow, KeptAudio
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
+from feedback.pilots import ScriptChoice
 from pipelines.memory import return_freed_memory
-from scoring.rescore import score_call
-from privacy.transcript import redact_transcript
+from privacy.transcript import redact_evidence, redact_transcript
+from privacy.records import PiiInterval
+from scoring.records import CallScore
+from scoring.scorer import CallScorer, shared_scorer
 from storage.db import Database
-from storage.records import RecordingInfo
+from storage.records import ProcessedCall, RecordingInfo
+from storage.scores import save_processed_call
 
 RECORDING_SUFFIX = ".enc"
 
@@ -59,6 +65,8 @@ class ProcessingSettings:
     # ones, and on a 10-minute call their word error rate was no worse (0.334 against 0.349)
     window_s: float = 120.0
     script: Path | None = None
+    # the adopted script and the running pilots, read once per batch; used when no script file is named
+    scripts: ScriptChoice = ScriptChoice(adopted=None, running=(), texts={})
 
 
 def find_recordings(inbox: Path) -> list[Path]:
@@ -150,6 +158,35 @@ def _diarize(transcript: Transcript, kept: KeptAudio, metadata: CallMetadata, ti
     return attributed
 
 
+def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
+                      timings: dict[str, float]) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
+    """Judge the words as spoken, then mask them: a name masked first took «чем могу помочь» with it
+    («Добрый день [ФИО] могу помочь?») and failed an offer of help that was made."""
+    started = time.perf_counter()
+    score = scorer.score(transcript, operator_channel)
+    timings["score"] = time.perf_counter() - started
+    started = time.perf_counter()
+    redacted, pii = redact_transcript(transcript)
+    score = redact_evidence(score, redacted)
+    timings["redact"] = time.perf_counter() - started
+    return redacted, pii, score
+
+
+def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info: RecordingInfo,
+                 settings: ProcessingSettings, timings: dict[str, float]) -> ProcessedCall:
+    """Everything made of one recording, without the database. Scoring reads the words as spoken, in memory;
+    the transcript and the evidence quotes are redacted before they are handed back."""
+    kept = KeptAudio()
+    transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings, kept)
+    attributed = _diarize(transcript, kept, metadata, timings)
+    scorer = shared_scorer(settings.script, None if settings.script else settings.scripts.for_call(
+        metadata.call_id, metadata.operator_id, metadata.started_at))
+    transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, timings)
+    info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
+    return ProcessedCall(metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii, scorer.script,
+                         score)
+
+
 def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: str,
                       settings: ProcessingSettings) -> CallOutcome:
     timings: dict[str, float] = {}
@@ -165,22 +202,12 @@ def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: s
                 return CallOutcome(str(recording), metadata.call_id, "skipped")
             raise BadRecording("sidecar", f"call {metadata.call_id} was already processed from a different "
                                           "recording; use --force to replace it")
-        kept = KeptAudio()
-        transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings, kept)
-        attributed = _diarize(transcript, kept, metadata, timings)
+        processed = process_call(recording, keyring, metadata, info, settings, timings)
         started = time.perf_counter()
-        # from here on nothing sees the unredacted words: storage, the search index, scoring's evidence quotes
-        transcript, pii = redact_transcript(attributed.transcript)
-        timings["redact"] = time.perf_counter() - started
-        info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate,
-                       channel_count=audio.channels)
-        started = time.perf_counter()
-        db.save_call(run_id, metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii)
+        save_processed_call(db, run_id, processed)
         timings["store"] = time.perf_counter() - started
-        started = time.perf_counter()
-        score_call(db, metadata.call_id, transcript, metadata.operator_channel, settings.script)
-        timings["score"] = time.perf_counter() - started
-        return CallOutcome(str(recording), metadata.call_id, "done", transcript.duration_s, stage_seconds=timings)
+        return CallOutcome(str(recording), metadata.call_id, "done", processed.transcript.duration_s,
+                           stage_seconds=timings)
     except BadRecording as bad:
         moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", bad.reason)
         db.save_failure(run_id, recording=info, metadata=metadata, stage=bad.stage, reason=bad.reason,

@@ -15,6 +15,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from asr.model import ModelSettings
 from diarization.assign import load_models as load_diarization_models
+from feedback.pilots import script_choice
 from ingest.keys import Keyring
 from pipelines.call_processing import (CallOutcome, ProcessingSettings, find_recordings, process_recording,
                                        record_unfinished)
@@ -64,7 +65,6 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     model = ModelSettings.from_env(path=model_path, num_workers=concurrency)
     load_script(script)  # a broken script stops the batch here, before any call is half-processed
     load_diarization_models()
-    settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script)
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()
     stages: Counter[str] = Counter()
@@ -73,6 +73,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     with Database(db_path) as db:
         run_id = db.start_run(PIPELINE_VERSION, model.name, {"force": force, "concurrency": concurrency,
                                                              "inbox": str(inbox)})
+        settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script,
+                                      scripts=script_choice(db))
         with ThreadPoolTaskRunner(max_workers=concurrency) as runner, \
                 CallProgress(len(recordings), enabled=show_progress) as progress:
             futures = {runner.submit(process_call_task, {"recording": r, "db": db, "keyring": keyring,

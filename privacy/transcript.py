@@ -20,8 +20,9 @@ from privacy.detect import Found, find_pii
 from privacy.dialogue import read_answers
 from privacy.records import PiiInterval
 from privacy.redact import LABELS, redact_text
+from scoring.records import CallScore, Evidence
 
-__all__ = ["PiiInterval", "redact_transcript"]
+__all__ = ["PiiInterval", "redact_evidence", "redact_transcript"]
 
 
 @dataclass
@@ -90,6 +91,26 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
         segments.append(segment)
     intervals.sort(key=lambda i: (i.start_s, i.end_s))
     return replace(transcript, segments=tuple(segments)), tuple(intervals)
+
+
+def redact_evidence(score: CallScore, redacted: Transcript) -> CallScore:
+    """`score` with every evidence quote read again from the redacted transcript: the words its speaker said
+    within its time, as redaction left them. Scoring judges the words as spoken; only this reaches storage. A
+    quote without timed words there is masked on its own text."""
+    slack = 0.005  # evidence times are rounded to hundredths, word times to thousandths
+
+    def quote(evidence: Evidence) -> str:
+        parts = []
+        for segment in redacted.segments:
+            if (segment.speaker or segment.role or "unknown") != evidence.speaker:
+                continue
+            for word, glued in zip(segment.words, word_glue(segment)):
+                if evidence.start - slack <= (word.start + word.end) / 2 <= evidence.end + slack:
+                    parts.append(("" if glued and parts else " ") + word.text.strip())
+        return "".join(parts).strip() or redact_text(evidence.quote).text
+
+    return replace(score, items=tuple(
+        replace(item, evidence=tuple(replace(e, quote=quote(e)) for e in item.evidence)) for item in score.items))
 
 
 def _by_position(found: list[Found], placed: list[_Placed], answers: dict[tuple[int, int], str]) -> list[Found]:

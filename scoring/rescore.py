@@ -1,5 +1,5 @@
-"""Scoring stored calls: each call right after it is transcribed, and all of them again when the script changes
-(re-scoring reads the stored transcripts; nothing is transcribed again)."""
+"""Scoring stored calls again when the script changes: re-scoring reads the stored transcripts; nothing is
+transcribed again."""
 from __future__ import annotations
 
 import time
@@ -9,9 +9,8 @@ from pathlib import Path
 
 from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.records import CallScore
-from asr.records import Transcript
-from scoring.scorer import CallScorer, shared_scorer
-from feedback.pilots import script_text_for, scripts_for_calls
+from scoring.scorer import CallScorer
+from feedback.pilots import scripts_for_calls
 from scoring.script import load_script, parse_script
 from storage.db import Database
 from storage.pilots import adopted_script_text, done_call_ids
@@ -28,16 +27,6 @@ class RescoreSummary:
     verdicts_changed: int  # automatic verdicts that differ from those the calls had before
     seconds: float
     piloted: int = 0  # calls scored with their running pilot's script version instead
-
-
-def score_call(db: Database, call_id: str, transcript: Transcript, operator_channel: int | None,
-               script_path: Path | str | None = None) -> CallScore:
-    """Score one freshly stored call and store its score (the pipeline's step after transcription). Without a
-    script path the call gets its pilot's script version if it falls in a running pilot, else the adopted one."""
-    scorer = shared_scorer(script_path, None if script_path else script_text_for(db, call_id))
-    score = scorer.score(transcript, operator_channel)
-    save_call_scores(db, scorer.script, [(call_id, score)])
-    return score
 
 
 def rescore(db: Database, script_path: Path | str | None = None, *, encoder: SentenceEncoder | None = None,

@@ -240,15 +240,22 @@ class Database:
         """Store a transcribed call, replacing whatever an earlier run stored for the same call_id; `roles` and
         `turns` are what diarization found, `pii` where redaction masked the (already redacted) transcript."""
         with self._write() as cur:
-            self._replace_transcript(cur, metadata.call_id, transcript)
-            self._replace_speakers(cur, metadata.call_id, roles, turns)
-            self.replace_pii_spans(cur, metadata.call_id, pii)
-            self._put_call(
-                cur, metadata.call_id, metadata, run_id=run_id, recording_id=recording.recording_id,
-                status="done", error=None, language=transcript.language,
-                language_probability=transcript.language_probability, duration_s=transcript.duration_s,
-            )
-            self._put_recording(cur, recording, metadata.call_id, status="done", quarantined_to=None)
+            self.put_call(cur, run_id, metadata, recording, transcript, roles, turns, pii)
+
+    def put_call(
+        self, cur: duckdb.DuckDBPyConnection, run_id: str, metadata: CallMetadata, recording: RecordingInfo,
+        transcript: Transcript, roles: Sequence[SpeakerRole], turns: Sequence[SpeakerTurn], pii: Sequence[PiiInterval],
+    ) -> None:
+        """save_call's rows, inside a transaction the caller holds (a call stored together with its score)."""
+        self._replace_transcript(cur, metadata.call_id, transcript)
+        self._replace_speakers(cur, metadata.call_id, roles, turns)
+        self.replace_pii_spans(cur, metadata.call_id, pii)
+        self._put_call(
+            cur, metadata.call_id, metadata, run_id=run_id, recording_id=recording.recording_id,
+            status="done", error=None, language=transcript.language,
+            language_probability=transcript.language_probability, duration_s=transcript.duration_s,
+        )
+        self._put_recording(cur, recording, metadata.call_id, status="done", quarantined_to=None)
 
     def save_failure(
         self,

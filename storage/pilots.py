@@ -9,7 +9,7 @@ import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from storage.db import Database
 from storage.improvement import RATINGS_SQL, day_start
@@ -155,12 +155,12 @@ def done_call_ids(db: Database) -> list[str]:
         return [call_id for (call_id,) in cur.execute("SELECT call_id FROM calls WHERE status = 'done'").fetchall()]
 
 
-def calls_operator_and_day(db: Database, call_ids: Sequence[str]) -> dict[str, tuple[str | None, date]]:
-    """(operator, UTC day) of each stored call among `call_ids` that has a start time."""
+def calls_operator_and_start(db: Database, call_ids: Sequence[str]) -> dict[str, tuple[str | None, datetime]]:
+    """(operator, start time) of each stored call among `call_ids` that has a start time."""
     with db.read() as cur:
         rows = cur.execute("SELECT call_id, operator_id, started_at FROM calls"
                            " WHERE call_id IN (SELECT unnest(?)) AND started_at IS NOT NULL", [list(call_ids)]).fetchall()
-    return {call_id: (operator_id, started.astimezone(timezone.utc).date()) for call_id, operator_id, started in rows}
+    return {call_id: (operator_id, started) for call_id, operator_id, started in rows}
 
 
 def script_text(db: Database, name: str, version: str) -> str:

@@ -4,6 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from asr.records import Transcript
+from diarization.records import SpeakerRole, SpeakerTurn
+from ingest.metadata import CallMetadata
+from privacy.records import PiiInterval
+from scoring.records import CallScore
+from scoring.script import Script
+
 
 @dataclass(frozen=True)
 class RecordingInfo:
@@ -22,3 +29,18 @@ class RecordingInfo:
 class CallStatus:
     status: str  # 'done' | 'failed'
     recording_id: str | None
+
+
+@dataclass(frozen=True)
+class ProcessedCall:
+    """Everything processing made of one recording, computed before anything is stored: the transcript as turns
+    and the evidence quotes are redacted; the score was judged on the words as spoken."""
+
+    metadata: CallMetadata
+    recording: RecordingInfo
+    transcript: Transcript
+    roles: tuple[SpeakerRole, ...]
+    speaker_turns: tuple[SpeakerTurn, ...]
+    pii: tuple[PiiInterval, ...]
+    script: Script
+    score: CallScore

@@ -16,6 +16,7 @@ from scoring.records import VERDICTS, CallScore
 from scoring.scorecard import ItemOutcome, ScoredCall, critical_failures, weighted_score
 from scoring.script import Script
 from storage.db import Database, local_datetime
+from storage.records import ProcessedCall
 
 
 @dataclass(frozen=True)
@@ -50,28 +51,40 @@ def save_script(db: Database, script: Script) -> None:
 def save_call_scores(db: Database, script: Script, scores: Iterable[tuple[str, CallScore]]) -> int:
     """Store the scores of calls made with `script`, replacing each call's earlier automatic score (overrides
     stay). All in one transaction: a re-scoring run is either stored whole or not at all."""
-    count = 0
     with db._write() as cur:
-        _put_script(cur, script)
-        for call_id, score in scores:
-            if (score.script_name, score.script_version) != (script.name, script.version):
-                raise ValueError(f"call {call_id} was scored with {score.script_name} {score.script_version}, "
-                                 f"not {script.name} {script.version}")
-            cur.execute("DELETE FROM checklist_verdicts WHERE call_id = ?", [call_id])
-            cur.executemany(
-                "INSERT INTO checklist_verdicts (call_id, item_id, item_no, verdict, weight, critical, reason, evidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [[call_id, v.item_id, no, v.verdict, v.weight, v.critical, v.reason,
-                  json.dumps([e.to_json() for e in v.evidence], ensure_ascii=False)]
-                 for no, v in enumerate(score.items)],
-            )
-            cur.execute(
-                "INSERT OR REPLACE INTO call_scores (call_id, script_name, script_version, encoder, score,"
-                " critical_failures, metrics, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
-                [call_id, score.script_name, score.script_version, score.encoder, score.score,
-                 list(score.critical_failures), json.dumps(score.metrics.to_json())],
-            )
-            count += 1
+        return _put_call_scores(cur, script, scores)
+
+
+def save_processed_call(db: Database, run_id: str, call: ProcessedCall) -> None:
+    """A processed call and its score in one transaction: a call is stored done with everything, or not at all."""
+    with db._write() as cur:
+        db.put_call(cur, run_id, call.metadata, call.recording, call.transcript, call.roles, call.speaker_turns,
+                    call.pii)
+        _put_call_scores(cur, call.script, [(call.metadata.call_id, call.score)])
+
+
+def _put_call_scores(cur, script: Script, scores: Iterable[tuple[str, CallScore]]) -> int:
+    count = 0
+    _put_script(cur, script)
+    for call_id, score in scores:
+        if (score.script_name, score.script_version) != (script.name, script.version):
+            raise ValueError(f"call {call_id} was scored with {score.script_name} {score.script_version}, "
+                             f"not {script.name} {script.version}")
+        cur.execute("DELETE FROM checklist_verdicts WHERE call_id = ?", [call_id])
+        cur.executemany(
+            "INSERT INTO checklist_verdicts (call_id, item_id, item_no, verdict, weight, critical, reason, evidence)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [[call_id, v.item_id, no, v.verdict, v.weight, v.critical, v.reason,
+              json.dumps([e.to_json() for e in v.evidence], ensure_ascii=False)]
+             for no, v in enumerate(score.items)],
+        )
+        cur.execute(
+            "INSERT OR REPLACE INTO call_scores (call_id, script_name, script_version, encoder, score,"
+            " critical_failures, metrics, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, now())",
+            [call_id, score.script_name, score.script_version, score.encoder, score.score,
+             list(score.critical_failures), json.dumps(score.metrics.to_json())],
+        )
+        count += 1
     return count
 
 

@@ -6,8 +6,9 @@ import pytest
 from scipy import stats
 
 from demo_calls.pilot import PILOT_VERSION, pilot_script, run_pilot
-from feedback.pilots import analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_text_for
-from scoring.rescore import rescore, score_call
+from feedback.pilots import (analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_choice,
+                             scripts_for_calls)
+from scoring.rescore import rescore
 from storage import pilots as pilot_store
 from storage.db import Database
 from feedback_data import SCRIPT, START, store_call, store_repeat
@@ -86,8 +87,11 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
         with pytest.raises(KeyError, match="not stored"):
             pilot_store.save_pilot(db, pilot_store.Pilot("p", SCRIPT.name, "9.9", SCRIPT.version, ("op-7",), 0.0, START.date()))
         pilot_store.save_pilot(db, pilot_store.Pilot("p", SCRIPT.name, PILOT_VERSION, SCRIPT.version, ("op-7",), 0.0, START.date()))
-        assert script_text_for(db, "c-pilot") == piloted.text
-        assert script_text_for(db, "c-other") is None  # the shipped script
+        assert scripts_for_calls(db, ["c-pilot", "c-other"]) == {"c-pilot": piloted.text,
+                                                                 "c-other": None}  # None: the shipped script
+        # a call not stored yet is decided from its sidecar's operator and start, as processing does
+        running = script_choice(db)
+        assert (running.for_call("c-new", "op-7", START), running.for_call("c-new", "op-1", START)) == (piloted.text, None)
         summary = rescore(db)  # re-scoring keeps each pilot call on its pilot's version
         assert (summary.script_version, summary.calls_scored, summary.piloted) == (SCRIPT.version, 3, 1)
         with db.read() as cur:
@@ -101,11 +105,8 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
         assert (analysis.left_out, analysis.pilot_calls, analysis.control_calls) == (0, 1, 2)
         pilot_store.record_decision(db, "p", "adopt", {"recommendation": analysis.recommendation}, note="board approved")
         assert pilot_store.undecided_pilots(db) == []
-        assert script_text_for(db, "c-other") == piloted.text
-        from asr.records import Segment, Transcript
-
-        transcript = Transcript("ru", 1.0, 5.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),))
-        assert score_call(db, "c-other", transcript, 0).script_version == PILOT_VERSION
+        assert scripts_for_calls(db, ["c-other"]) == {"c-other": piloted.text}
+        assert script_choice(db).for_call("c-new", "op-1", START) == piloted.text
         assert [d.decision for d in pilot_store.decisions(db, "p")] == ["adopt"]
         with pytest.raises(ValueError, match="adopt, extend or reject"):
             pilot_store.record_decision(db, "p", "maybe", {})
