@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -46,6 +48,9 @@ API_PREFIX = "/api/"  # machine endpoints: errors as JSON, not pages
 PAGE_SIZE = 50
 # periods a scorecard page shows by default, ending with the newest call
 DEFAULT_SPAN = {"day": timedelta(days=13), "week": timedelta(weeks=11), "month": timedelta(days=365)}
+# a player fetches one recording by many range requests; those of one session for one call that follow each other
+# within this many seconds are one playback, audited once, at its first request whatever range that asks for
+PLAYBACK_GAP_S = 600
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +75,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
 
     def audit(actor: str, action: str, target: str, detail: dict | None = None) -> None:
         record_audit(db, actor, action, target, json.dumps(detail, ensure_ascii=False) if detail else None)
+
+    playbacks = _Playbacks(PLAYBACK_GAP_S)
 
     def current(request: Request) -> Session:
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
@@ -231,7 +238,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             log.warning("recording of %s cannot be decoded: %s", call_id, exc)
             raise HTTPException(409, "the recording cannot be decoded") from None
         span = _byte_range(request.headers.get("range"), len(audio_bytes))
-        if span is None or span[0] == 0:  # a player's later range requests are the same playback
+        # audited before any byte leaves: a request that starts mid-file is a playback too
+        if playbacks.starts(auth.session_key(request.cookies[SESSION_COOKIE]), call_id):
             audit(session.user.name, "audio_playback", call_id, {"recording_id": recording.recording_id})
             audit(session.user.name, "decryption", recording.recording_id, {"call_id": call_id})
         if span is None:
@@ -295,6 +303,23 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     # the post-call survey system's intake: machine clients with their own bearer tokens, no session
     app.include_router(survey_router(db))
     return app
+
+
+class _Playbacks:
+    """When each session last fetched each call's audio: a fetch after a longer gap starts a new playback."""
+
+    def __init__(self, gap_s: float):
+        self._gap_s = gap_s
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def starts(self, session_key: str, call_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._last = {k: t for k, t in self._last.items() if now - t <= self._gap_s}
+            new = (session_key, call_id) not in self._last
+            self._last[(session_key, call_id)] = now
+        return new
 
 
 def _local_path(path: str) -> str:

@@ -64,6 +64,11 @@ def session_of(db: Database, token: str | None) -> Session | None:
     return load_session(db, _digest(token)) if token else None
 
 
+def session_key(token: str) -> str:
+    """What names a session in memory: the digest the database keeps, never the cookie's token."""
+    return _digest(token)
+
+
 def sign_out(db: Database, token: str) -> None:
     delete_session(db, _digest(token))
 

@@ -346,3 +346,26 @@ def test_problems_actions_and_pilots_page_for_analysts_only(app, built):
     assert "warm-closing" in page.text and "pending" in page.text
     assert sign_in(app, "supervisor").get("/improvement").status_code == 403
     assert "/improvement" not in sign_in(app, "supervisor").get("/calls").text
+
+
+def test_every_playback_is_audited_whatever_range_it_starts_with(app, built, calls_by_team):
+    db, _ = built
+    call_id = calls_by_team["north"][3]
+
+    def logged() -> int:
+        with db.read() as cur:
+            return cur.execute("SELECT count(*) FROM audit_log WHERE action IN ('audio_playback', 'decryption')"
+                               " AND (target = ? OR detail LIKE ?)", [call_id, f'%{call_id}%']).fetchone()[0]
+
+    before = logged()
+    first = sign_in(app, "analyst")
+    # a player (or anyone) may open with a range that does not start at 0: that too is decrypted audio served
+    assert first.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=1-"}).status_code == 206
+    assert logged() == before + 2  # one audio_playback and one decryption entry
+    # the same session's further ranges are the same playback
+    first.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=0-99"})
+    first.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"})
+    assert logged() == before + 2
+    # another session is another playback
+    assert sign_in(app, "admin").get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"}).status_code == 206
+    assert logged() == before + 4
