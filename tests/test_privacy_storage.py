@@ -132,6 +132,61 @@ def test_audit_log_appends_and_detects_tampering(tmp_path):
         assert "entry 3: the entry before it was changed or removed" in audit.verify(db)
 
 
+def _filled_log(tmp_path: Path) -> Path:
+    path = tmp_path / "qc.duckdb"
+    with Database(path) as db:
+        audit.record(db, "anna", "sign_in", "dashboard")
+        audit.record(db, "anna", "audio_playback", "call-1")
+        audit.record(db, "anna", "decryption", "rec-1")
+        audit.record(db, "boris", "call_view", "call-2")
+        assert audit.verify(db) == []
+    return path
+
+
+def _rechain(con: duckdb.DuckDBPyConnection) -> None:
+    """What a forger with the database file but not the key does: recompute the old unkeyed chain."""
+    prev = "0" * 64
+    rows = con.execute("SELECT entry_no, epoch_us(happened_at), actor, action, target, detail FROM audit_log"
+                       " ORDER BY entry_no").fetchall()
+    for entry_no, at, actor, action, target, detail in rows:
+        digest = hashlib.sha256(json.dumps([prev, at, actor, action, target, detail], ensure_ascii=False)
+                                .encode()).hexdigest()
+        con.execute("UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE entry_no = ?", [prev, digest, entry_no])
+        prev = digest
+
+
+@pytest.mark.parametrize("tampering", [
+    "DELETE FROM audit_log WHERE entry_no = 4",  # the newest entry
+    "DELETE FROM audit_log WHERE entry_no >= 3",  # the newest entries
+    "DELETE FROM audit_log",  # every entry
+    "UPDATE audit_log SET actor = 'mallory' WHERE entry_no = 2; rechain",  # an edit, chain recomputed
+    "DELETE FROM audit_log WHERE action IN ('audio_playback', 'decryption'); rechain",  # playbacks gone, rechained
+])
+def test_audit_verify_finds_truncation_deletion_and_a_recomputed_chain(tmp_path, tampering):
+    path = _filled_log(tmp_path)
+    con = duckdb.connect(str(path))
+    statement, _, then = tampering.partition("; ")
+    con.execute(statement)
+    if then == "rechain":
+        _rechain(con)
+    con.close()
+    with Database(path) as db:
+        assert audit.verify(db), tampering
+    # the key and the head are outside the database, beside the private keys
+    assert (tmp_path / "keys" / "audit-log.secret").stat().st_mode & 0o077 == 0
+
+
+def test_audit_verify_needs_the_key_and_the_head(tmp_path):
+    path = _filled_log(tmp_path)
+    (tmp_path / "keys" / "audit-log.head").unlink()
+    with Database(path) as db:
+        assert any("head" in problem for problem in audit.verify(db))
+    path = _filled_log(tmp_path / "again")
+    (tmp_path / "again" / "keys" / "audit-log.secret").unlink()
+    with Database(path) as db:
+        assert any("key" in problem for problem in audit.verify(db))
+
+
 # --- retention ---------------------------------------------------------------------------------------------
 
 def test_retention_purges_old_recordings_and_transcripts_and_keeps_aggregates(tmp_path):
