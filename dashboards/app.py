@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -63,6 +63,7 @@ class NotSignedIn(Exception):
 class Settings:
     session_ttl: timedelta = timedelta(hours=8)
     keyring: Keyring | None = None  # None: no recording can be played
+    throttle: auth.SignInThrottle = field(default_factory=auth.SignInThrottle)
 
 
 def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
@@ -149,13 +150,21 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
               next: str = Form("/")):
         if not auth.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token) or not csrf_token:
             raise HTTPException(403, "the sign-in form is stale; reload it and try again")
-        signed = auth.sign_in(db, name, password, settings.session_ttl)
+        address = request.client.host if request.client else "unknown"
+        locked = settings.throttle.locked(name, address)
+        signed = None if locked else auth.sign_in(db, name, password, settings.session_ttl)
         if signed is None:
+            if not locked:
+                settings.throttle.failed(name, address)
+            # the name as typed, shortened: it may be anything, a password typed in the wrong box included
+            audit(name.strip()[:64] or "(blank)", "sign_in_failed", "dashboard", {"address": address, "locked": locked})
             token = auth.new_token()
-            response = render(request, None, "login.html", status=401, csrf_token=token, next=_local_path(next),
-                              error="Wrong name or password.")
+            response = render(request, None, "login.html", status=429 if locked else 401, csrf_token=token,
+                              next=_local_path(next), error="Too many failed sign-ins: try again later." if locked
+                              else "Wrong name or password.")
             _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
             return response
+        settings.throttle.succeeded(name)
         token, session = signed
         audit(session.user.name, "sign_in", "dashboard")
         response = RedirectResponse(_local_path(next), status_code=303)

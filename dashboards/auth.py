@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
@@ -26,6 +28,47 @@ RIGHTS = {
 _hasher = PasswordHasher()
 # verified against when the user is unknown, so a wrong name costs the same time as a wrong password
 _UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class SignInThrottle:
+    """Locks an account after `per_account` failed sign-ins in a row, and an address after `per_address`, for
+    `first_lock_s` doubling with each further failure up to `max_lock_s`. Attempts while locked are refused
+    without checking the password, so guessing gets nowhere, and do not lengthen the lock, so the owner of an
+    account under attack gets back in when it ends. Kept in memory: a restart forgives, which costs an
+    attacker a restart they cannot cause."""
+
+    def __init__(self, per_account: int = 5, per_address: int = 20, first_lock_s: float = 30.0,
+                 max_lock_s: float = 3600.0, clock: Callable[[], float] = time.monotonic):
+        self._limits = {"account": per_account, "address": per_address}
+        self._first_lock_s, self._max_lock_s, self._clock = first_lock_s, max_lock_s, clock
+        self._failures: dict[tuple[str, str], int] = {}
+        self._locked_until: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def locked(self, name: str, address: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            return any(self._locked_until.get(key, 0.0) > now for key in self._keys(name, address))
+
+    def failed(self, name: str, address: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key in self._keys(name, address):
+                failures = self._failures.get(key, 0) + 1
+                self._failures[key] = failures
+                beyond = failures - self._limits[key[0]]
+                if beyond >= 0:
+                    self._locked_until[key] = now + min(self._first_lock_s * 2 ** min(beyond, 32), self._max_lock_s)
+
+    def succeeded(self, name: str) -> None:
+        # only the account is forgiven: signing in to one's own account must not reset an address spraying others
+        with self._lock:
+            self._failures.pop(("account", name.strip().casefold()), None)
+            self._locked_until.pop(("account", name.strip().casefold()), None)
+
+    @staticmethod
+    def _keys(name: str, address: str) -> tuple[tuple[str, str], ...]:
+        return ("account", name.strip().casefold()), ("address", address)
 
 
 def may(user: User, right: str) -> bool:

@@ -7,8 +7,8 @@ import getpass
 from pathlib import Path
 
 # the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
-AUDIT_ACTIONS = ("sign_in", "call_view", "audio_playback", "export", "override", "decryption", "erasure",
-                 "correction", "retention_purge")
+AUDIT_ACTIONS = ("sign_in", "sign_in_failed", "call_view", "audio_playback", "export", "override",
+                 "decryption", "erasure", "correction", "retention_purge", "user_change")
 
 
 def _actor(args) -> str:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 import dashboard_data
 from dashboard_data import PASSWORDS, TEAMS
+from dashboards import auth
 from dashboards.app import SESSION_COOKIE, Settings, create_app
 from ingest.keys import Keyring
 from storage.db import Database
@@ -369,3 +370,38 @@ def test_every_playback_is_audited_whatever_range_it_starts_with(app, built, cal
     # another session is another playback
     assert sign_in(app, "admin").get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"}).status_code == 206
     assert logged() == before + 4
+
+
+def test_failed_sign_ins_are_audited_and_throttled_per_account_and_address(built):
+    db, keyring = built
+    now = [1000.0]
+    throttle = auth.SignInThrottle(clock=lambda: now[0])
+    guarded = create_app(db, Settings(keyring=keyring, throttle=throttle))
+    client = TestClient(guarded, follow_redirects=False)
+
+    def attempt(name: str, password: str):
+        return client.post("/login", data={"name": name, "password": password,
+                                           "csrf_token": csrf_of(client, "/login")})
+
+    with db.read() as cur:
+        (before,) = cur.execute("SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed'"
+                                " AND actor = 'analyst'").fetchone()
+    for n in range(60):
+        assert attempt("analyst", f"guess-number-{n}").status_code in (401, 429)
+    refused = attempt("analyst", PASSWORDS["analyst"])
+    assert refused.status_code == 429 and SESSION_COOKIE not in refused.cookies
+    with db.read() as cur:
+        (after,) = cur.execute("SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed'"
+                               " AND actor = 'analyst'").fetchone()
+    assert after - before == 61
+    # 5 failures lock for 30 s (attempts while locked do not count); each failure after the lock doubles it
+    now[0] += 31
+    assert attempt("analyst", "one-more-guess").status_code == 401
+    now[0] += 59
+    assert attempt("analyst", PASSWORDS["analyst"]).status_code == 429
+    now[0] += 2
+    assert attempt("analyst", PASSWORDS["analyst"]).status_code == 303
+    # one address trying many accounts is locked too, even for an account it has not tried yet
+    for n in range(20):
+        attempt(f"someone-{n}", "wrong-password-1")
+    assert attempt("admin", PASSWORDS["admin"]).status_code == 429
