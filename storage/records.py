@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.metadata import CallMetadata
+
 
 @dataclass(frozen=True)
 class RecordingInfo:
@@ -22,3 +24,14 @@ class RecordingInfo:
 class CallStatus:
     status: str  # 'done' | 'failed'
     recording_id: str | None
+
+
+@dataclass(frozen=True)
+class StoredRecording:
+    """A recording the database already holds, with the call it was stored for and what that call's sidecar said."""
+
+    recording_id: str
+    path: str
+    call_id: str
+    call_status: str | None  # None: the call row is gone or belongs to another recording now
+    metadata: CallMetadata | None  # as stored
