@@ -303,10 +303,35 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         check_csrf(session, csrf_token)
         require(session, "manage_users")
         try:
-            auth.create_user(db, name, password, role, teams.split(","))
+            user = auth.create_user(db, name, password, role, teams.split(","))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
                           error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+        audit(session.user.name, "user_change", user.name, {"change": "add", "role": user.role, "teams": list(user.teams)})
+        return RedirectResponse("/admin/users", status_code=303)
+
+    @app.post("/admin/users/change", response_class=HTMLResponse)
+    def change_user(request: Request, session: Session = Depends(current), name: str = Form(...),
+                    change: str = Form(...), role: str = Form(""), teams: str = Form(""), password: str = Form(""),
+                    csrf_token: str = Form("")):
+        check_csrf(session, csrf_token)
+        require(session, "manage_users")
+        try:
+            if change == "role":
+                user = auth.change_role(db, name, role, teams.split(","))
+                detail = {"change": change, "role": user.role, "teams": list(user.teams)}
+            elif change in ("disable", "enable"):
+                auth.disable_user(db, name, change == "disable")
+                detail = {"change": change}
+            elif change == "reset_password":
+                auth.reset_password(db, name, password)
+                detail = {"change": change}
+            else:
+                raise ValueError("choose role, disable, enable or reset_password")
+        except ValueError as exc:
+            return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
+                          error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+        audit(session.user.name, "user_change", name.strip(), detail)
         return RedirectResponse("/admin/users", status_code=303)
 
     # the post-call survey system's intake: machine clients with their own bearer tokens, no session

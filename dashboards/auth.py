@@ -12,10 +12,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from storage.db import Database
-from storage.users import Session, User, delete_session, load_session, load_user, save_session, save_user, \
-    update_password_hash
+from storage.users import Session, User, delete_session, list_users, load_session, load_user, save_session, \
+    save_user, set_disabled, update_password_hash
 
 MIN_PASSWORD_LENGTH = 10
+MAX_NAME_LENGTH = 64
 # what each right is granted to; a supervisor additionally sees only the calls of their teams
 RIGHTS = {
     "listen": ("admin", "analyst"),  # decrypt and play recordings
@@ -81,9 +82,52 @@ def visible_teams(user: User) -> tuple[str, ...] | None:
 
 
 def create_user(db: Database, name: str, password: str, role: str, teams: Iterable[str] = ()) -> User:
+    """A new account; an existing name is refused (changing one is change_role or reset_password)."""
+    name = name.strip()
+    # the name is shown on pages, in the CLI and in the audit log: control characters there could forge lines
+    if not name or not name.isprintable() or len(name) > MAX_NAME_LENGTH:
+        raise ValueError(f"a user name must be 1 to {MAX_NAME_LENGTH} printable characters")
+    if load_user(db, name) is not None:
+        raise ValueError(f"user {name} already exists")
+    return save_user(db, name, _hash_new(password), role, teams)
+
+
+def change_role(db: Database, name: str, role: str, teams: Iterable[str] = ()) -> User:
+    user = _existing(db, name)
+    if user.role == "admin" and role != "admin":
+        _keep_an_admin(db, user.name)
+    return save_user(db, user.name, user.password_hash, role, teams)
+
+
+def disable_user(db: Database, name: str, disabled: bool = True) -> None:
+    """A disabled account keeps its name (the audit log refers to it) but cannot sign in; its sessions end."""
+    user = _existing(db, name)
+    if disabled and user.role == "admin":
+        _keep_an_admin(db, user.name)
+    set_disabled(db, user.name, disabled)
+
+
+def reset_password(db: Database, name: str, password: str) -> User:
+    user = _existing(db, name)
+    return save_user(db, user.name, _hash_new(password), user.role, user.teams)
+
+
+def _hash_new(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
-    return save_user(db, name, _hasher.hash(password), role, teams)
+    return _hasher.hash(password)
+
+
+def _existing(db: Database, name: str) -> User:
+    user = load_user(db, name.strip())
+    if user is None:
+        raise ValueError(f"no user {name.strip()}")
+    return user
+
+
+def _keep_an_admin(db: Database, leaving: str) -> None:
+    if not any(u.role == "admin" and not u.disabled and u.name != leaving for u in list_users(db)):
+        raise ValueError("the last admin cannot be demoted or disabled: make another admin first")
 
 
 def sign_in(db: Database, name: str, password: str, ttl: timedelta) -> tuple[str, Session] | None:
@@ -93,7 +137,7 @@ def sign_in(db: Database, name: str, password: str, ttl: timedelta) -> tuple[str
         _hasher.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None:
+    if user is None or user.disabled:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         update_password_hash(db, user.name, _hasher.hash(password))

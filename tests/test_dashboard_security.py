@@ -212,6 +212,14 @@ def test_admin_manages_users_but_does_not_override(app, calls_by_team):
     refused = client.post("/admin/users", data={"name": "x", "role": "supervisor", "password": "a-long-password",
                                                 "csrf_token": token})
     assert refused.status_code == 400 and "at least one team" in refused.text
+    taken = client.post("/admin/users", data={"name": "new-supervisor", "role": "admin", "password": "a-long-password",
+                                              "csrf_token": token})
+    assert taken.status_code == 400 and "already exists" in taken.text
+    for change in ({"change": "role", "role": "analyst"}, {"change": "reset_password", "password": "another-password"},
+                   {"change": "disable"}):
+        assert client.post("/admin/users/change", data={"name": "new-supervisor", "csrf_token": token,
+                                                        **change}).status_code == 303
+    assert "disabled" in client.get("/admin/users").text
     call_id = calls_by_team["north"][0]
     assert client.post(f"/calls/{call_id}/overrides", data={"item_id": "greeting", "verdict": "passed", "reason": "x",
                                                             "csrf_token": token}).status_code == 403

@@ -1,3 +1,6 @@
+-- An account can be disabled without losing who it was in the audit log.
+ALTER TABLE users ADD COLUMN disabled BOOLEAN DEFAULT false;
+
 -- Failed sign-ins and changes to accounts are audited (storage/audit.py). DuckDB cannot alter a CHECK
 -- constraint, so the log is copied into a table that allows the new actions, as in 011.
 CREATE TABLE audit_log_v3 (
