@@ -152,6 +152,8 @@ def _json_rows(text: str) -> list[object]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidSurveyFile(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # a body of "[[[[…" a few hundred kilobytes long exhausts the parser's stack
+        raise InvalidSurveyFile("JSON is nested too deeply") from None
     if isinstance(data, dict):
         data = [data]  # one result on its own
     if not isinstance(data, list):

@@ -232,3 +232,12 @@ def test_archived_survey_files_hold_no_caller_id_name_or_phone_and_reports_run_n
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
     with imports["b.csv"].moved_to.open(encoding="utf-8") as archive:
         assert not any(cell.startswith(("=", "+", "-", "@")) for row in csv.reader(archive) for cell in row)
+
+
+def test_json_nested_100000_deep_is_a_400_not_a_500(db):
+    app = FastAPI()
+    app.include_router(survey_router(db))
+    client = TestClient(app, raise_server_exceptions=False)
+    token = issue_token(db, "deep-nesting")
+    response = _post(client, b"[" * 100_000 + b"]" * 100_000, token)
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]["reason"]
