@@ -55,6 +55,7 @@ def cmd_process(args) -> int:
         raise UsageError(f"inbox {args.inbox} is not a folder")
     key_paths = _key_paths(args)
     Keyring.from_paths(key_paths)  # a key problem is one line here, not a failed flow run with a traceback
+    _openable_db(args.db)
 
     from pipelines.flows import process_calls
 
@@ -128,6 +129,20 @@ def cmd_generate_calls(args) -> int:
 def _require_db(path: Path) -> None:
     if not path.exists():
         raise UsageError(f"database {path} does not exist; run `hotline-qc process` first")
+    _openable_db(path)
+
+
+def _openable_db(path: Path) -> None:
+    """Open the database once before a flow starts: a file that is not DuckDB, or that cannot be written, is
+    one line here rather than a failed flow run with Prefect's traceback."""
+    import duckdb
+
+    from storage.db import Database
+
+    try:
+        Database(path).close()
+    except (duckdb.Error, OSError) as exc:
+        raise UsageError(f"database {path} cannot be opened for writing: {str(exc).splitlines()[0]}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
