@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
+from pipelines.reaper import reap_on_exit
 from pipelines.cli_privacy import add_commands as add_privacy_commands
 from pipelines.cli_dashboard import add_commands as add_dashboard_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Prefect's per-task INFO lines would bury the progress bar; PREFECT_LOGGING_LEVEL=INFO brings them back.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    reap_on_exit()  # Prefect's ephemeral server must not outlive a killed command
     try:
         return args.func(args)
     except KeyboardInterrupt:
