@@ -281,3 +281,13 @@ def test_a_done_call_keeps_its_data_when_its_sidecar_goes_missing_or_changes(tmp
     assert (summary.done, summary.failed, summary.skipped) == (0, 0, 2)
     assert rows(db, "SELECT count(*) FROM calls WHERE call_id = 'kept-copy'") == [(0,)]
     assert state()[:2] == before[:2]
+
+
+def test_recording_paths_are_stored_absolute_so_playback_works_from_any_folder(tmp_path, monkeypatch):
+    from pipelines.call_processing import _unopened
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "r.enc").write_bytes(b"ciphertext")
+    monkeypatch.chdir(tmp_path)
+    stored = Path(_unopened(Path("inbox/r.enc")).path)
+    assert stored.is_absolute() and stored == tmp_path / "inbox" / "r.enc"
