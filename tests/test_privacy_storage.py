@@ -319,6 +319,39 @@ def test_erasure_from_the_file_leaves_no_bytes_behind(tmp_path):
         audit.record(db, "anna", "sign_in")  # sequences survive the rewrite
 
 
+def test_erasure_proof_covers_survey_answers_archives_transcript_words_and_empty_clusters(tmp_path):
+    recordings, drop = tmp_path / "recordings", tmp_path / "drop"
+    recordings.mkdir()
+    (drop / "done").mkdir(parents=True)
+    email = "vera.nikolaeva1980@example.ru"
+    path = tmp_path / "qc.duckdb"
+    with Database(path) as db:
+        _two_callers(db, recordings)
+        store_call(db, "call-a4", CALLER_A, "2024-05-05T10:00:00+03:00",
+                   call_transcript((1, "Соцзащита Краснопресненского района не отвечает.")), recordings)
+        save_complaints(db, [Complaint("call-a4", "Соцзащита не отвечает.", False)],
+                        np.eye(3, 512, dtype=np.float32)[2:], "test")
+        save_clustering(db, kind="assign", clusters=[ComplaintCluster(2, np.eye(3, 512)[2], 1, None)],
+                        assignments=[ClusterAssignment("call-a4", 2, 0.9)],
+                        labels=[ClusterLabel(2, ("соцзащита", "краснопресненского"), "Соцзащита не отвечает.")],
+                        settings={})
+        with db._write() as cur:  # an answer whose e-mail the masking missed
+            cur.execute("INSERT INTO survey_results VALUES ('r-1', 'account_comment', NULL, ?, NULL, NULL, ?,"
+                        " now(), 'b-1')", [CALLER_A, f"пишите на {email}"])
+    # an archive kept from before archives were masked
+    (drop / "done" / "old.json").write_text(json.dumps([{"caller_id": "c-other", "comment": f"почта {email}"},
+                                                        {"comment": "Краснопресненского района"}],
+                                                       ensure_ascii=False), encoding="utf-8")
+    report = erase_caller_from_file(path, CALLER_A, recordings=recordings, archives=[drop])
+    assert email in report.searched.values()  # collected from the survey answer before it was deleted
+    assert "Краснопресненского" in report.searched.values()  # a word only their transcript held
+    left = {(Path(t.place).name, report.searched[t.term]) for t in report.traces}
+    assert left == {("old.json", email), ("old.json", "Краснопресненского")}, report.traces
+    with Database(path) as db, db.read() as cur:
+        assert cur.execute("SELECT size, keywords, quote FROM complaint_clusters WHERE cluster_id = 2").fetchone() \
+            == (0, [], "")
+
+
 # --- correction --------------------------------------------------------------------------------------------
 
 NEW_ID = "c-cccc55556666"
