@@ -1,6 +1,7 @@
 """The audit log: who did what to which call or user, and when. Append-only.
 
-This module is the log's only writer and has no update or delete. Each entry's MAC covers its fields and the
+This module is the log's only writer and has no delete; it updates entries only once, to re-chain a log begun
+before the chain was keyed (`_seal_unkeyed`). Each entry's MAC covers its fields and the
 previous entry's MAC, keyed by a secret that is not in the database: someone who can edit the database file
 can change or drop rows but cannot compute the MACs that would hide it. The newest entry's number and MAC (the
 head) are also written beside the key after every append, so dropping the newest entries, or all of them, is
@@ -80,6 +81,24 @@ def _read_head(folder: Path) -> tuple[int, str] | None:
     return head["entry_no"], head["entry_hash"]
 
 
+def _seal_unkeyed(cur, key: bytes) -> None:
+    """A log begun before the chain was keyed is chained by plain SHA-256. When the key is made, such a chain
+    that is still whole is re-chained under the key, once; one that is not stays as it is, for verify to report."""
+    rows = cur.execute("SELECT entry_no, epoch_us(happened_at), actor, action, target, detail, prev_hash, entry_hash"
+                       " FROM audit_log ORDER BY entry_no").fetchall()
+    prev = _GENESIS
+    for _, at, actor, action, target, detail, stored_prev, stored_hash in rows:
+        payload = json.dumps([prev, at, actor, action, target, detail], ensure_ascii=False).encode()
+        if stored_prev != prev or hashlib.sha256(payload).hexdigest() != stored_hash:
+            return
+        prev = stored_hash
+    prev = _GENESIS
+    for entry_no, at, actor, action, target, detail, _, _ in rows:
+        mac = _hash(key, prev, at, actor, action, target, detail)
+        cur.execute("UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE entry_no = ?", [prev, mac, entry_no])
+        prev = mac
+
+
 def record(db: Database, actor: str, action: str, target: str | None = None, detail: str | None = None) -> int:
     """Append one entry and return its number."""
     if action not in ACTIONS:
@@ -87,8 +106,11 @@ def record(db: Database, actor: str, action: str, target: str | None = None, det
     if not actor or not actor.strip():
         raise ValueError("an audit entry needs the actor who did it")
     folder = _seal_folder(db)
+    sealing = not (folder / _KEY_FILE).exists() and _read_head(folder) is None
     key = _key(folder, create=True)
     with db._write() as cur:
+        if sealing:
+            _seal_unkeyed(cur, key)
         (at_us,) = cur.execute("SELECT epoch_us(now())").fetchone()
         last = cur.execute("SELECT entry_hash FROM audit_log ORDER BY entry_no DESC LIMIT 1").fetchone()
         prev_hash = last[0] if last else _GENESIS

@@ -176,6 +176,22 @@ def test_audit_verify_finds_truncation_deletion_and_a_recomputed_chain(tmp_path,
     assert (tmp_path / "keys" / "audit-log.secret").stat().st_mode & 0o077 == 0
 
 
+def test_a_log_begun_before_the_key_is_sealed_when_whole_and_reported_when_not(tmp_path):
+    for tampered in (False, True):
+        folder = tmp_path / str(tampered)
+        path = _filled_log(folder)
+        (folder / "keys" / "audit-log.secret").unlink()
+        (folder / "keys" / "audit-log.head").unlink()
+        con = duckdb.connect(str(path))
+        _rechain(con)  # the log as the unkeyed chain of earlier versions wrote it
+        if tampered:
+            con.execute("UPDATE audit_log SET actor = 'mallory' WHERE entry_no = 2")
+        con.close()
+        with Database(path) as db:
+            audit.record(db, "anna", "sign_in", "dashboard")
+            assert bool(audit.verify(db)) == tampered
+
+
 def test_audit_verify_needs_the_key_and_the_head(tmp_path):
     path = _filled_log(tmp_path)
     (tmp_path / "keys" / "audit-log.head").unlink()
