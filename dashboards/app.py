@@ -307,7 +307,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
                           error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
-        audit(session.user.name, "user_change", user.name, {"change": "add", "role": user.role, "teams": list(user.teams)})
+        audit(session.user.name, "user_change", user.name,
+              {"change": "add", "role": user.role, "teams": list(user.teams)})
         return RedirectResponse("/admin/users", status_code=303)
 
     @app.post("/admin/users/change", response_class=HTMLResponse)

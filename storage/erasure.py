@@ -69,8 +69,8 @@ def caller_texts(db: Database, caller_id: str) -> list[str]:
         return [t for (t,) in cur.execute(
             "SELECT s.text FROM segments AS s JOIN calls AS c USING (call_id) WHERE c.caller_id = $caller UNION ALL"
             " SELECT p.text FROM complaints AS p JOIN calls AS c USING (call_id) WHERE c.caller_id = $caller"
-            " UNION ALL SELECT r.comment FROM survey_results AS r WHERE r.comment IS NOT NULL AND (r.caller_id = $caller"
-            " OR r.call_id IN (SELECT call_id FROM calls WHERE caller_id = $caller))",
+            " UNION ALL SELECT r.comment FROM survey_results AS r WHERE r.comment IS NOT NULL"
+            " AND (r.caller_id = $caller OR r.call_id IN (SELECT call_id FROM calls WHERE caller_id = $caller))",
             {"caller": caller_id}).fetchall()]
 
 
