@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -46,6 +48,9 @@ API_PREFIX = "/api/"  # machine endpoints: errors as JSON, not pages
 PAGE_SIZE = 50
 # periods a scorecard page shows by default, ending with the newest call
 DEFAULT_SPAN = {"day": timedelta(days=13), "week": timedelta(weeks=11), "month": timedelta(days=365)}
+# a player fetches one recording by many range requests; those of one session for one call that follow each other
+# within this many seconds are one playback, audited once, at its first request whatever range that asks for
+PLAYBACK_GAP_S = 600
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,7 @@ class NotSignedIn(Exception):
 class Settings:
     session_ttl: timedelta = timedelta(hours=8)
     keyring: Keyring | None = None  # None: no recording can be played
+    throttle: auth.SignInThrottle = field(default_factory=auth.SignInThrottle)
 
 
 def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
@@ -70,6 +76,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
 
     def audit(actor: str, action: str, target: str, detail: dict | None = None) -> None:
         record_audit(db, actor, action, target, json.dumps(detail, ensure_ascii=False) if detail else None)
+
+    playbacks = _Playbacks(PLAYBACK_GAP_S)
 
     def current(request: Request) -> Session:
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
@@ -142,13 +150,21 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
               next: str = Form("/")):
         if not auth.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token) or not csrf_token:
             raise HTTPException(403, "the sign-in form is stale; reload it and try again")
-        signed = auth.sign_in(db, name, password, settings.session_ttl)
+        address = request.client.host if request.client else "unknown"
+        locked = settings.throttle.locked(name, address)
+        signed = None if locked else auth.sign_in(db, name, password, settings.session_ttl)
         if signed is None:
+            if not locked:
+                settings.throttle.failed(name, address)
+            # the name as typed, shortened: it may be anything, a password typed in the wrong box included
+            audit(name.strip()[:64] or "(blank)", "sign_in_failed", "dashboard", {"address": address, "locked": locked})
             token = auth.new_token()
-            response = render(request, None, "login.html", status=401, csrf_token=token, next=_local_path(next),
-                              error="Wrong name or password.")
+            response = render(request, None, "login.html", status=429 if locked else 401, csrf_token=token,
+                              next=_local_path(next), error="Too many failed sign-ins: try again later." if locked
+                              else "Wrong name or password.")
             _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
             return response
+        settings.throttle.succeeded(name)
         token, session = signed
         audit(session.user.name, "sign_in", "dashboard")
         response = RedirectResponse(_local_path(next), status_code=303)
@@ -231,7 +247,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             log.warning("recording of %s cannot be decoded: %s", call_id, exc)
             raise HTTPException(409, "the recording cannot be decoded") from None
         span = _byte_range(request.headers.get("range"), len(audio_bytes))
-        if span is None or span[0] == 0:  # a player's later range requests are the same playback
+        # audited before any byte leaves: a request that starts mid-file is a playback too
+        if playbacks.starts(auth.session_key(request.cookies[SESSION_COOKIE]), call_id):
             audit(session.user.name, "audio_playback", call_id, {"recording_id": recording.recording_id})
             audit(session.user.name, "decryption", recording.recording_id, {"call_id": call_id})
         if span is None:
@@ -286,15 +303,58 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         check_csrf(session, csrf_token)
         require(session, "manage_users")
         try:
-            auth.create_user(db, name, password, role, teams.split(","))
+            user = auth.create_user(db, name, password, role, teams.split(","))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
                           error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+        audit(session.user.name, "user_change", user.name,
+              {"change": "add", "role": user.role, "teams": list(user.teams)})
+        return RedirectResponse("/admin/users", status_code=303)
+
+    @app.post("/admin/users/change", response_class=HTMLResponse)
+    def change_user(request: Request, session: Session = Depends(current), name: str = Form(...),
+                    change: str = Form(...), role: str = Form(""), teams: str = Form(""), password: str = Form(""),
+                    csrf_token: str = Form("")):
+        check_csrf(session, csrf_token)
+        require(session, "manage_users")
+        try:
+            if change == "role":
+                user = auth.change_role(db, name, role, teams.split(","))
+                detail = {"change": change, "role": user.role, "teams": list(user.teams)}
+            elif change in ("disable", "enable"):
+                auth.disable_user(db, name, change == "disable")
+                detail = {"change": change}
+            elif change == "reset_password":
+                auth.reset_password(db, name, password)
+                detail = {"change": change}
+            else:
+                raise ValueError("choose role, disable, enable or reset_password")
+        except ValueError as exc:
+            return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
+                          error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+        audit(session.user.name, "user_change", name.strip(), detail)
         return RedirectResponse("/admin/users", status_code=303)
 
     # the post-call survey system's intake: machine clients with their own bearer tokens, no session
     app.include_router(survey_router(db))
     return app
+
+
+class _Playbacks:
+    """When each session last fetched each call's audio: a fetch after a longer gap starts a new playback."""
+
+    def __init__(self, gap_s: float):
+        self._gap_s = gap_s
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def starts(self, session_key: str, call_id: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            self._last = {k: t for k, t in self._last.items() if now - t <= self._gap_s}
+            new = (session_key, call_id) not in self._last
+            self._last[(session_key, call_id)] = now
+        return new
 
 
 def _local_path(path: str) -> str:

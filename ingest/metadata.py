@@ -19,6 +19,12 @@ KNOWN_FIELDS = {
 }
 
 
+# ids and names are short; a sidecar far larger than its fields can be is not a sidecar, and is refused before
+# it is read into memory or its values reach the database, the logs and the pages
+MAX_FIELD_CHARS = 200
+MAX_SIDECAR_BYTES = 16 * 1024
+
+
 class InvalidSidecar(ValueError):
     """The sidecar is missing, unreadable or breaks the format."""
 
@@ -51,6 +57,9 @@ def parse_sidecar(data: object) -> CallMetadata:
     unknown = set(data) - KNOWN_FIELDS
     if unknown:
         raise InvalidSidecar(f"unknown sidecar fields: {', '.join(sorted(unknown))}")
+    for name, value in data.items():
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise InvalidSidecar(f"{name} is {len(value)} characters long; at most {MAX_FIELD_CHARS} are allowed")
     call_id = data.get("call_id")
     if not isinstance(call_id, str) or not call_id.strip():
         raise InvalidSidecar("call_id is required and must be a non-empty string")
@@ -95,8 +104,14 @@ def read_sidecar(recording: Path) -> CallMetadata:
     path = sidecar_path(recording)
     if not path.exists():
         raise InvalidSidecar(f"missing sidecar {path.name}")
+    with path.open("rb") as f:
+        raw = f.read(MAX_SIDECAR_BYTES + 1)
+    if len(raw) > MAX_SIDECAR_BYTES:
+        raise InvalidSidecar(f"sidecar {path.name} is larger than {MAX_SIDECAR_BYTES} bytes")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidSidecar(f"sidecar {path.name} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidSidecar(f"sidecar {path.name} is nested too deeply") from None
     return parse_sidecar(data)

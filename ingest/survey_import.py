@@ -1,7 +1,8 @@
 """Taking in survey results: a body pushed over HTTP, a file, or a drop folder the survey system fills.
 
-Every comment and every refused row is PII-masked before it is stored. A folder's processed files move to
-done/ (unreadable ones to rejected/) with a report of their refused rows beside them; a file left behind by an
+Every comment and every refused row is PII-masked before it is stored. A folder's processed files are kept in
+done/ with their personal data and caller ids masked (unreadable ones move to rejected/ as they came), with a
+report of their refused rows beside them; a file left behind by an
 interrupted import is simply imported again, which stores nothing twice.
 """
 from __future__ import annotations
@@ -15,8 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ingest.surveys import (FIELDS, MAX_QUOTED_CHARS, InvalidSurveyFile, ParsedBatch, check_source, parse_payload,
-                            reject, storable_text)
+from ingest.surveys import (EXTRA_CELLS, FIELDS, MAX_QUOTED_CHARS, InvalidSurveyFile, ParsedBatch, check_source,
+                            parse_payload, read_rows, reject, storable_text)
 from privacy.redact import redact_text
 from storage.db import Database
 from storage.surveys import StoredBatch, already_stored, save_batch
@@ -26,6 +27,10 @@ DONE, REJECTED = "done", "rejected"
 # the start of an unreadable body is kept to show what arrived (a file itself is kept in rejected/); masking
 # number-heavy text takes seconds per thousand characters, so only the start
 MAX_UNREADABLE_CHARS = 500
+# the caller id is the key to everything else about a caller: files kept after an import must not hold it
+CALLER_ID_MASK = "[caller id]"
+# a spreadsheet runs a cell that starts with one of these as a formula
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _STRUCTURED = frozenset(FIELDS) - {"comment"}
 _CYRILLIC = re.compile("[а-яё]", re.IGNORECASE)
@@ -74,11 +79,14 @@ def _masked_row(raw: str) -> str:
         row = None
     if not isinstance(row, dict):
         return redact_text(raw).text
-    masked = {key: value if _plain(key, value)
-              else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
-              for key, value in row.items()}
     # the row's JSON escapes came back as characters when it was read: a lone surrogate must be escaped again
-    return storable_text(json.dumps(masked, ensure_ascii=False, sort_keys=True))
+    return storable_text(json.dumps(_masked_fields(row), ensure_ascii=False, sort_keys=True))
+
+
+def _masked_fields(row: dict) -> dict:
+    return {key: CALLER_ID_MASK if key == "caller_id" and value not in (None, "") else value if _plain(key, value)
+            else redact_text(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)).text
+            for key, value in row.items()}
 
 
 def _plain(key: str, value: object) -> bool:
@@ -120,22 +128,55 @@ def import_path(db: Database, path: Path, source: str, progress: Progress | None
 
 
 def import_file(db: Database, path: Path, source: str) -> FileImport:
-    stored = import_payload(db, path.read_bytes(), FORMAT_BY_SUFFIX[path.suffix.lower()], source, path.name)
-    moved_to = _move(path, path.parent / (REJECTED if stored.unreadable else DONE))
+    body, data_format = path.read_bytes(), FORMAT_BY_SUFFIX[path.suffix.lower()]
+    stored = import_payload(db, body, data_format, source, path.name)
+    if stored.unreadable:
+        moved_to = _move(path, path.parent / REJECTED)  # what arrived, to show the survey system's people
+    else:
+        # what is kept is the file with its personal data masked: the original's names, phones and caller ids
+        # would otherwise outlive an erasure in the archive
+        moved_to = _archive_masked(path, body.decode("utf-8-sig"), data_format, path.parent / DONE)
     report = None
     if stored.rejects:
         report = moved_to.with_name(moved_to.name + ".rejects.csv")
         with report.open("w", encoding="utf-8", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["row", "reason", "row_as_received_pii_masked"])
-            writer.writerows([r.row_no if r.row_no is not None else "", r.reason, r.raw] for r in stored.rejects)
+            writer.writerows([r.row_no if r.row_no is not None else "", _inert(r.reason), _inert(r.raw)]
+                             for r in stored.rejects)
     return FileImport(path, moved_to, report, stored)
 
 
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _archive_masked(path: Path, text: str, data_format: str, folder: Path) -> Path:
+    rows = [_masked_fields(row) if isinstance(row, dict) else redact_text(json.dumps(row, ensure_ascii=False)).text
+            for row in read_rows(text, data_format)]
+    target = _target(path, folder)
+    if data_format == "json":
+        target.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    else:
+        columns = list(dict.fromkeys(key for row in rows for key in row if key != EXTRA_CELLS))
+        with target.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows({k: _inert(v) if isinstance(v, str) else v for k, v in row.items()} for row in rows)
+    path.unlink()
+    return target
+
+
 def _move(path: Path, folder: Path) -> Path:
+    target = _target(path, folder)
+    shutil.move(str(path), target)
+    return target
+
+
+def _target(path: Path, folder: Path) -> Path:
     folder.mkdir(exist_ok=True)
     target = folder / path.name
     if target.exists():  # the survey system reuses names: keep both files
         target = folder / f"{path.stem}.{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}{path.suffix}"
-    shutil.move(str(path), target)
     return target

@@ -84,8 +84,12 @@ def parse_payload(body: bytes, data_format: str, source: str) -> ParsedBatch:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidSurveyFile(f"not UTF-8 text: byte {exc.start} cannot be decoded") from None
-    rows = _json_rows(text) if data_format == "json" else _csv_rows(text)
-    return parse_rows(rows, source)
+    return parse_rows(read_rows(text, data_format), source)
+
+
+def read_rows(text: str, data_format: str) -> list[object]:
+    """The rows of a decoded body as sent, before any is judged; InvalidSurveyFile when it cannot be read."""
+    return _json_rows(text) if data_format == "json" else _csv_rows(text)
 
 
 def parse_rows(rows: Iterable[object], source: str) -> ParsedBatch:
@@ -148,6 +152,8 @@ def _json_rows(text: str) -> list[object]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidSurveyFile(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:  # a body of "[[[[…" a few hundred kilobytes long exhausts the parser's stack
+        raise InvalidSurveyFile("JSON is nested too deeply") from None
     if isinstance(data, dict):
         data = [data]  # one result on its own
     if not isinstance(data, list):

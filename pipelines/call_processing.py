@@ -83,8 +83,34 @@ def _sha256(path: Path) -> str:
 
 def _unopened(recording: Path) -> RecordingInfo:
     """What is known of a recording before it is decrypted."""
-    return RecordingInfo(recording_id=_sha256(recording), path=str(recording), size_bytes=recording.stat().st_size,
-                         key_id=None, codec=None, sample_rate=None, channel_count=None)
+    # absolute: the dashboard plays it by this path from wherever it was started
+    return RecordingInfo(recording_id=_sha256(recording), path=str(recording.resolve()),
+                         size_bytes=recording.stat().st_size, key_id=None, codec=None, sample_rate=None,
+                         channel_count=None)
+
+
+def _already_done(recording: Path, info: RecordingInfo, db: Database) -> CallOutcome | None:
+    """A recording whose bytes are stored for a done call is not processed again, whatever its name or sidecar
+    says now: a re-run must never undo a good call. Its outcome (skipped, with what was found), or None."""
+    stored = db.stored_recording(info.recording_id)
+    if stored is None or stored.call_status != "done":
+        return None
+    if Path(stored.path).exists() and Path(stored.path).resolve() != recording.resolve():
+        return CallOutcome(str(recording), stored.call_id, "skipped",
+                           reason=f"duplicate: the same recording as {stored.path} (call {stored.call_id}), "
+                                  "already processed")
+    try:
+        metadata = read_sidecar(recording)
+    except InvalidSidecar as exc:
+        return CallOutcome(str(recording), stored.call_id, "skipped", reason=_conflict(stored.call_id, str(exc)))
+    if metadata != stored.metadata:
+        return CallOutcome(str(recording), stored.call_id, "skipped",
+                           reason=_conflict(stored.call_id, "its sidecar differs from the one it was processed with"))
+    return CallOutcome(str(recording), stored.call_id, "skipped")
+
+
+def _conflict(call_id: str, what: str) -> str:
+    return f"conflict: call {call_id} is done, but {what}; nothing was changed (--force reprocesses it)"
 
 
 def quarantine(recording: Path, folder: Path, reason: str) -> Path:
@@ -195,6 +221,8 @@ def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: s
     try:
         if info.size_bytes == 0:
             raise BadRecording("decrypt", "empty file (0 bytes)")
+        if not settings.force and (done := _already_done(recording, info, db)) is not None:
+            return done
         metadata = _read_metadata(recording)
         status = db.call_status(metadata.call_id)
         if status is not None and status.status == "done" and not settings.force:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
+from pipelines.reaper import reap_on_exit
 from pipelines.cli_privacy import add_commands as add_privacy_commands
 from pipelines.cli_dashboard import add_commands as add_dashboard_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
@@ -55,6 +56,7 @@ def cmd_process(args) -> int:
         raise UsageError(f"inbox {args.inbox} is not a folder")
     key_paths = _key_paths(args)
     Keyring.from_paths(key_paths)  # a key problem is one line here, not a failed flow run with a traceback
+    _openable_db(args.db)
 
     from pipelines.flows import process_calls
 
@@ -128,6 +130,20 @@ def cmd_generate_calls(args) -> int:
 def _require_db(path: Path) -> None:
     if not path.exists():
         raise UsageError(f"database {path} does not exist; run `hotline-qc process` first")
+    _openable_db(path)
+
+
+def _openable_db(path: Path) -> None:
+    """Open the database once before a flow starts: a file that is not DuckDB, or that cannot be written, is
+    one line here rather than a failed flow run with Prefect's traceback."""
+    import duckdb
+
+    from storage.db import Database
+
+    try:
+        Database(path).close()
+    except (duckdb.Error, OSError) as exc:
+        raise UsageError(f"database {path} cannot be opened for writing: {str(exc).splitlines()[0]}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -198,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Prefect's per-task INFO lines would bury the progress bar; PREFECT_LOGGING_LEVEL=INFO brings them back.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    reap_on_exit()  # Prefect's ephemeral server must not outlive a killed command
     try:
         return args.func(args)
     except KeyboardInterrupt:

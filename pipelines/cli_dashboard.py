@@ -27,13 +27,69 @@ def cmd_dashboard(args) -> int:
 
 def cmd_users_add(args) -> int:
     from dashboards.auth import create_user
+    from storage.audit import record
     from storage.db import Database
 
     password = _read_password(args.name)
     with Database(args.db) as db:
         user = create_user(db, args.name, password, args.role, args.team or ())
-    print(f"saved {user.role} {user.name}" + (f" for teams {', '.join(user.teams)}" if user.teams else ""))
+        record(db, _actor(args), "user_change", user.name, _change("add", role=user.role, teams=list(user.teams)))
+    print(f"added {user.role} {user.name}" + (f" for teams {', '.join(user.teams)}" if user.teams else ""))
     return 0
+
+
+def cmd_users_set_role(args) -> int:
+    from dashboards.auth import change_role
+    from pipelines.cli import _require_db
+    from storage.audit import record
+    from storage.db import Database
+
+    _require_db(args.db)
+    with Database(args.db) as db:
+        user = change_role(db, args.name, args.role, args.team or ())
+        record(db, _actor(args), "user_change", user.name, _change("role", role=user.role, teams=list(user.teams)))
+    print(f"{user.name} is now {user.role}" + (f" for teams {', '.join(user.teams)}" if user.teams else ""))
+    return 0
+
+
+def cmd_users_disable(args) -> int:
+    from dashboards.auth import disable_user
+    from pipelines.cli import _require_db
+    from storage.audit import record
+    from storage.db import Database
+
+    _require_db(args.db)
+    disabled = args.users_command == "disable"
+    with Database(args.db) as db:
+        disable_user(db, args.name, disabled)
+        record(db, _actor(args), "user_change", args.name.strip(), _change(args.users_command))
+    print(f"{args.name.strip()} {'disabled: signed out and cannot sign in' if disabled else 'enabled'}")
+    return 0
+
+
+def cmd_users_reset_password(args) -> int:
+    from dashboards.auth import reset_password
+    from pipelines.cli import _require_db
+    from storage.audit import record
+    from storage.db import Database
+
+    _require_db(args.db)
+    password = _read_password(args.name)
+    with Database(args.db) as db:
+        user = reset_password(db, args.name, password)
+        record(db, _actor(args), "user_change", user.name, _change("reset_password"))
+    print(f"new password set for {user.name}; their sessions are signed out")
+    return 0
+
+
+def _actor(args) -> str:
+    return args.actor or getpass.getuser()
+
+
+def _change(change: str, **fields) -> str:
+    import json
+
+    return json.dumps({"change": change, **fields}, ensure_ascii=False)
 
 
 def cmd_users_list(args) -> int:
@@ -72,12 +128,20 @@ def add_commands(sub) -> None:
     dash.set_defaults(func=cmd_dashboard)
 
     users = sub.add_parser("users", help="dashboard accounts").add_subparsers(dest="users_command", required=True)
-    add = users.add_parser("add", help="create a user or change one (password from a prompt or stdin)")
-    add.add_argument("--db", type=Path, required=True)
-    add.add_argument("--name", required=True)
-    add.add_argument("--role", choices=("admin", "analyst", "supervisor"), required=True)
-    add.add_argument("--team", action="append", help="a team a supervisor reads (repeatable)")
-    add.set_defaults(func=cmd_users_add)
+    add = users.add_parser("add", help="create a user (password from a prompt or stdin); an existing name is refused")
+    role = users.add_parser("set-role", help="change a user's role (and a supervisor's teams); signs them out")
+    disable = users.add_parser("disable", help="stop a user signing in, and sign them out (the name stays)")
+    enable = users.add_parser("enable", help="let a disabled user sign in again")
+    reset = users.add_parser("reset-password", help="set a new password (from a prompt or stdin); signs them out")
+    for command, func in ((add, cmd_users_add), (role, cmd_users_set_role), (disable, cmd_users_disable),
+                          (enable, cmd_users_disable), (reset, cmd_users_reset_password)):
+        command.add_argument("--db", type=Path, required=True)
+        command.add_argument("--name", required=True)
+        command.add_argument("--actor", help="who makes the change, for the audit log (default: the OS user)")
+        command.set_defaults(func=func)
+    for command in (add, role):
+        command.add_argument("--role", choices=("admin", "analyst", "supervisor"), required=True)
+        command.add_argument("--team", action="append", help="a team a supervisor reads (repeatable)")
     ls = users.add_parser("list", help="list users with their roles and teams")
     ls.add_argument("--db", type=Path, required=True)
     ls.set_defaults(func=cmd_users_list)

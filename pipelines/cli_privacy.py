@@ -7,8 +7,8 @@ import getpass
 from pathlib import Path
 
 # the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
-AUDIT_ACTIONS = ("sign_in", "call_view", "audio_playback", "export", "override", "decryption", "erasure",
-                 "correction", "retention_purge")
+AUDIT_ACTIONS = ("sign_in", "sign_in_failed", "call_view", "audio_playback", "export", "override",
+                 "decryption", "erasure", "correction", "retention_purge", "user_change")
 
 
 def _actor(args) -> str:
@@ -37,7 +37,7 @@ def cmd_erase_caller(args) -> int:
     from privacy.erasure import erase_caller_from_file
 
     report = erase_caller_from_file(_existing_db(args.db), args.caller_id, recordings=args.recordings,
-                                    also=args.also or (), actor=_actor(args))
+                                    also=args.also or (), archives=args.archive or (), actor=_actor(args))
     print(f"erased {report.caller_ref}: {len(report.calls)} calls, {report.files_removed} files")
     if not report.calls:
         print("    no stored call has this caller id; the proof below still searched for it")
@@ -159,6 +159,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     erase.add_argument("--recordings", type=Path, help="folder whose recording files may be removed and searched")
     erase.add_argument("--also", action="append", metavar="TEXT",
                        help="more personal data of the caller to prove gone (repeatable): a name, a phone")
+    erase.add_argument("--archive", type=Path, action="append", metavar="DIR",
+                       help="a folder of kept files to search too, such as the survey drop folder (repeatable)")
     erase.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
     erase.set_defaults(func=cmd_erase_caller)
 

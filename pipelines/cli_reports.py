@@ -160,11 +160,12 @@ def cmd_pilots_decide(args) -> int:
 
 
 def cmd_weekly_report(args) -> int:
-    from pipelines.report_flows import run_weekly_report
-
     from rich.console import Console
 
-    _require(args.db)
+    from pipelines.cli import _require_db
+    from pipelines.report_flows import run_weekly_report
+
+    _require_db(args.db)
     with Console(stderr=True).status("building the weekly report: register, KPIs, pilots, charts, PDF"):
         paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of)
     print(f"report for the week of {paths.week_start}: {paths.html}\n    {paths.pdf} ({paths.pages} pages)")

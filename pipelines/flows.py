@@ -91,6 +91,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                 if outcome.status == "failed":
                     failures.append(outcome)
                     progress.note(f"[red]failed[/red] {Path(outcome.path).name}: {outcome.reason}")
+                elif outcome.reason:  # a duplicate or a conflict: left as it is, but the user must hear of it
+                    progress.note(f"[yellow]skipped[/yellow] {Path(outcome.path).name}: {outcome.reason}")
                 progress.advance(Path(outcome.path).name, outcome.status, outcome.audio_seconds)
         db.rebuild_search_index()
         wall = time.perf_counter() - started

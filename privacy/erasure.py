@@ -24,14 +24,17 @@ def personal_data(texts: Iterable[str]) -> list[str]:
 
 
 def erase_caller_from_file(path: Path, caller_id: str, *, recordings: Path | None = None, also: Iterable[str] = (),
-                           actor: str = "erasure") -> ErasureReport:
+                           archives: Iterable[Path] = (), actor: str = "erasure") -> ErasureReport:
     """Erase, rewrite the database file so the deleted rows leave the disk too, then prove again on the
-    rewritten file: its tables, its raw bytes, and the recordings folder."""
+    rewritten file: its tables, its raw bytes, the recordings folder and the archive folders (survey drop
+    folders, whose done/ and rejected/ keep what was imported)."""
     with Database(path) as db:
+        # collected before deletion: afterwards nothing is left to read them from
         found = personal_data(caller_texts(db, caller_id))
         report = erase_caller(db, caller_id, recordings=recordings, also=[*found, *also], actor=actor)
     compact(path)
+    folders = [*([recordings] if recordings is not None else []), *map(Path, archives)]
     with Database(path) as db:
         report.traces, report.columns_searched, report.files_searched = find_traces(
-            db, report.searched, [recordings] if recordings is not None else [], files=[Path(path)])
+            db, report.searched, folders, files=[Path(path)])
     return report

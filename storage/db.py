@@ -18,7 +18,7 @@ from asr.records import Transcript
 from diarization.records import SpeakerRole, SpeakerTurn
 from privacy.records import PiiInterval
 from ingest.metadata import CallMetadata
-from storage.records import CallStatus, RecordingInfo
+from storage.records import CallStatus, RecordingInfo, StoredRecording
 
 # The extension file is built for exactly the pinned DuckDB release (pyproject pins both).
 FTS_EXTENSION = (Path(str(resources.files("duckdb_extension_fts"))) / "extensions" / f"v{duckdb.__version__}"
@@ -232,6 +232,21 @@ class Database:
             "SELECT status, recording_id FROM calls WHERE call_id = ?", [call_id]
         ).fetchone()
         return None if row is None else CallStatus(status=row[0], recording_id=row[1])
+
+    def stored_recording(self, recording_id: str) -> StoredRecording | None:
+        row = self._cursor().execute(
+            "SELECT r.path, r.call_id, c.status, c.started_at, c.utc_offset_s, c.operator_id, c.caller_id,"
+            " c.ivr_branch, c.regional_center, c.channels, c.operator_channel, c.language_hint"
+            " FROM recordings AS r LEFT JOIN calls AS c ON c.call_id = r.call_id AND c.recording_id = r.recording_id"
+            " WHERE r.recording_id = ?", [recording_id]).fetchone()
+        if row is None:
+            return None
+        path, call_id, status, started_at, offset_s, *fields = row
+        metadata = None
+        if status is not None and started_at is not None:
+            zone = timezone(timedelta(seconds=offset_s)) if offset_s is not None else timezone.utc
+            metadata = CallMetadata(call_id, started_at.astimezone(zone), *fields)
+        return StoredRecording(recording_id, path, call_id, status, metadata)
 
     def save_call(
         self, run_id: str, metadata: CallMetadata, recording: RecordingInfo, transcript: Transcript,

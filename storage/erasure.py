@@ -67,9 +67,26 @@ def caller_texts(db: Database, caller_id: str) -> list[str]:
     personal data before it is erased, so the proof can search for it afterwards."""
     with db.read() as cur:
         return [t for (t,) in cur.execute(
-            "SELECT s.text FROM segments AS s JOIN calls AS c USING (call_id) WHERE c.caller_id = ? UNION ALL"
-            " SELECT p.text FROM complaints AS p JOIN calls AS c USING (call_id) WHERE c.caller_id = ?",
-            [caller_id, caller_id]).fetchall()]
+            "SELECT s.text FROM segments AS s JOIN calls AS c USING (call_id) WHERE c.caller_id = $caller UNION ALL"
+            " SELECT p.text FROM complaints AS p JOIN calls AS c USING (call_id) WHERE c.caller_id = $caller"
+            " UNION ALL SELECT r.comment FROM survey_results AS r WHERE r.comment IS NOT NULL"
+            " AND (r.caller_id = $caller OR r.call_id IN (SELECT call_id FROM calls WHERE caller_id = $caller))",
+            {"caller": caller_id}).fetchall()]
+
+
+def words_only_in_their_calls(db: Database, caller_id: str, limit: int = 5) -> list[str]:
+    """The longest words of the caller's transcripts that no other call's transcript holds, as written: once
+    the caller is erased, finding one anywhere means a piece of their transcript survived."""
+    with db.read() as cur:
+        return [w for (w,) in cur.execute(
+            "WITH theirs AS (SELECT unnest(regexp_extract_all(s.text, '\\p{L}{8,}')) AS word FROM segments AS s"
+            " JOIN calls AS c USING (call_id) WHERE c.caller_id = $caller),"
+            " others AS (SELECT lower(s.text) AS text FROM segments AS s JOIN calls AS c USING (call_id)"
+            " WHERE c.caller_id IS DISTINCT FROM $caller)"
+            " SELECT min(word) FROM theirs GROUP BY lower(word)"
+            " HAVING NOT EXISTS (SELECT 1 FROM others WHERE contains(others.text, lower(word)))"
+            " ORDER BY length(min(word)) DESC, min(word) LIMIT $limit",
+            {"caller": caller_id, "limit": limit}).fetchall()]
 
 
 def _correct_clusters(cur, call_ids: list[str]) -> None:
@@ -81,8 +98,11 @@ def _correct_clusters(cur, call_ids: list[str]) -> None:
         vector /= np.linalg.norm(vector) or 1.0
         (vector_sum,) = cur.execute("SELECT vector_sum FROM complaint_clusters WHERE cluster_id = ?",
                                     [cluster_id]).fetchone()
+        # a cluster left empty keeps nothing its only members said: their words are its keywords
         cur.execute("UPDATE complaint_clusters SET vector_sum = ?, size = greatest(size - 1, 0),"
-                    " quote = CASE WHEN quote = ? THEN '' ELSE quote END, updated_at = now() WHERE cluster_id = ?",
+                    " quote = CASE WHEN quote = ? OR size <= 1 THEN '' ELSE quote END,"
+                    " keywords = CASE WHEN size <= 1 THEN []::VARCHAR[] ELSE keywords END,"
+                    " updated_at = now() WHERE cluster_id = ?",
                     [(np.asarray(vector_sum) - vector).tolist(), text, cluster_id])
 
 
@@ -104,6 +124,8 @@ def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None
         terms = {"caller id": caller_id}
         for n, value in enumerate(dict.fromkeys(v for v in also if v.strip()), 1):
             terms[f"personal data #{n}"] = value
+        for n, word in enumerate(words_only_in_their_calls(db, caller_id), 1):
+            terms[f"transcript word #{n}"] = word
     report.terms, report.searched = list(terms), terms
     files = recording_files(paths, recordings, set(report.calls), caller_id) if recordings is not None else []
 

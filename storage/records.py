@@ -32,6 +32,17 @@ class CallStatus:
 
 
 @dataclass(frozen=True)
+class StoredRecording:
+    """A recording the database already holds, with the call it was stored for and what that call's sidecar said."""
+
+    recording_id: str
+    path: str
+    call_id: str
+    call_status: str | None  # None: the call row is gone or belongs to another recording now
+    metadata: CallMetadata | None  # as stored
+
+
+@dataclass(frozen=True)
 class ProcessedCall:
     """Everything processing made of one recording, computed before anything is stored: the transcript as turns
     and the evidence quotes are redacted; the score was judged on the words as spoken."""

@@ -20,6 +20,7 @@ class User:
     role: str
     teams: tuple[str, ...]  # what a supervisor may read; empty for the other roles
     password_hash: str
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,23 +57,31 @@ def save_user(db: Database, name: str, password_hash: str, role: str, teams: Ite
 def load_user(db: Database, name: str) -> User | None:
     with db.read() as cur:
         row = cur.execute("SELECT u.user_name, u.role, list(t.team ORDER BY t.team) FILTER (WHERE t.team IS NOT NULL),"
-                          " u.password_hash FROM users AS u LEFT JOIN user_teams AS t USING (user_name)"
-                          " WHERE u.user_name = ? GROUP BY ALL", [name]).fetchone()
-    return None if row is None else User(row[0], row[1], tuple(row[2] or ()), row[3])
+                          " u.password_hash, coalesce(u.disabled, false) FROM users AS u"
+                          " LEFT JOIN user_teams AS t USING (user_name) WHERE u.user_name = ? GROUP BY ALL",
+                          [name]).fetchone()
+    return None if row is None else User(row[0], row[1], tuple(row[2] or ()), row[3], row[4])
 
 
 def list_users(db: Database) -> list[User]:
     with db.read() as cur:
         rows = cur.execute("SELECT u.user_name, u.role, list(t.team ORDER BY t.team) FILTER (WHERE t.team IS NOT NULL),"
-                           " u.password_hash FROM users AS u LEFT JOIN user_teams AS t USING (user_name)"
-                           " GROUP BY ALL ORDER BY u.user_name").fetchall()
-    return [User(name, role, tuple(teams or ()), password_hash) for name, role, teams, password_hash in rows]
+                           " u.password_hash, coalesce(u.disabled, false) FROM users AS u"
+                           " LEFT JOIN user_teams AS t USING (user_name) GROUP BY ALL ORDER BY u.user_name").fetchall()
+    return [User(name, role, tuple(teams or ()), password_hash, disabled)
+            for name, role, teams, password_hash, disabled in rows]
 
 
 def update_password_hash(db: Database, name: str, password_hash: str) -> None:
     """Store a re-hash made with stronger parameters; sessions stay (the password itself did not change)."""
     with db._write() as cur:
         cur.execute("UPDATE users SET password_hash = ? WHERE user_name = ?", [password_hash, name])
+
+
+def set_disabled(db: Database, name: str, disabled: bool) -> None:
+    with db._write() as cur:
+        cur.execute("UPDATE users SET disabled = ? WHERE user_name = ?", [disabled, name])
+        cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
 
 
 def save_session(db: Database, token_sha256: str, user_name: str, csrf_token: str, expires_at: datetime) -> None:
@@ -90,7 +99,7 @@ def load_session(db: Database, token_sha256: str) -> Session | None:
     if row is None:
         return None
     user = load_user(db, row[0])
-    return None if user is None else Session(user, row[1], row[2])
+    return None if user is None or user.disabled else Session(user, row[1], row[2])
 
 
 def delete_session(db: Database, token_sha256: str) -> None:

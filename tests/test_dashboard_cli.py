@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 import subprocess
 import sys
@@ -31,6 +32,35 @@ def test_users_add_reads_the_password_from_stdin_and_lists_users(tmp_path, monke
     with Database(db_path) as db:
         user = load_user(db, "k.ivanova")
     assert user.teams == ("east", "north") and "a-long-password" not in user.password_hash
+
+
+def test_users_commands_refuse_a_taken_name_keep_an_admin_and_are_audited(tmp_path, monkeypatch, capsys):
+    from storage import audit
+
+    db_path = tmp_path / "qc.duckdb"
+    Database(db_path).close()
+
+    def users(*args: str, password: str = "a-long-password") -> int:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(password + "\n"))
+        return main(["users", *args, "--db", str(db_path), "--actor", "root"])
+
+    assert users("add", "--name", "boss", "--role", "admin") == 0
+    assert users("add", "--name", "boss", "--role", "analyst") == 2
+    assert "already exists" in capsys.readouterr().err
+    assert users("set-role", "--name", "boss", "--role", "analyst") == 2
+    assert users("disable", "--name", "boss") == 2
+    assert "last admin" in capsys.readouterr().err
+    assert users("add", "--name", "ann", "--role", "analyst") == 0
+    assert users("set-role", "--name", "ann", "--role", "supervisor", "--team", "north") == 0
+    assert users("reset-password", "--name", "ann", password="another-long-one") == 0
+    assert users("disable", "--name", "ann") == 0
+    assert users("enable", "--name", "ann") == 0
+    with Database(db_path) as db:
+        assert load_user(db, "ann").role == "supervisor" and not load_user(db, "ann").disabled
+        changes = [(e.actor, e.target, json.loads(e.detail)["change"]) for e in audit.entries(db, action="user_change")]
+        assert audit.verify(db) == []
+    assert changes[::-1] == [("root", "boss", "add"), ("root", "ann", "add"), ("root", "ann", "role"),
+                             ("root", "ann", "reset_password"), ("root", "ann", "disable"), ("root", "ann", "enable")]
 
 
 def test_dashboard_command_serves_the_sign_in_page(tmp_path):

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 import dashboard_data
 from dashboard_data import PASSWORDS, TEAMS
+from dashboards import auth
 from dashboards.app import SESSION_COOKIE, Settings, create_app
 from ingest.keys import Keyring
 from storage.db import Database
@@ -211,6 +212,14 @@ def test_admin_manages_users_but_does_not_override(app, calls_by_team):
     refused = client.post("/admin/users", data={"name": "x", "role": "supervisor", "password": "a-long-password",
                                                 "csrf_token": token})
     assert refused.status_code == 400 and "at least one team" in refused.text
+    taken = client.post("/admin/users", data={"name": "new-supervisor", "role": "admin", "password": "a-long-password",
+                                              "csrf_token": token})
+    assert taken.status_code == 400 and "already exists" in taken.text
+    for change in ({"change": "role", "role": "analyst"}, {"change": "reset_password", "password": "another-password"},
+                   {"change": "disable"}):
+        assert client.post("/admin/users/change", data={"name": "new-supervisor", "csrf_token": token,
+                                                        **change}).status_code == 303
+    assert "disabled" in client.get("/admin/users").text
     call_id = calls_by_team["north"][0]
     assert client.post(f"/calls/{call_id}/overrides", data={"item_id": "greeting", "verdict": "passed", "reason": "x",
                                                             "csrf_token": token}).status_code == 403
@@ -346,3 +355,61 @@ def test_problems_actions_and_pilots_page_for_analysts_only(app, built):
     assert "warm-closing" in page.text and "pending" in page.text
     assert sign_in(app, "supervisor").get("/improvement").status_code == 403
     assert "/improvement" not in sign_in(app, "supervisor").get("/calls").text
+
+
+def test_every_playback_is_audited_whatever_range_it_starts_with(app, built, calls_by_team):
+    db, _ = built
+    call_id = calls_by_team["north"][3]
+
+    def logged() -> int:
+        with db.read() as cur:
+            return cur.execute("SELECT count(*) FROM audit_log WHERE action IN ('audio_playback', 'decryption')"
+                               " AND (target = ? OR detail LIKE ?)", [call_id, f'%{call_id}%']).fetchone()[0]
+
+    before = logged()
+    first = sign_in(app, "analyst")
+    # a player (or anyone) may open with a range that does not start at 0: that too is decrypted audio served
+    assert first.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=1-"}).status_code == 206
+    assert logged() == before + 2  # one audio_playback and one decryption entry
+    # the same session's further ranges are the same playback
+    first.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=0-99"})
+    first.get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"})
+    assert logged() == before + 2
+    # another session is another playback
+    assert sign_in(app, "admin").get(f"/calls/{call_id}/audio", headers={"Range": "bytes=-10"}).status_code == 206
+    assert logged() == before + 4
+
+
+def test_failed_sign_ins_are_audited_and_throttled_per_account_and_address(built):
+    db, keyring = built
+    now = [1000.0]
+    throttle = auth.SignInThrottle(clock=lambda: now[0])
+    guarded = create_app(db, Settings(keyring=keyring, throttle=throttle))
+    client = TestClient(guarded, follow_redirects=False)
+
+    def attempt(name: str, password: str):
+        return client.post("/login", data={"name": name, "password": password,
+                                           "csrf_token": csrf_of(client, "/login")})
+
+    with db.read() as cur:
+        (before,) = cur.execute("SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed'"
+                                " AND actor = 'analyst'").fetchone()
+    for n in range(60):
+        assert attempt("analyst", f"guess-number-{n}").status_code in (401, 429)
+    refused = attempt("analyst", PASSWORDS["analyst"])
+    assert refused.status_code == 429 and SESSION_COOKIE not in refused.cookies
+    with db.read() as cur:
+        (after,) = cur.execute("SELECT count(*) FROM audit_log WHERE action = 'sign_in_failed'"
+                               " AND actor = 'analyst'").fetchone()
+    assert after - before == 61
+    # 5 failures lock for 30 s (attempts while locked do not count); each failure after the lock doubles it
+    now[0] += 31
+    assert attempt("analyst", "one-more-guess").status_code == 401
+    now[0] += 59
+    assert attempt("analyst", PASSWORDS["analyst"]).status_code == 429
+    now[0] += 2
+    assert attempt("analyst", PASSWORDS["analyst"]).status_code == 303
+    # one address trying many accounts is locked too, even for an account it has not tried yet
+    for n in range(20):
+        attempt(f"someone-{n}", "wrong-password-1")
+    assert attempt("admin", PASSWORDS["admin"]).status_code == 429

@@ -19,7 +19,7 @@ from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import override_verdict, scored_calls
 from storage.search import search
-from storage.users import load_session, load_user, save_session
+from storage.users import list_users, load_session, load_user, save_session
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +114,42 @@ def test_users_roles_and_sessions(db):
     assert auth.session_of(db, token).user == load_user(db, "lead")
     assert auth.visible_teams(session.user) == ("north", "south")
     # a changed account signs its sessions out
-    auth.create_user(db, "lead", "another-password", "analyst")
+    auth.change_role(db, "lead", "analyst")
     assert auth.session_of(db, token) is None and auth.visible_teams(load_user(db, "lead")) is None
+    token, _ = auth.sign_in(db, "lead", "long-enough-pw", timedelta(hours=1))
+    auth.reset_password(db, "lead", "another-password")
+    assert auth.session_of(db, token) is None
+    assert auth.sign_in(db, "lead", "another-password", timedelta(hours=1)) is not None
     save_session(db, "0" * 64, "lead", "csrf", datetime.now(timezone.utc) - timedelta(seconds=1))
     assert load_session(db, "0" * 64) is None
+
+
+def test_accounts_are_added_once_disabled_and_always_keep_an_admin(db):
+    auth.create_user(db, "chief", "long-enough-pw", "admin")
+    with pytest.raises(ValueError, match="already exists"):
+        auth.create_user(db, "chief", "another-password", "analyst")
+    assert load_user(db, "chief").role == "admin" and auth.sign_in(db, "chief", "long-enough-pw", timedelta(hours=1))
+    for bad in ("", "   ", "evil\nname", "tab\there", "\x1b[31mred", "x" * 65):
+        with pytest.raises(ValueError, match="printable"):
+            auth.create_user(db, bad, "long-enough-pw", "analyst")
+    admins = [u.name for u in list_users(db) if u.role == "admin" and not u.disabled]
+    for other in admins:
+        if other != "chief":
+            auth.disable_user(db, other)
+    with pytest.raises(ValueError, match="last admin"):
+        auth.change_role(db, "chief", "analyst")
+    with pytest.raises(ValueError, match="last admin"):
+        auth.disable_user(db, "chief")
+    auth.create_user(db, "deputy", "long-enough-pw", "admin")
+    token, _ = auth.sign_in(db, "chief", "long-enough-pw", timedelta(hours=1))
+    auth.disable_user(db, "chief")
+    assert auth.session_of(db, token) is None
+    assert auth.sign_in(db, "chief", "long-enough-pw", timedelta(hours=1)) is None
+    auth.disable_user(db, "chief", disabled=False)
+    assert auth.sign_in(db, "chief", "long-enough-pw", timedelta(hours=1)) is not None
+    for other in admins:
+        if other != "chief":
+            auth.disable_user(db, other, disabled=False)
 
 
 def ranked(hits) -> list[tuple]:

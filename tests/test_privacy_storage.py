@@ -132,6 +132,77 @@ def test_audit_log_appends_and_detects_tampering(tmp_path):
         assert "entry 3: the entry before it was changed or removed" in audit.verify(db)
 
 
+def _filled_log(tmp_path: Path) -> Path:
+    path = tmp_path / "qc.duckdb"
+    with Database(path) as db:
+        audit.record(db, "anna", "sign_in", "dashboard")
+        audit.record(db, "anna", "audio_playback", "call-1")
+        audit.record(db, "anna", "decryption", "rec-1")
+        audit.record(db, "boris", "call_view", "call-2")
+        assert audit.verify(db) == []
+    return path
+
+
+def _rechain(con: duckdb.DuckDBPyConnection) -> None:
+    """What a forger with the database file but not the key does: recompute the old unkeyed chain."""
+    prev = "0" * 64
+    rows = con.execute("SELECT entry_no, epoch_us(happened_at), actor, action, target, detail FROM audit_log"
+                       " ORDER BY entry_no").fetchall()
+    for entry_no, at, actor, action, target, detail in rows:
+        digest = hashlib.sha256(json.dumps([prev, at, actor, action, target, detail], ensure_ascii=False)
+                                .encode()).hexdigest()
+        con.execute("UPDATE audit_log SET prev_hash = ?, entry_hash = ? WHERE entry_no = ?", [prev, digest, entry_no])
+        prev = digest
+
+
+@pytest.mark.parametrize("tampering", [
+    "DELETE FROM audit_log WHERE entry_no = 4",  # the newest entry
+    "DELETE FROM audit_log WHERE entry_no >= 3",  # the newest entries
+    "DELETE FROM audit_log",  # every entry
+    "UPDATE audit_log SET actor = 'mallory' WHERE entry_no = 2; rechain",  # an edit, chain recomputed
+    "DELETE FROM audit_log WHERE action IN ('audio_playback', 'decryption'); rechain",  # playbacks gone, rechained
+])
+def test_audit_verify_finds_truncation_deletion_and_a_recomputed_chain(tmp_path, tampering):
+    path = _filled_log(tmp_path)
+    con = duckdb.connect(str(path))
+    statement, _, then = tampering.partition("; ")
+    con.execute(statement)
+    if then == "rechain":
+        _rechain(con)
+    con.close()
+    with Database(path) as db:
+        assert audit.verify(db), tampering
+    # the key and the head are outside the database, beside the private keys
+    assert (tmp_path / "keys" / "audit-log.secret").stat().st_mode & 0o077 == 0
+
+
+def test_a_log_begun_before_the_key_is_sealed_when_whole_and_reported_when_not(tmp_path):
+    for tampered in (False, True):
+        folder = tmp_path / str(tampered)
+        path = _filled_log(folder)
+        (folder / "keys" / "audit-log.secret").unlink()
+        (folder / "keys" / "audit-log.head").unlink()
+        con = duckdb.connect(str(path))
+        _rechain(con)  # the log as the unkeyed chain of earlier versions wrote it
+        if tampered:
+            con.execute("UPDATE audit_log SET actor = 'mallory' WHERE entry_no = 2")
+        con.close()
+        with Database(path) as db:
+            audit.record(db, "anna", "sign_in", "dashboard")
+            assert bool(audit.verify(db)) == tampered
+
+
+def test_audit_verify_needs_the_key_and_the_head(tmp_path):
+    path = _filled_log(tmp_path)
+    (tmp_path / "keys" / "audit-log.head").unlink()
+    with Database(path) as db:
+        assert any("head" in problem for problem in audit.verify(db))
+    path = _filled_log(tmp_path / "again")
+    (tmp_path / "again" / "keys" / "audit-log.secret").unlink()
+    with Database(path) as db:
+        assert any("key" in problem for problem in audit.verify(db))
+
+
 # --- retention ---------------------------------------------------------------------------------------------
 
 def test_retention_purges_old_recordings_and_transcripts_and_keeps_aggregates(tmp_path):
@@ -262,6 +333,39 @@ def test_erasure_from_the_file_leaves_no_bytes_behind(tmp_path):
         assert audit.verify(db) == []
         assert {h.call_id for h in search(db, "пособие")} == {"call-b1"}
         audit.record(db, "anna", "sign_in")  # sequences survive the rewrite
+
+
+def test_erasure_proof_covers_survey_answers_archives_transcript_words_and_empty_clusters(tmp_path):
+    recordings, drop = tmp_path / "recordings", tmp_path / "drop"
+    recordings.mkdir()
+    (drop / "done").mkdir(parents=True)
+    email = "vera.nikolaeva1980@example.ru"
+    path = tmp_path / "qc.duckdb"
+    with Database(path) as db:
+        _two_callers(db, recordings)
+        store_call(db, "call-a4", CALLER_A, "2024-05-05T10:00:00+03:00",
+                   call_transcript((1, "Соцзащита Краснопресненского района не отвечает.")), recordings)
+        save_complaints(db, [Complaint("call-a4", "Соцзащита не отвечает.", False)],
+                        np.eye(3, 512, dtype=np.float32)[2:], "test")
+        save_clustering(db, kind="assign", clusters=[ComplaintCluster(2, np.eye(3, 512)[2], 1, None)],
+                        assignments=[ClusterAssignment("call-a4", 2, 0.9)],
+                        labels=[ClusterLabel(2, ("соцзащита", "краснопресненского"), "Соцзащита не отвечает.")],
+                        settings={})
+        with db._write() as cur:  # an answer whose e-mail the masking missed
+            cur.execute("INSERT INTO survey_results VALUES ('r-1', 'account_comment', NULL, ?, NULL, NULL, ?,"
+                        " now(), 'b-1')", [CALLER_A, f"пишите на {email}"])
+    # an archive kept from before archives were masked
+    (drop / "done" / "old.json").write_text(json.dumps([{"caller_id": "c-other", "comment": f"почта {email}"},
+                                                        {"comment": "Краснопресненского района"}],
+                                                       ensure_ascii=False), encoding="utf-8")
+    report = erase_caller_from_file(path, CALLER_A, recordings=recordings, archives=[drop])
+    assert email in report.searched.values()  # collected from the survey answer before it was deleted
+    assert "Краснопресненского" in report.searched.values()  # a word only their transcript held
+    left = {(Path(t.place).name, report.searched[t.term]) for t in report.traces}
+    assert left == {("old.json", email), ("old.json", "Краснопресненского")}, report.traces
+    with Database(path) as db, db.read() as cur:
+        assert cur.execute("SELECT size, keywords, quote FROM complaint_clusters WHERE cluster_id = 2").fetchone() \
+            == (0, [], "")
 
 
 # --- correction --------------------------------------------------------------------------------------------

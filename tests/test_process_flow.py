@@ -246,3 +246,48 @@ def _keyring(keys):
     from ingest.keys import Keyring
 
     return Keyring.from_paths([keys[0].private])
+
+
+def test_a_done_call_keeps_its_data_when_its_sidecar_goes_missing_or_changes(tmp_path, keys):
+    inbox, db = tmp_path / "inbox", tmp_path / "qc.duckdb"
+    deliver(inbox, "kept", keys[0].public, eval_file(MONO_RU), sidecar("kept", operator_id="op-1", language="ru"))
+    assert process_calls(inbox=inbox, db_path=db, key_paths=[keys[0].private], show_progress=False).done == 1
+    stored = ["segments", "words", "pii_spans", "call_scores"]
+
+    def state():
+        counts = {table: rows(db, f"SELECT count(*) FROM {table} WHERE call_id = 'kept'")[0][0] for table in stored}
+        return rows(db, "SELECT status FROM calls WHERE call_id = 'kept'"), counts, sorted(p.name for p in inbox.iterdir())
+
+    before = state()
+    assert before[0] == [("done",)] and all(before[1][t] > 0 for t in ("segments", "words", "call_scores"))
+    side = inbox / "kept.json"
+    good = side.read_text()
+    for change in ("missing", "unknown field", "other operator"):
+        if change == "missing":
+            side.unlink()
+        elif change == "unknown field":
+            side.write_text(json.dumps({**json.loads(good), "surprise": 1}))
+        else:
+            side.write_text(json.dumps({**json.loads(good), "operator_id": "op-2"}))
+        summary = process_calls(inbox=inbox, db_path=db, key_paths=[keys[0].private], show_progress=False)
+        assert (summary.done, summary.failed, summary.skipped) == (0, 0, 1), change
+        assert state()[:2] == before[:2], change
+        assert not (inbox / "quarantine").exists(), change
+        side.write_text(good)
+    # the same bytes under a second name are recognised by their sha256 and reported, not processed again
+    (inbox / "kept-copy.enc").write_bytes((inbox / "kept.enc").read_bytes())
+    (inbox / "kept-copy.json").write_text(json.dumps(sidecar("kept-copy", language="ru")))
+    summary = process_calls(inbox=inbox, db_path=db, key_paths=[keys[0].private], show_progress=False)
+    assert (summary.done, summary.failed, summary.skipped) == (0, 0, 2)
+    assert rows(db, "SELECT count(*) FROM calls WHERE call_id = 'kept-copy'") == [(0,)]
+    assert state()[:2] == before[:2]
+
+
+def test_recording_paths_are_stored_absolute_so_playback_works_from_any_folder(tmp_path, monkeypatch):
+    from pipelines.call_processing import _unopened
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "r.enc").write_bytes(b"ciphertext")
+    monkeypatch.chdir(tmp_path)
+    stored = Path(_unopened(Path("inbox/r.enc")).path)
+    assert stored.is_absolute() and stored == tmp_path / "inbox" / "r.enc"

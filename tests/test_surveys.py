@@ -206,3 +206,38 @@ def test_cli_adds_a_client_and_imports_a_folder(tmp_path, capsys):
     assert (drop / "done" / "day.json.rejects.csv").exists()
     with Database(db_path) as db:
         assert survey_counts(db).results == 1
+
+
+def test_archived_survey_files_hold_no_caller_id_name_or_phone_and_reports_run_no_formulas(db, tmp_path):
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    said = "Меня зовут Яковлева Ирина Петровна, телефон 8 916 123-45-67, перезвоните"
+    rows = [{**GOOD, "caller_id": "c-5e5e5e5e5e5e", "comment": said, "phone": "+7 916 123-45-67"},
+            {**GOOD, "call_id": "call-9", "caller_id": "c-5e5e5e5e5e5e", "rating": "=HYPERLINK(\"http://x\")"}]
+    (drop / "a.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    (drop / "b.csv").write_text("call_id,caller_id,rating,resolved,answered_at,comment\n"
+                                f"call-4,c-5e5e5e5e5e5e,1,no,2025-03-05T09:00:00+03:00,\"{said}\"\n"
+                                "call-5,c-5e5e5e5e5e5e,@SUM(A1),no,2025-03-05T09:00:00+03:00,-1+1\n",
+                                encoding="utf-8")
+    imports = {i.source_path.name: i for i in import_path(db, drop, "post_call")}
+    archived = {name: i.moved_to.read_text(encoding="utf-8") for name, i in imports.items()}
+    for name, text in archived.items():
+        for trace in ("c-5e5e5e5e5e5e", "Яковлева", "916", "123-45-67"):
+            assert trace not in text, (name, trace)
+    assert "call-4" in archived["b.csv"] and "[caller id]" in archived["a.json"]
+    assert not (drop / "a.json").exists() and not (drop / "b.csv").exists()
+    for name in ("a.json", "b.csv"):
+        with imports[name].report.open(encoding="utf-8") as report:
+            cells = [cell for row in csv.reader(report) for cell in row]
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
+    with imports["b.csv"].moved_to.open(encoding="utf-8") as archive:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for row in csv.reader(archive) for cell in row)
+
+
+def test_json_nested_100000_deep_is_a_400_not_a_500(db):
+    app = FastAPI()
+    app.include_router(survey_router(db))
+    client = TestClient(app, raise_server_exceptions=False)
+    token = issue_token(db, "deep-nesting")
+    response = _post(client, b"[" * 100_000 + b"]" * 100_000, token)
+    assert response.status_code == 400 and "nested too deeply" in response.json()["detail"]["reason"]
