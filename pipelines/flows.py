@@ -27,7 +27,8 @@ from scoring.script import load_script
 from storage.db import Database
 
 PIPELINE_VERSION = version("hotline-qc")
-# a worker holds Whisper, the diarization models and one call: ~1.5 GB at the peak of a one-hour mono call
+# a worker holds Whisper, the diarization and text models and one call; with less free memory than this per worker
+# they would swap or be killed, so fewer workers run
 WORKER_MEMORY_BYTES = int(1.5 * 2**30)
 # a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
 ALLOWED_WORKER_DEATHS = 3
