@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -206,6 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Prefect's per-task INFO lines would bury the progress bar; PREFECT_LOGGING_LEVEL=INFO brings them back.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # so would the local Dask cluster's start and stop lines; read when distributed is imported, in workers too
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    # workers are stopped once every result is stored: one slow to exit (model threads) is killed and nothing is lost
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
     try:
         return args.func(args)
     except KeyboardInterrupt:

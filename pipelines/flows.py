@@ -44,8 +44,11 @@ def _task_runner(cluster: str | None, workers: int) -> DaskTaskRunner:
         return DaskTaskRunner(address=cluster)
     # Worker processes report task runs to this flow's Prefect API: without it each would start a server of its own
     api_url = str(get_run_context().client.api_url)
+    # the scheduler's HTTP server always starts: on a random loopback port it takes no port another cluster on this
+    # machine wants (8787 is Dask's default) and is reachable from nowhere else
     return DaskTaskRunner(cluster_kwargs=dict(n_workers=workers, threads_per_worker=1, processes=True,
-                                              dashboard_address=None, env={"PREFECT_API_URL": api_url}))
+                                              dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                              env={"PREFECT_API_URL": api_url}))
 
 
 @dataclass(frozen=True)
