@@ -1,9 +1,10 @@
 """One recording from inbox to database: sidecar, decryption, decoding, transcription, diarization, scoring,
 redaction, then storage of all of it in one transaction.
 
-`process_call` computes a ProcessedCall without touching the database; `process_recording` checks what is stored,
-runs it and stores the result, so a call is done with everything or not done. Bad input is recorded as a failed
-call and quarantined; only transient errors escape, so the flow can retry them.
+The work is split where it runs. `admit` (the flow's process) reads the sidecar and what is stored; `compute_call`
+(a worker, maybe on another machine) makes a ProcessedCall without the database; `store` (the flow's process again)
+writes it in one transaction, so a call is done with everything or not done, and only one process writes DuckDB.
+Bad input is recorded as a failed call and quarantined; only transient errors escape, so the flow can retry them.
 """
 from __future__ import annotations
 
@@ -213,38 +214,69 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
                          score)
 
 
-def process_recording(recording: Path, db: Database, keyring: Keyring, run_id: str,
-                      settings: ProcessingSettings) -> CallOutcome:
+@dataclass(frozen=True)
+class Rejected:
+    """Bad input a worker found: the flow's process records it as failed and quarantines the recording."""
+
+    recording: RecordingInfo
+    stage: str
+    reason: str
+
+
+def compute_call(recording: Path, keyring: Keyring, metadata: CallMetadata,
+                 settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, dict[str, float]]:
+    """A worker's share of a call: everything but the database. Bad input comes back as `Rejected`; only transient
+    errors escape, so that the task is retried."""
     timings: dict[str, float] = {}
     info = _unopened(recording)
-    metadata: CallMetadata | None = None
     try:
         if info.size_bytes == 0:
             raise BadRecording("decrypt", "empty file (0 bytes)")
-        if not settings.force and (done := _already_done(recording, info, db)) is not None:
+        return process_call(recording, keyring, metadata, info, settings, timings), timings
+    except BadRecording as bad:
+        return Rejected(info, bad.stage, bad.reason), timings
+
+
+def admit(recording: Path, db: Database, run_id: str, settings: ProcessingSettings) -> CallMetadata | CallOutcome:
+    """Before a call is handed to a worker: its sidecar, and whether it is stored already. Returns the metadata to
+    process it with, or the call's outcome when there is nothing to compute (skipped, or failed and quarantined)."""
+    metadata: CallMetadata | None = None
+    try:
+        if not settings.force and (done := _already_done(recording, _unopened(recording), db)) is not None:
             return done
         metadata = _read_metadata(recording)
         status = db.call_status(metadata.call_id)
-        if status is not None and status.status == "done" and not settings.force:
-            if status.recording_id == info.recording_id:
-                return CallOutcome(str(recording), metadata.call_id, "skipped")
-            raise BadRecording("sidecar", f"call {metadata.call_id} was already processed from a different "
-                                          "recording; use --force to replace it")
-        processed = process_call(recording, keyring, metadata, info, settings, timings)
-        started = time.perf_counter()
-        save_processed_call(db, run_id, processed)
-        timings["store"] = time.perf_counter() - started
-        return CallOutcome(str(recording), metadata.call_id, "done", processed.transcript.duration_s,
-                           stage_seconds=timings)
+        if status is None or status.status != "done" or settings.force:
+            return metadata
+        # done, and not from these bytes (_already_done found none stored for a done call)
+        raise BadRecording("sidecar", f"call {metadata.call_id} was already processed from a different "
+                                      "recording; use --force to replace it")
     except BadRecording as bad:
-        moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", bad.reason)
-        db.save_failure(run_id, recording=info, metadata=metadata, stage=bad.stage, reason=bad.reason,
-                        quarantined_to=str(moved))
-        call_id = metadata.call_id if metadata else recording.stem
-        return CallOutcome(str(recording), call_id, "failed", reason=f"{bad.stage}: {bad.reason}", stage_seconds=timings)
+        return reject(recording, db, run_id, settings, Rejected(_unopened(recording), bad.stage, bad.reason), metadata)
 
 
-def record_unfinished(recording: Path, db: Database, run_id: str, error: Exception) -> CallOutcome:
+def store(recording: Path, db: Database, run_id: str, settings: ProcessingSettings, metadata: CallMetadata,
+          result: ProcessedCall | Rejected, timings: dict[str, float]) -> CallOutcome:
+    """What a worker computed, into the database: a processed call in one transaction, or the rejection."""
+    if isinstance(result, Rejected):
+        return reject(recording, db, run_id, settings, result, metadata, timings)
+    started = time.perf_counter()
+    save_processed_call(db, run_id, result)
+    timings = {**timings, "store": time.perf_counter() - started}
+    return CallOutcome(str(recording), metadata.call_id, "done", result.transcript.duration_s, stage_seconds=timings)
+
+
+def reject(recording: Path, db: Database, run_id: str, settings: ProcessingSettings, rejected: Rejected,
+           metadata: CallMetadata | None, timings: dict[str, float] | None = None) -> CallOutcome:
+    moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", rejected.reason)
+    db.save_failure(run_id, recording=rejected.recording, metadata=metadata, stage=rejected.stage,
+                    reason=rejected.reason, quarantined_to=str(moved))
+    call_id = metadata.call_id if metadata else recording.stem
+    return CallOutcome(str(recording), call_id, "failed", reason=f"{rejected.stage}: {rejected.reason}",
+                       stage_seconds=timings or {})
+
+
+def record_unfinished(recording: Path, db: Database, run_id: str, error: BaseException) -> CallOutcome:
     """A call whose retries ran out stays in the inbox for the next run: recorded as failed, not quarantined."""
     reason = f"{type(error).__name__}: {error}"
     try:

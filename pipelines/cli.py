@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -54,6 +55,10 @@ def cmd_process(args) -> int:
 
     if not args.inbox.is_dir():
         raise UsageError(f"inbox {args.inbox} is not a folder")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
+    if args.workers and args.cluster:
+        raise UsageError("--workers is for the local cluster; a --cluster has the workers it was started with")
     key_paths = _key_paths(args)
     Keyring.from_paths(key_paths)  # a key problem is one line here, not a failed flow run with a traceback
     _openable_db(args.db)
@@ -61,7 +66,7 @@ def cmd_process(args) -> int:
     from pipelines.flows import process_calls
 
     summary = process_calls(inbox=args.inbox, db_path=args.db, key_paths=key_paths, force=args.force,
-                            concurrency=args.concurrency, model_path=args.model, quarantine=args.quarantine,
+                            workers=args.workers, cluster=args.cluster, model_path=args.model, quarantine=args.quarantine,
                             script=args.script,
                             show_progress=not args.no_progress)
     print(f"{summary.done} done, {summary.failed} failed, {summary.skipped} skipped of {summary.total} calls; "
@@ -167,7 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     proc.add_argument("--db", type=Path, required=True)
     proc.add_argument("--keys", type=Path, action="append", help=f"private key file or folder (repeatable; or {KEYS_ENV})")
     proc.add_argument("--force", action="store_true", help="redo calls already done")
-    proc.add_argument("--concurrency", type=int, default=1, help="calls processed at once (default 1)")
+    # --concurrency was the name when calls ran on threads; scripts that pass it keep working
+    proc.add_argument("--workers", "--concurrency", type=int, dest="workers",
+                      help="worker processes on this machine (default: one per 1.5 GB of free memory, up to the cores)")
+    proc.add_argument("--cluster", metavar="tcp://HOST:8786",
+                      help="run calls on an existing Dask cluster; recordings and keys must be at the same paths there")
     proc.add_argument("--model", type=Path, help="CTranslate2 Whisper model folder (default: packaged base)")
     proc.add_argument("--quarantine", type=Path, help="where bad recordings go (default INBOX/quarantine)")
     proc.add_argument("--script", type=Path, help="operator script YAML (default: the shipped hotline script)")
@@ -215,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     # Prefect's per-task INFO lines would bury the progress bar; PREFECT_LOGGING_LEVEL=INFO brings them back.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     reap_on_exit()  # Prefect's ephemeral server must not outlive a killed command
+    # so would the local Dask cluster's start and stop lines; read when distributed is imported, in workers too
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
+    # workers are stopped once every result is stored: one slow to exit (model threads) is killed and nothing is lost
+    logging.getLogger("distributed.nanny").setLevel(logging.ERROR)
     try:
         return args.func(args)
     except KeyboardInterrupt:

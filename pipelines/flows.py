@@ -1,47 +1,54 @@
-"""Prefect flows: wiring only. Each call is a task so it is retried, isolated and run concurrently on its own."""
+"""Prefect flows: wiring only. Each call is a task run on a Dask worker, so it is retried, isolated and run in
+parallel on its own; the flow's process alone reads and writes DuckDB."""
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-import duckdb
-from prefect import flow, task
-from prefect.cache_policies import NONE
+import dask
+import psutil
+from prefect import flow
+from prefect.context import get_run_context
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect_dask import DaskTaskRunner
 
 from asr.model import ModelSettings
-from diarization.assign import load_models as load_diarization_models
 from feedback.pilots import script_choice
 from ingest.keys import Keyring
-from pipelines.call_processing import (CallOutcome, ProcessingSettings, find_recordings, process_recording,
-                                       record_unfinished)
+from pipelines.call_processing import (CallOutcome, ProcessingSettings, admit, find_recordings, record_unfinished,
+                                       store)
+from pipelines.call_task import process_call_task
 from pipelines.progress import CallProgress
 from scoring.script import load_script
 from storage.db import Database
 
 PIPELINE_VERSION = version("hotline-qc")
-TRANSIENT_ERRORS = (OSError, duckdb.TransactionException, duckdb.IOException)
+# a worker holds Whisper, the diarization and text models and one call; with less free memory than this per worker
+# they would swap or be killed, so fewer workers run
+WORKER_MEMORY_BYTES = int(1.5 * 2**30)
+# a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
+ALLOWED_WORKER_DEATHS = 3
 
 
-def _retry_transient(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except TRANSIENT_ERRORS:
-        return True
-    except Exception:
-        return False
-    return False
+def default_workers() -> int:
+    cores = os.cpu_count() or 1
+    return max(1, min(cores, psutil.virtual_memory().available // WORKER_MEMORY_BYTES))
 
 
-@task(name="process-call", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_transient,
-      cache_policy=NONE, task_run_name="process {recording.name}")
-def process_call_task(recording: Path, db: Database, keyring: Keyring, run_id: str,
-                      settings: ProcessingSettings) -> CallOutcome:
-    return process_recording(recording, db, keyring, run_id, settings)
+def _task_runner(cluster: str | None, workers: int) -> DaskTaskRunner:
+    if cluster:
+        return DaskTaskRunner(address=cluster)
+    # Worker processes report task runs to this flow's Prefect API: without it each would start a server of its own
+    api_url = str(get_run_context().client.api_url)
+    # the scheduler's HTTP server always starts: on a random loopback port it takes no port another cluster on this
+    # machine wants (8787 is Dask's default) and is reachable from nowhere else
+    return DaskTaskRunner(cluster_kwargs=dict(n_workers=workers, threads_per_worker=1, processes=True,
+                                              dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                              env={"PREFECT_API_URL": api_url}))
 
 
 @dataclass(frozen=True)
@@ -57,43 +64,67 @@ class BatchSummary:
 
 
 @flow(name="process_calls", log_prints=True)
-def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool = False, concurrency: int = 1,
-                  model_path: Path | None = None, quarantine: Path | None = None, script: Path | None = None,
-                  show_progress: bool = True) -> BatchSummary:
+def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool = False, workers: int | None = None,
+                  cluster: str | None = None, model_path: Path | None = None, quarantine: Path | None = None,
+                  script: Path | None = None, show_progress: bool = True) -> BatchSummary:
+    """`cluster` is a Dask scheduler's address (tcp://host:8786); without it a local cluster of `workers` processes
+    (default: one per 1.5 GB of free memory, up to the core count) runs the calls."""
     started = time.perf_counter()
-    keyring = Keyring.from_paths(key_paths)
-    model = ModelSettings.from_env(path=model_path, num_workers=concurrency)
+    Keyring.from_paths(key_paths)  # a key problem stops the batch here, not once per call on every worker
+    workers = None if cluster else workers or default_workers()
+    # each local worker transcribes one call at a time: the cores are shared out between them, not oversubscribed
+    model = ModelSettings.from_env(path=model_path, **({"cpu_threads": max(1, (os.cpu_count() or 1) // workers)}
+                                                       if workers and not os.environ.get("HOTLINE_QC_ASR_THREADS")
+                                                       else {}))
     load_script(script)  # a broken script stops the batch here, before any call is half-processed
-    load_diarization_models()
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()
     stages: Counter[str] = Counter()
     failures: list[CallOutcome] = []
     audio_seconds = 0.0
+    key_names = tuple(str(Path(p).resolve()) for p in key_paths)
     with Database(db_path) as db:
-        run_id = db.start_run(PIPELINE_VERSION, model.name, {"force": force, "concurrency": concurrency,
+        run_id = db.start_run(PIPELINE_VERSION, model.name, {"force": force, "workers": workers, "cluster": cluster,
                                                              "inbox": str(inbox)})
         settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script,
                                       scripts=script_choice(db))
-        with ThreadPoolTaskRunner(max_workers=concurrency) as runner, \
+
+        def finish(outcome: CallOutcome) -> None:
+            nonlocal audio_seconds
+            counts[outcome.status] += 1
+            stages.update(outcome.stage_seconds)
+            audio_seconds += outcome.audio_seconds
+            if outcome.status == "failed":
+                failures.append(outcome)
+                progress.note(f"[red]failed[/red] {Path(outcome.path).name}: {outcome.reason}")
+            elif outcome.reason:  # a duplicate or a conflict: left as it is, but the user must hear of it
+                progress.note(f"[yellow]skipped[/yellow] {Path(outcome.path).name}: {outcome.reason}")
+            progress.advance(Path(outcome.path).name, outcome.status, outcome.audio_seconds)
+
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS}), \
+                _task_runner(cluster, workers) as runner, \
                 CallProgress(len(recordings), enabled=show_progress) as progress:
-            futures = {runner.submit(process_call_task, {"recording": r, "db": db, "keyring": keyring,
-                                                         "run_id": run_id, "settings": settings}): r
-                       for r in recordings}
-            for future in as_completed(list(futures)):
+            submitted = {}
+            for recording in recordings:
                 try:
-                    outcome = future.result()
+                    admitted = admit(recording, db, run_id, settings)
+                except Exception as exc:  # noqa: BLE001  the share hiccuped; the call stays for the next run
+                    admitted = record_unfinished(recording, db, run_id, exc)
+                if isinstance(admitted, CallOutcome):
+                    finish(admitted)
+                    continue
+                future = runner.submit(process_call_task, {"recording": recording.resolve(), "key_paths": key_names,
+                                                           "metadata": admitted, "settings": settings})
+                submitted[future] = (recording, admitted)
+            # results are stored as they complete, each once: a call rerun after its worker died came back once
+            for future in as_completed(list(submitted)):
+                recording, metadata = submitted[future]
+                try:
+                    result, timings = future.result()
+                    outcome = store(recording, db, run_id, settings, metadata, result, timings)
                 except Exception as exc:  # noqa: BLE001  retries ran out; one call must not stop the batch
-                    outcome = record_unfinished(futures[future], db, run_id, exc)
-                counts[outcome.status] += 1
-                stages.update(outcome.stage_seconds)
-                audio_seconds += outcome.audio_seconds
-                if outcome.status == "failed":
-                    failures.append(outcome)
-                    progress.note(f"[red]failed[/red] {Path(outcome.path).name}: {outcome.reason}")
-                elif outcome.reason:  # a duplicate or a conflict: left as it is, but the user must hear of it
-                    progress.note(f"[yellow]skipped[/yellow] {Path(outcome.path).name}: {outcome.reason}")
-                progress.advance(Path(outcome.path).name, outcome.status, outcome.audio_seconds)
+                    outcome = record_unfinished(recording, db, run_id, exc)
+                finish(outcome)
         db.rebuild_search_index()
         wall = time.perf_counter() - started
         db.finish_run(run_id, calls_total=len(recordings), calls_done=counts["done"], calls_failed=counts["failed"],
@@ -101,4 +132,3 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                       stage_seconds=dict(stages))
     return BatchSummary(run_id, len(recordings), counts["done"], counts["failed"], counts["skipped"],
                         audio_seconds, wall, tuple(failures))
-

@@ -63,7 +63,7 @@ def batch(tmp_path_factory, keys):
     expected = deliver_batch(inbox, keys)
     delivered = sorted(p.name for p in inbox.iterdir())
     summary = process_calls(inbox=inbox, db_path=root / "qc.duckdb", key_paths=[keys[0].private.parent],
-                            concurrency=2, show_progress=False)
+                            workers=2, show_progress=False)
     return root, inbox, expected, delivered, summary
 
 
@@ -184,9 +184,16 @@ def test_a_call_already_done_from_another_recording_is_not_silently_replaced(bat
 
 
 def test_transient_errors_are_retried(tmp_path, keys, monkeypatch):
-    import pipelines.call_processing as processing
+    """The task is run here, in this process, where the disk can be made flaky; on a worker it is the same task."""
+    from prefect import flow
 
-    deliver(tmp_path / "inbox", "flaky", keys[0].public, eval_file(MONO_RU), sidecar("flaky", language="ru"))
+    import pipelines.call_processing as processing
+    from asr.model import ModelSettings
+    from ingest.metadata import read_sidecar
+    from pipelines.call_task import process_call_task
+    from storage.records import ProcessedCall
+
+    recording = deliver(tmp_path / "inbox", "flaky", keys[0].public, eval_file(MONO_RU), sidecar("flaky", language="ru"))
     real_hash, attempts = processing._sha256, []
 
     def flaky_disk(path):  # the file store hiccups once, as a network share does
@@ -196,9 +203,14 @@ def test_transient_errors_are_retried(tmp_path, keys, monkeypatch):
         return real_hash(path)
 
     monkeypatch.setattr(processing, "_sha256", flaky_disk)
-    summary = process_calls(inbox=tmp_path / "inbox", db_path=tmp_path / "qc.duckdb", key_paths=[keys[0].private],
-                            show_progress=False)
-    assert summary.done == 1 and len(attempts) == 2
+
+    @flow
+    def one_call():
+        return process_call_task(recording, (str(keys[0].private),), read_sidecar(recording),
+                                 processing.ProcessingSettings(model=ModelSettings.from_env()))
+
+    result, _ = one_call()
+    assert isinstance(result, ProcessedCall) and len(attempts) == 2
 
 
 def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
@@ -208,35 +220,34 @@ def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
 
     from asr.model import ModelSettings
     from diarization.assign import load_models
-    from pipelines.call_processing import ProcessingSettings, process_recording
-    from storage.db import Database
+    from ingest.metadata import read_sidecar
+    from pipelines.call_processing import ProcessingSettings, compute_call
+    from storage.records import ProcessedCall
 
     speech = (read_audio(eval_file(MONO_RU), 8000)[0] * 32767).astype("<i2")
     noise = (np.random.default_rng(1).normal(0, 30, 8000 * 60)).astype("<i2")
     peaks, seconds = {}, {}
     load_models()  # model weights are loaded once per process, not per call: not what this measures
-    with Database(tmp_path / "qc.duckdb") as db:
-        run = db.start_run("test", "whisper", {})
-        for minutes in (6, 24):
-            wav = tmp_path / f"long{minutes}.wav"
-            with wave.open(str(wav), "wb") as out:
-                out.setnchannels(1)
-                out.setsampwidth(2)
-                out.setframerate(8000)
-                out.writeframes(speech.tobytes())
-                for _ in range(minutes):
-                    out.writeframes(noise.tobytes())
-                out.writeframes(speech.tobytes())
-            recording = deliver(tmp_path / "inbox", f"long{minutes}", keys[0].public, wav, sidecar(f"long{minutes}", language="ru"))
-            wav.unlink()
-            settings = ProcessingSettings(model=ModelSettings.from_env())
-            tracemalloc.start()
-            outcome = process_recording(recording, db, _keyring(keys), run, settings)
-            peaks[minutes] = tracemalloc.get_traced_memory()[1] / 2**20
-            tracemalloc.stop()
-            assert outcome.status == "done", outcome.reason
-            assert outcome.audio_seconds > minutes * 60
-            seconds[minutes] = outcome.audio_seconds
+    for minutes in (6, 24):
+        wav = tmp_path / f"long{minutes}.wav"
+        with wave.open(str(wav), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(speech.tobytes())
+            for _ in range(minutes):
+                out.writeframes(noise.tobytes())
+            out.writeframes(speech.tobytes())
+        recording = deliver(tmp_path / "inbox", f"long{minutes}", keys[0].public, wav, sidecar(f"long{minutes}", language="ru"))
+        wav.unlink()
+        settings = ProcessingSettings(model=ModelSettings.from_env())
+        tracemalloc.start()
+        result, _ = compute_call(recording, _keyring(keys), read_sidecar(recording), settings)
+        peaks[minutes] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        assert isinstance(result, ProcessedCall), result
+        assert result.transcript.duration_s > minutes * 60
+        seconds[minutes] = result.transcript.duration_s
     call_copies_mb = {m: seconds[m] * 16000 * (4 + 2) / 2**20 for m in seconds}
     assert peaks[24] - call_copies_mb[24] < 1.1 * (peaks[6] - call_copies_mb[6]) + 10, peaks
     assert peaks[24] < call_copies_mb[24] + 30, peaks
