@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from asr.records import Transcript
 from scoring.checklist import Checklist
 from scoring.conversation import conversation
 from scoring.encoder import SentenceEncoder, shared_encoder
+from scoring.judges import LabelledExample, build_judges
 from scoring.matching import Lemmatizer, Matcher
 from scoring.metrics import conversation_metrics
 from scoring.records import CallScore
@@ -16,12 +18,14 @@ from scoring.script import Phrases, Script, load_script, parse_script
 
 
 class CallScorer:
-    """A script with its matcher and encoder, ready to score calls one after another (not from several threads)."""
+    """A script with its judges and matcher, ready to score calls one after another (not from several threads).
+    `extra` are labelled examples beyond the script's own (analysts' overrides): they teach the judges too."""
 
-    def __init__(self, script: Script, encoder: SentenceEncoder | None):
+    def __init__(self, script: Script, encoder: SentenceEncoder | None, extra: Iterable[LabelledExample] = ()):
         self.script = script
         self.encoder = encoder
-        self.matcher = Matcher(Lemmatizer(), encoder, script.settings.fuzzy, script.settings.similarity)
+        judges = build_judges(script, extra, encoder) if encoder is not None else None
+        self.matcher = Matcher(Lemmatizer(), judges, script.settings.fuzzy, script.settings.veto)
         self.matcher.learn(script_phrases(script))
 
     def score(self, transcript: Transcript, operator_channel: int | None = None) -> CallScore:

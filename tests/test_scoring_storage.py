@@ -86,18 +86,18 @@ def test_rescoring_with_a_new_script_version_keeps_overrides(db, tmp_path):
     override_verdict(db, "call-1", "consent", "passed", reason="IVR notice", analyst="k.ivanova")
     text = default_script_path().read_text(encoding="utf-8")
     edited = tmp_path / "script-v2.yaml"
-    edited.write_text(text.replace(f'version: "{load_script().version}"', 'version: "2025.04.1"')
+    edited.write_text(text.replace(f'version: "{load_script().version}"', 'version: "2027.01.1"')
                       .replace("    weight: 20\n", "    weight: 40\n"), encoding="utf-8")
     summary = rescore(db, edited, encoder=shared_encoder())
-    assert summary.script_version == "2025.04.1" and summary.calls_scored == 1
+    assert summary.script_version == "2027.01.1" and summary.calls_scored == 1
     fields = export_fields(db, ["call-1"])["call-1"]
-    assert fields["score"]["script_version"] == "2025.04.1"
+    assert fields["score"]["script_version"] == "2027.01.1"
     assert fields["checklist"]["information"]["weight"] == 40
     assert fields["checklist"]["consent"]["verdict"] == "passed"  # the override still stands
     assert [o.script_version for o in overrides(db, "call-1")] == [load_script().version]
     with db.read() as cur:
         versions = cur.execute("SELECT version FROM scoring_scripts ORDER BY version").fetchall()
-    assert versions == [(load_script().version,), ("2025.04.1",)]
+    assert versions == [(load_script().version,), ("2027.01.1",)]
     # the same version with different text is refused: a version must name one checklist
     edited.write_text(edited.read_text(encoding="utf-8").replace("    weight: 40\n", "    weight: 30\n"),
                       encoding="utf-8")
