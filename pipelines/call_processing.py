@@ -22,7 +22,7 @@ from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
 from pipelines.memory import return_freed_memory
-from scoring.rescore import score_call
+from pipelines.rescore import score_call
 from privacy.transcript import redact_transcript
 from storage.db import Database
 from storage.records import RecordingInfo

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from scoring.encoder import SentenceEncoder
+from scoring.records import FAILED, PASSED
 from scoring.script import Phrases, Script
 
 OTHER_ITEMS_WEIGHT = 0.5  # another item's example is a «no», but a sentence may do two duties at once
@@ -113,3 +114,27 @@ def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: Sent
         threshold = phrases.threshold if phrases.threshold is not None else script.settings.threshold
         judges[phrases] = Judge(owner_id, model, yes, np.stack([vectors[t] for t in yes]), threshold, len(rows))
     return Judges(encoder, judges)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """An analyst's verdict on one item of one call, with the quotes it is about."""
+
+    item_id: str
+    verdict: str
+    quotes: tuple[str, ...]
+
+
+def corrections_as_examples(script: Script, corrections: Iterable[Correction]) -> list[LabelledExample]:
+    """What analysts' verdicts teach the judges about the quotes they are about. A passed item says its quotes do
+    the duty and a failed one that they do not; for a forbidden-phrase item (`not_said`) it is the other way round:
+    a failed verdict says the quotes are forbidden phrases. «Not applicable» teaches nothing: whether an item applies
+    is its conditions' to say."""
+    examples = []
+    for correction in corrections:
+        item = script.item(correction.item_id)
+        if correction.verdict not in (PASSED, FAILED) or not item.phrases.examples:
+            continue
+        does = (correction.verdict == PASSED) != (item.check == "not_said")
+        examples += [LabelledExample(item.item_id, quote, does) for quote in correction.quotes if quote.strip()]
+    return examples

@@ -52,15 +52,29 @@ def script_phrases(script: Script) -> list[Phrases]:
 _local = threading.local()
 
 
-def shared_scorer(script_path: Path | str | None = None, script_text: str | None = None) -> CallScorer:
-    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process; `script_text`
-    is a script stored in the database (a pilot's or the adopted version), used when no path is given."""
+def shared_script(script_path: Path | str | None = None, script_text: str | None = None) -> Script:
+    """The script at `script_path`, else the stored `script_text` (a pilot's or the adopted version), else the
+    shipped one; read once per thread."""
     key = str(script_path) if script_path else f"text:{script_text}" if script_text else ""
+    scripts = getattr(_local, "scripts", None)
+    if scripts is None:
+        scripts = _local.scripts = {}
+    if key not in scripts:
+        scripts[key] = (load_script(script_path) if script_path or script_text is None
+                        else parse_script(script_text, source="script stored in the database"))
+    return scripts[key]
+
+
+def shared_scorer(script_path: Path | str | None = None, script_text: str | None = None,
+                  extra: Iterable[LabelledExample] = ()) -> CallScorer:
+    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process, for the script
+    `shared_script` reads; `extra` are the labelled examples its judges learn besides the script's (analysts'
+    overrides), so new overrides make a new scorer."""
+    extra = tuple(extra)
+    key = (str(script_path) if script_path else f"text:{script_text}" if script_text else "", extra)
     scorers = getattr(_local, "scorers", None)
     if scorers is None:
         scorers = _local.scorers = {}
     if key not in scorers:
-        script = (load_script(script_path) if script_path or script_text is None
-                  else parse_script(script_text, source="script stored in the database"))
-        scorers[key] = CallScorer(script, shared_encoder())
+        scorers[key] = CallScorer(shared_script(script_path, script_text), shared_encoder(), extra)
     return scorers[key]

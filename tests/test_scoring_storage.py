@@ -10,7 +10,7 @@ import pytest
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
 from scoring.encoder import shared_encoder
-from scoring.rescore import rescore
+from pipelines.rescore import rescore
 from scoring.scorecard import scorecards, worst_items
 from scoring.script import default_script_path, load_script
 from storage.db import Database
