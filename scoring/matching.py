@@ -142,26 +142,24 @@ class Matcher:
         judge = self.judges.of(phrases) if self.judges is not None else None
         if judge is None or not sentences:
             return {}
-        readings: list[tuple[Sentence, str]] = []
-        for n, sentence in enumerate(sentences):
-            if sentence.words < MIN_JUDGED_WORDS:
-                continue
-            readings.append((sentence, sentence.text))
-            before = sentences[n - 1] if n > 0 else None
-            if (before is not None and before.speaker == sentence.speaker
-                    and 0 <= sentence.start - before.end <= TURN_GAP_SECONDS):
-                readings.append((sentence, f"{before.text} {sentence.text}"))
-        if not readings:
+        alone = [s for s in sentences if s.words >= MIN_JUDGED_WORDS]
+        pairs = [(before, s) for before, s in zip(sentences, sentences[1:])
+                 if s.words >= MIN_JUDGED_WORDS and before.speaker == s.speaker
+                 and 0 <= s.start - before.end <= TURN_GAP_SECONDS]
+        texts = [s.text for s in alone] + [f"{b.text} {s.text}" for b, s in pairs]
+        if not texts:
             return {}
-        missing = list(dict.fromkeys(t for _, t in readings if t not in self._vectors))
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
             if len(self._vectors) > MAX_KNOWN_SENTENCES:
                 self._vectors.clear()
             self._vectors.update(zip(missing, self.judges.encoder.encode(missing)))
-        judgements = judge.judge(np.stack([self._vectors[t] for _, t in readings]))
-        best: dict[int, Judgement] = {}
-        for (sentence, _), judgement in zip(readings, judgements):
-            if sentence.index not in best or judgement.probability > best[sentence.index].probability:
+        judgements = judge.judge(np.stack([self._vectors[t] for t in texts]))
+        best = {s.index: j for s, j in zip(alone, judgements)}
+        for (before, sentence), judgement in zip(pairs, judgements[len(alone):]):
+            # a sentence that does the item alone lends nothing to the one after it
+            done_before = before.index in best and best[before.index].probability >= judge.threshold
+            if not done_before and judgement.probability > best[sentence.index].probability:
                 best[sentence.index] = judgement
         return best
 
@@ -307,7 +305,8 @@ class Matcher:
             return "" if got.first_name else None
         if got.surface == wanted.surface or (not rule_word.exact and got.lemma == wanted.lemma):
             return ""
-        if len(wanted.surface) < FUZZY_MIN_LENGTH or len(got.surface) < FUZZY_MIN_LENGTH - 1:
+        # a redaction label («[ПАСПОРТ]») stands for data, never for the word it is spelt like
+        if got.surface.startswith("[") or len(wanted.surface) < FUZZY_MIN_LENGTH or len(got.surface) < FUZZY_MIN_LENGTH - 1:
             return None
         if got.surface.startswith(wanted.surface):
             return f"'{got.surface}' starts with '{wanted.surface}'"
