@@ -235,7 +235,9 @@ class Checklist:
     def _answers(self, item: ChecklistItem) -> tuple[list[Sentence], list[tuple[Sentence, str]]]:
         """The case's sentences of `item.speaker` that inform, and those that evade."""
         # lines that do another item's job (a hold, a transfer, a request's number and deadline) are not answers
-        claimed = {h.sentence.index for item_id, hits in self.hits.items() if item_id != item.item_id
+        # (a forbidden phrase does no job: a brush-off is still the reply the caller got)
+        claimed = {h.sentence.index for item_id, hits in self.hits.items()
+                   if item_id != item.item_id and self.script.item(item_id).check != "not_said"
                    for h in self.window(self.script.item(item_id), hits)}
         claimed |= {h.sentence.index for h in self._transfer_hits()}
         claimed |= self._specialists_opening()

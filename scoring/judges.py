@@ -10,25 +10,28 @@ same judges, and a test or benchmark can build them from any labelled examples i
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from scoring.conversation import sentences_of
 from scoring.encoder import SentenceEncoder
 from scoring.records import FAILED, PASSED
 from scoring.script import Phrases, Script
 
 OTHER_ITEMS_WEIGHT = 0.5  # another item's example is a «no», but a sentence may do two duties at once
 EXTRA_WEIGHT = 3.0  # an analyst's correction outweighs a line of the script
+_CLAUSE = re.compile(r"\s*[,;:—]\s+")
 REGULARISATION = 4.0  # sklearn's C: embeddings are few and close together, the default 1.0 underfits them
 
 
 @dataclass(frozen=True)
 class LabelledExample:
-    """An utterance labelled for one item: `does` says whether it does the item's duty (for a forbidden-phrase item:
-    whether it is a forbidden phrase)."""
+    """An utterance labelled for one item or condition: `does` says whether it does the item's duty (for a
+    forbidden-phrase item: whether it is a forbidden phrase), or shows the condition holds."""
 
     item_id: str
     text: str
@@ -85,35 +88,63 @@ def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: Sent
     owners |= {c: cond.phrases for c, cond in script.conditions.items() if cond.phrases.examples}
     extra = list(extra)
     known = {i.item_id for i in script.items}
-    unknown = sorted({e.item_id for e in extra} - known)
+    unknown = sorted({e.item_id for e in extra} - known - set(script.conditions))
     if unknown:
-        raise ValueError(f"labelled examples name item(s) {', '.join(unknown)} that script {script.name} "
-                         f"{script.version} does not have")
+        raise ValueError(f"labelled examples name item(s) or condition(s) {', '.join(unknown)} that script "
+                         f"{script.name} {script.version} does not have")
+    readings = {e.text: _readings(e.text) for e in extra}
     texts = sorted({t for p in owners.values() for t in (*p.examples, *p.near_misses)} | set(script.everyday)
-                   | {e.text for e in extra})
+                   | {t for parts in readings.values() for t in parts})
     vectors = dict(zip(texts, encoder.encode(texts)))
-    item_ids = {i.item_id for i in script.items}
     judges = {}
     for owner_id, phrases in owners.items():
-        own = [(e.text, e.does) for e in extra if e.item_id == owner_id]
-        yes = list(dict.fromkeys([*phrases.examples, *(t for t, does in own if does)]))
         rows: list[tuple[str, int, float]] = [(t, 1, 1.0) for t in phrases.examples]
-        rows += [(t, 1 if does else 0, EXTRA_WEIGHT) for t, does in own]
-        rows += [(t, 0, 1.0) for t in (*phrases.near_misses, *script.everyday) if t not in yes]
-        rows += [(t, 0, OTHER_ITEMS_WEIGHT) for other, p in owners.items()
-                 if other != owner_id and other in item_ids and owner_id in item_ids
-                 for t in p.examples if t not in yes]
+        rows += [(t, 0, 1.0) for t in (*phrases.near_misses, *script.everyday) if t not in phrases.examples]
+        if owner_id in known:
+            rows += [(t, 0, OTHER_ITEMS_WEIGHT) for other, p in owners.items()
+                     if other != owner_id and other in known for t in p.examples if t not in phrases.examples]
         if all(label for _, label, _ in rows):
             raise ValueError(f"{script.name} {script.version}: '{owner_id}' has examples but nothing to tell them "
                              "from: give it 'near_misses' or the script 'everyday' lines")
-        x = np.stack([vectors[t] for t, _, _ in rows])
-        y = np.array([label for _, label, _ in rows])
-        weights = np.array([w for _, _, w in rows])
-        model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
-        model.fit(x, y, sample_weight=weights)
+        own = [e for e in extra if e.item_id == owner_id]
+        if own:
+            rows += _taught_rows(own, readings, vectors, _fit(rows, vectors))
         threshold = phrases.threshold if phrases.threshold is not None else script.settings.threshold
-        judges[phrases] = Judge(owner_id, model, yes, np.stack([vectors[t] for t in yes]), threshold, len(rows))
+        yes = list(dict.fromkeys(t for t, label, _ in rows if label))
+        judges[phrases] = Judge(owner_id, _fit(rows, vectors), yes, np.stack([vectors[t] for t in yes]), threshold,
+                                len(rows))
     return Judges(encoder, judges)
+
+
+def _taught_rows(examples: list[LabelledExample], readings: dict[str, list[str]], vectors: dict[str, np.ndarray],
+                 script_judge: LogisticRegression) -> list[tuple[str, int, float]]:
+    """An analyst labels a whole quote, the judges read sentences. A quote that does the item does it somewhere:
+    in the reading (a sentence, or two in a row) the script's own judge finds likeliest. A quote that does not do
+    it does it nowhere: every sentence of it is a «no»."""
+    rows = []
+    for example in examples:
+        parts = readings[example.text]
+        if example.does:
+            likelihood = script_judge.predict_proba(np.stack([vectors[t] for t in parts]))[:, 1]
+            rows.append((parts[int(np.argmax(likelihood))], 1, EXTRA_WEIGHT))
+        else:
+            rows += [(t, 0, EXTRA_WEIGHT) for t in sentences_of(example.text) or [example.text.strip()]]
+    return rows
+
+
+def _readings(text: str) -> list[str]:
+    """The sentences of a quote and each two in a row, as the checklist reads a call, and the clauses of each
+    sentence: one sentence often does several duties («Доброе утро, Госуслуги, разговор записывается»)."""
+    sentences = sentences_of(text) or [text.strip()]
+    clauses = [c for s in sentences for c in _CLAUSE.split(s) if len(c.split()) >= 2]
+    return list(dict.fromkeys(sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])] + clauses))
+
+
+def _fit(rows: list[tuple[str, int, float]], vectors: dict[str, np.ndarray]) -> LogisticRegression:
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
+    model.fit(np.stack([vectors[t] for t, _, _ in rows]), np.array([label for _, label, _ in rows]),
+              sample_weight=np.array([w for _, _, w in rows]))
+    return model
 
 
 @dataclass(frozen=True)
@@ -128,13 +159,17 @@ class Correction:
 def corrections_as_examples(script: Script, corrections: Iterable[Correction]) -> list[LabelledExample]:
     """What analysts' verdicts teach the judges about the quotes they are about. A passed item says its quotes do
     the duty and a failed one that they do not; for a forbidden-phrase item (`not_said`) it is the other way round:
-    a failed verdict says the quotes are forbidden phrases. «Not applicable» teaches nothing: whether an item applies
-    is its conditions' to say."""
+    a failed verdict says the quotes are forbidden phrases. A verdict also says whether the item applied: passed or
+    failed, its conditions held where the quotes are (the request was needed where it was registered, or where it
+    should have been); not applicable, they did not hold in what the quotes say."""
     examples = []
     for correction in corrections:
         item = script.item(correction.item_id)
-        if correction.verdict not in (PASSED, FAILED) or not item.phrases.examples:
-            continue
-        does = (correction.verdict == PASSED) != (item.check == "not_said")
-        examples += [LabelledExample(item.item_id, quote, does) for quote in correction.quotes if quote.strip()]
+        quotes = [q for q in correction.quotes if q.strip()]
+        applied = correction.verdict in (PASSED, FAILED)
+        examples += [LabelledExample(condition, quote, applied) for condition in item.when
+                     if script.conditions[condition].phrases.examples for quote in quotes]
+        if applied and item.phrases.examples:
+            does = (correction.verdict == PASSED) != (item.check == "not_said")
+            examples += [LabelledExample(item.item_id, quote, does) for quote in quotes]
     return examples
