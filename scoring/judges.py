@@ -100,9 +100,10 @@ def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: Sent
     for owner_id, phrases in owners.items():
         rows: list[tuple[str, int, float]] = [(t, 1, 1.0) for t in phrases.examples]
         rows += [(t, 0, 1.0) for t in (*phrases.near_misses, *script.everyday) if t not in phrases.examples]
-        if owner_id in known:
-            rows += [(t, 0, OTHER_ITEMS_WEIGHT) for other, p in owners.items()
-                     if other != owner_id and other in known for t in p.examples if t not in phrases.examples]
+        # a condition is no item's duty, save for the items that need it (a registration shows a request was needed)
+        rows += [(t, 0, OTHER_ITEMS_WEIGHT) for item in script.items
+                 if item.item_id in owners and item.item_id != owner_id and owner_id not in item.when
+                 for t in item.phrases.examples if t not in phrases.examples]
         if all(label for _, label, _ in rows):
             raise ValueError(f"{script.name} {script.version}: '{owner_id}' has examples but nothing to tell them "
                              "from: give it 'near_misses' or the script 'everyday' lines")
