@@ -23,7 +23,7 @@ from scoring.records import FAILED, PASSED
 from scoring.script import Phrases, Script
 
 OTHER_ITEMS_WEIGHT = 0.5  # another item's example is a «no», but a sentence may do two duties at once
-EXTRA_WEIGHT = 3.0  # an analyst's correction outweighs a line of the script
+EXTRA_WEIGHT = 1.0  # an analyst's quote weighs as a line of the script: a few must not swamp the script's examples
 _CLAUSE = re.compile(r"\s*[,;:—]\s+")
 REGULARISATION = 4.0  # sklearn's C: embeddings are few and close together, the default 1.0 underfits them
 
@@ -120,25 +120,35 @@ def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: Sent
 def _taught_rows(examples: list[LabelledExample], readings: dict[str, list[str]], vectors: dict[str, np.ndarray],
                  script_judge: LogisticRegression) -> list[tuple[str, int, float]]:
     """An analyst labels a whole quote, the judges read sentences. A quote that does the item does it somewhere:
-    in the reading (a sentence, or two in a row) the script's own judge finds likeliest. A quote that does not do
-    it does it nowhere: every sentence of it is a «no»."""
+    in the sentence (or two in a row) the script's own judge finds likeliest, and within it in its likeliest clause
+    (one sentence often does several duties: «Доброе утро, Госуслуги, разговор записывается»). A quote that does
+    not do the item does it nowhere: every sentence of it is a «no»."""
     rows = []
     for example in examples:
-        parts = readings[example.text]
-        if example.does:
-            likelihood = script_judge.predict_proba(np.stack([vectors[t] for t in parts]))[:, 1]
-            rows.append((parts[int(np.argmax(likelihood))], 1, EXTRA_WEIGHT))
-        else:
-            rows += [(t, 0, EXTRA_WEIGHT) for t in sentences_of(example.text) or [example.text.strip()]]
+        sentences = sentences_of(example.text) or [example.text.strip()]
+        if not example.does:
+            rows += [(t, 0, EXTRA_WEIGHT) for t in sentences]
+            continue
+        read = [t for t in readings[example.text] if t not in _clauses_of(sentences)]
+        best = read[int(np.argmax(script_judge.predict_proba(np.stack([vectors[t] for t in read]))[:, 1]))]
+        rows.append((best, 1, EXTRA_WEIGHT))
+        clauses = [c for c in _clauses_of(sentences_of(best) or [best]) if c != best]
+        if clauses:
+            likelihood = script_judge.predict_proba(np.stack([vectors[c] for c in clauses]))[:, 1]
+            rows.append((clauses[int(np.argmax(likelihood))], 1, EXTRA_WEIGHT))
     return rows
 
 
+def _clauses_of(sentences: list[str]) -> list[str]:
+    return [c for s in sentences for c in _CLAUSE.split(s) if len(c.split()) >= 2 and c != s]
+
+
 def _readings(text: str) -> list[str]:
-    """The sentences of a quote and each two in a row, as the checklist reads a call, and the clauses of each
-    sentence: one sentence often does several duties («Доброе утро, Госуслуги, разговор записывается»)."""
+    """Every reading of a quote a judge may learn: its sentences, each two in a row (as the checklist reads a
+    call) and the clauses of each sentence."""
     sentences = sentences_of(text) or [text.strip()]
-    clauses = [c for s in sentences for c in _CLAUSE.split(s) if len(c.split()) >= 2]
-    return list(dict.fromkeys(sentences + [f"{a} {b}" for a, b in zip(sentences, sentences[1:])] + clauses))
+    pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+    return list(dict.fromkeys(sentences + pairs + _clauses_of(sentences)))
 
 
 def _fit(rows: list[tuple[str, int, float]], vectors: dict[str, np.ndarray]) -> LogisticRegression:
