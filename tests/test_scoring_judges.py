@@ -67,14 +67,15 @@ def test_a_second_operators_voice_is_a_transfer_even_unannounced(scorer):
 
 def test_overrides_teach_the_item_they_corrected(encoder, scorer):
     missed = ("operator", "Раньше надо было думать.")
-    flagged = ("operator", "Не волнуйтесь, сами вы ничего не теряете.")
+    flagged = ("operator", "Не ваша это проблема, а наша.")  # reassurance the script's judge hears as rudeness
     assert judged(scorer, *CASE, missed, item_id="no_forbidden_phrases").verdict == "passed"
     assert judged(scorer, *CASE, flagged, item_id="no_forbidden_phrases").verdict == "failed"
     script = load_script()
     taught = CallScorer(script, encoder, corrections_as_examples(script, [
         # an analyst's corrections on other calls, worded otherwise
         Correction("no_forbidden_phrases", "failed", ("Головой надо было думать раньше, а теперь поздно.",)),
-        Correction("no_forbidden_phrases", "passed", ("Не беспокойтесь, сами вы ничего не потеряете.",)),
+        Correction("no_forbidden_phrases", "passed", ("Это наша проблема, а не ваша.",)),
+        Correction("no_forbidden_phrases", "passed", ("Не переживайте, проблема не ваша, а наша, мы её решим.",)),
     ]))
     caught = judged(taught, *CASE, missed, item_id="no_forbidden_phrases")
     assert caught.verdict == "failed" and caught.evidence[0].quote == missed[1]
