@@ -160,7 +160,8 @@ class Checklist:
         return count
 
     def _case(self) -> list[Sentence]:
-        """Sentences where the caller's question is answered: after the caller first spoke and after any transfer."""
+        """Sentences where the caller's question is answered: after the caller first spoke. An operator who tells
+        what they found before transferring the call has informed the caller as much as the specialist after."""
         # the caller's first words, or the first nobody told the speaker of (all of them on a call without roles)
         heard = [s for s in self.call.sentences if s.role != OPERATOR]
         begin = heard[0].start if heard else None
@@ -168,8 +169,6 @@ class Checklist:
             # one voice: a silent line, or a mono call whose two voices diarization heard as one; an answer
             # after the opening is then the operator's to the question that voice also asked
             begin = self.call.sentences[0].start + self.script.settings.opening_seconds
-        if self.transfer_end is not None:
-            begin = max(begin or 0.0, self.transfer_end)
         if begin is None:
             return []
         return [s for s in self.call.sentences if s.start >= begin]
