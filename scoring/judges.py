@@ -49,11 +49,8 @@ class Judgement:
 
 
 class Judge:
-    def __init__(self, owner_id: str, model: LogisticRegression, positives: Sequence[str], vectors: np.ndarray,
-                 threshold: float, learnt_from: int):
-        self.owner_id = owner_id
+    def __init__(self, model: LogisticRegression, positives: Sequence[str], vectors: np.ndarray, threshold: float):
         self.threshold = threshold
-        self.learnt_from = learnt_from  # how many labelled utterances, the analysts' included
         self._model = model
         self._positives = tuple(positives)
         self._vectors = vectors
@@ -75,9 +72,6 @@ class Judges:
 
     def of(self, phrases: Phrases) -> Judge | None:
         return self._judges.get(phrases)
-
-    def __iter__(self):
-        return iter(self._judges.values())
 
 
 def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: SentenceEncoder) -> Judges:
@@ -112,8 +106,7 @@ def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: Sent
             rows += _taught_rows(own, readings, vectors, _fit(rows, vectors))
         threshold = phrases.threshold if phrases.threshold is not None else script.settings.threshold
         yes = list(dict.fromkeys(t for t, label, _ in rows if label))
-        judges[phrases] = Judge(owner_id, _fit(rows, vectors), yes, np.stack([vectors[t] for t in yes]), threshold,
-                                len(rows))
+        judges[phrases] = Judge(_fit(rows, vectors), yes, np.stack([vectors[t] for t in yes]), threshold)
     return Judges(encoder, judges)
 
 
