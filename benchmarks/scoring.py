@@ -1,5 +1,7 @@
-"""Checklist verdicts against the truth of generated calls, on real ASR transcripts and on the reference text,
-and against the independent set of hand-written, hand-labelled dialogues.
+"""Checklist verdicts against the truth of generated calls and of the independent hand-labelled dialogues.
+
+Generated calls are scored on real ASR transcripts and on the reference text; the independent set of
+hand-written dialogues on their reference text.
 
     .venv/bin/python -m benchmarks.scoring            # report set (seed 23)
     .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher was tuned on (seed 11)
