@@ -1,8 +1,21 @@
-"""Checklist verdicts against the truth of generated calls, on real ASR transcripts and on the reference text.
+"""Checklist verdicts against the truth of generated calls and of the independent hand-labelled dialogues.
+
+Generated calls are scored on real ASR transcripts and on the reference text; the independent set of
+hand-written dialogues on their reference text.
 
     .venv/bin/python -m benchmarks.scoring            # report set (seed 23)
     .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher was tuned on (seed 11)
     .venv/bin/python -m benchmarks.scoring --set report-mono  # the report set's calls, all recorded mono
+    .venv/bin/python -m benchmarks.scoring --set report --written   # the calls as written: no RHVoice, no ASR
+    .venv/bin/python -m benchmarks.scoring --set independent --learning-curve
+
+The independent set (../shared/eval/dialogues_independent, d01-d60) was written by someone who never saw this
+product; its tune half d01-d30 is the only half looked at while writing the script's examples, the report half
+d31-d60 is scored as it comes. Its labels true/false/null are passed/failed/not applicable; its
+`forbidden_phrase` true (a forbidden phrase was said) is `no_forbidden_phrases` failed. The learning curve
+teaches the judges analysts' overrides taken from the tune half's labels (an override: one call's item, its
+verdict and the text of its evidence turns), those where the script alone got the verdict wrong first, and
+scores the report half after each number of them.
 
 Calls are rendered once with RHVoice, transcribed once with the packaged Whisper model and given speakers and roles
 once by `diarization` as the pipeline does; all three are cached under benchmarks/out/scoring/, so a re-run only
@@ -24,9 +37,14 @@ from pathlib import Path
 import numpy as np
 
 from asr.records import Segment, Transcript, Word
-from benchmarks.common import ROOT, print_table
+from benchmarks.common import EVAL, ROOT, print_table
 
 OUT = ROOT / "benchmarks" / "out" / "scoring"
+INDEPENDENT = EVAL / "dialogues_independent"
+INDEPENDENT_HALVES = {"tune": range(1, 31), "report": range(31, 61)}
+LEARNING_CURVE = (0, 10, 30, 100)
+LEARNING_SEED = 15
+_LABELS = {True: "passed", False: "failed", None: "not_applicable"}
 SETS = {"tune": 11, "report": 23, "tune-mono": 11, "report-mono": 23}
 CALLS_PER_SET = {"tune": 60, "report": 40, "tune-mono": 60, "report-mono": 40}
 # A third of the generated calls are mono mixes: too few for a per-item F1 to mean much. These sets record the
@@ -184,10 +202,11 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
         transfers_right += (score.metrics.transfers > 0) == truth["transfer"]
         for item in CHECKLIST_ITEMS:
             predicted = score.item(item)
-            pairs[item].append((truth["checklist"][item], predicted.verdict))
-            if verbose and truth["checklist"][item] != predicted.verdict:
+            verdict = generated_verdict(score, item)
+            pairs[item].append((truth["checklist"][item], verdict))
+            if verbose and truth["checklist"][item] != verdict:
                 print(f"[{source}] {truth['call_id']} {item}: truth {truth['checklist'][item]}, got "
-                      f"{predicted.verdict} ({predicted.reason}) {[e.quote for e in predicted.evidence]}")
+                      f"{verdict} ({predicted.reason}) {[e.quote for e in predicted.evidence]}")
     if not timings:
         return [], 0.0, [], []
     rows, macro = item_table(pairs)
@@ -196,14 +215,165 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
     return rows, macro, timings, [r for r in roles if r is not None]
 
 
+def generated_verdict(score, item_id: str) -> str:
+    """The generator's `request_registered` is one duty that the script now judges as two: registered with its number
+    (request_registered) and the response time of its type (deadline_stated)."""
+    verdict = score.item(item_id).verdict
+    if item_id == "request_registered" and verdict == "passed":
+        deadline = next((v for v in score.items if v.item_id == "deadline_stated"), None)
+        if deadline is not None and deadline.verdict == "failed":
+            return "failed"
+    return verdict
+
+
+def evaluate_written(seed: int, count: int, scorer, verbose: bool) -> tuple[list[list], float]:
+    """The generated calls as written (no audio, no ASR), timed by their words."""
+    from demo_calls.generate import write_calls
+    from demo_calls.records import CHECKLIST_ITEMS
+    from demo_calls.truth_db import written_transcript
+    from privacy.transcript import redact_transcript
+
+    pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
+    for call in write_calls(count, seed):
+        score = scorer.score(redact_transcript(written_transcript(call)[0])[0])
+        for item in CHECKLIST_ITEMS:
+            predicted = generated_verdict(score, item)
+            pairs[item].append((call.checklist[item], predicted))
+            if verbose and predicted != call.checklist[item]:
+                print(f"[written] {call.call_id} {item}: truth {call.checklist[item]}, got {predicted} "
+                      f"({score.item(item).reason})")
+    return item_table(pairs)
+
+
+# --- the independent set ---------------------------------------------------------------------------------------
+def independent_calls(numbers: range) -> list[dict]:
+    calls = []
+    for n in numbers:
+        path = INDEPENDENT / f"d{n:02d}.json"
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: the independent set is read from ../shared/eval beside the project")
+        calls.append(json.loads(path.read_text(encoding="utf-8")))
+    return calls
+
+
+def independent_truth(call: dict, item_id: str) -> str | None:
+    """The label of one of the script's items, as a verdict; None for an item the set does not label."""
+    if item_id == "no_forbidden_phrases":
+        said = call["checklist"].get("forbidden_phrase")
+        return {True: "failed", False: "passed"}.get(said)
+    return _LABELS[call["checklist"][item_id]] if item_id in call["checklist"] else None
+
+
+def independent_evidence(call: dict, item_id: str) -> tuple[str, ...]:
+    label = "forbidden_phrase" if item_id == "no_forbidden_phrases" else item_id
+    return tuple(call["turns"][i]["text"] for i in call["evidence"].get(label, []))
+
+
+def score_independent(calls: list[dict], scorer):
+    from privacy.transcript import redact_transcript
+    from scoring.turns import transcript_from_turns
+
+    return [scorer.score(redact_transcript(transcript_from_turns(c["turns"], c.get("language") or "ru"))[0])
+            for c in calls]
+
+
+def independent_table(calls: list[dict], scores: list, verbose: bool, half: str) -> tuple[list[list], float]:
+    pairs: dict[str, list[tuple[str, str]]] = {}
+    transfers_right = 0
+    for call, score in zip(calls, scores):
+        transfers_right += (score.metrics.transfers > 0) == any(t["speaker"] == "operator2" for t in call["turns"])
+        for verdict in score.items:
+            truth = independent_truth(call, verdict.item_id)
+            if truth is None:
+                continue
+            pairs.setdefault(verdict.item_id, []).append((truth, verdict.verdict))
+            if verbose and truth != verdict.verdict:
+                print(f"[{half}] {call['call_id']} {verdict.item_id}: truth {truth}, got {verdict.verdict} "
+                      f"({verdict.reason}) {[e.quote for e in verdict.evidence]}")
+    rows, macro = item_table(pairs)
+    rows.append(["metrics: transfer", "", transfers_right / len(calls), "", "", ""])
+    return rows, macro
+
+
+def overrides_from_labels(calls: list[dict], scores: list, script) -> list:
+    """Analysts' overrides as the tune half's labels give them: those the script alone got wrong first (what an
+    analyst corrects), then the others (what an analyst confirms), each group in a fixed random order."""
+    from scoring.judges import Correction
+
+    rng = np.random.default_rng(LEARNING_SEED)
+    wrong, right = [], []
+    for call, score in zip(calls, scores):
+        for verdict in score.items:
+            truth = independent_truth(call, verdict.item_id)
+            quotes = independent_evidence(call, verdict.item_id)
+            if truth is None or truth == "not_applicable" or not quotes:
+                continue
+            (wrong if truth != verdict.verdict else right).append(Correction(verdict.item_id, truth, quotes))
+    return [wrong[i] for i in rng.permutation(len(wrong))] + [right[i] for i in rng.permutation(len(right))]
+
+
+def run_independent(encoder, verbose: bool, learning_curve: bool) -> None:
+    from scoring.judges import corrections_as_examples
+    from scoring.scorer import CallScorer
+    from scoring.script import load_script
+
+    script = load_script()
+    scorer = CallScorer(script, encoder)
+    header = ["item", "truth P/F/NA", "accuracy", "precision", "recall", "F1"]
+    halves = {}
+    for half, numbers in INDEPENDENT_HALVES.items():
+        calls = independent_calls(numbers)
+        scores = score_independent(calls, scorer)
+        halves[half] = calls, scores
+        rows, macro = independent_table(calls, scores, verbose, half)
+        print_table(f"independent set, {half} half (d{numbers[0]:02d}-d{numbers[-1]:02d}), reference text, "
+                    f"{len(calls)} calls: macro F1 {macro:.3f}", header, rows)
+    if not learning_curve:
+        return
+    pool = overrides_from_labels(*halves["tune"], script)
+    report_calls = halves["report"][0]
+    rows = []
+    items = [i.item_id for i in script.items]
+    for count in LEARNING_CURVE:
+        taken = pool[:count]
+        taught = CallScorer(script, encoder, corrections_as_examples(script, taken))
+        per_item, macro = independent_table(report_calls, score_independent(report_calls, taught), False, "report")
+        f1 = {row[0]: row[5] for row in per_item if row[0] in items}
+        corrected = sorted({c.item_id for c in taken})
+        rows.append([len(taken), sum(len(c.quotes) for c in taken), macro,
+                     " ".join(f"{i}={f1[i]:.2f}" for i in corrected) or "-"])
+    print_table(f"learning curve: analysts' overrides from the tune half (pool {len(pool)}, wrong verdicts first), "
+                "macro F1 on the report half", ["overrides", "quotes learnt", "macro F1", "F1 of the items corrected"],
+                rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=sorted(SETS), default="report")
+    parser.add_argument("--set", choices=sorted(SETS) + ["independent"], default="report")
     parser.add_argument("--prepare-only", action="store_true", help="render and transcribe, do not score")
     parser.add_argument("--verbose", action="store_true", help="print every wrong verdict with its reason")
     parser.add_argument("--cached", action="store_true",
                         help="score only what is already rendered and transcribed (no RHVoice, no ASR)")
+    parser.add_argument("--written", action="store_true",
+                        help="score a generated set's calls as written, timed by their words (no RHVoice, no ASR)")
+    parser.add_argument("--learning-curve", action="store_true",
+                        help="independent set: macro F1 on the report half after 0, 10, 30 and 100 overrides")
     args = parser.parse_args(argv)
+    if args.set == "independent" or args.written:
+        from scoring.encoder import load_encoder
+        from scoring.scorer import CallScorer
+        from scoring.script import load_script
+
+        encoder = load_encoder()
+        if args.set == "independent":
+            run_independent(encoder, args.verbose, args.learning_curve)
+            return 0
+        rows, macro = evaluate_written(SETS[args.set], CALLS_PER_SET[args.set], CallScorer(load_script(), encoder),
+                                       args.verbose)
+        print_table(f"{args.set} set (seed {SETS[args.set]}), calls as written (reference text, no ASR), "
+                    f"{CALLS_PER_SET[args.set]} calls: macro F1 {macro:.3f}",
+                    ["item", "truth P/F/NA", "accuracy", "precision", "recall", "F1"], rows)
+        return 0
     folder = call_folder(args.set)
     if not args.cached:
         render_calls(folder, SETS[args.set], CALLS_PER_SET[args.set], args.set in ALL_MONO)

@@ -37,7 +37,7 @@ def store_truth(db: Database, scripts: Sequence[CallScript], script: Script | No
     run_id = db.start_run("truth", "ground truth", {"calls": len(scripts)})
     scores = []
     for call in scripts:
-        transcript, metrics = _transcript(call)
+        transcript, metrics = written_transcript(call)
         db.save_call(run_id, _metadata(call), _recording(call), transcript)
         verdicts = tuple(
             ItemVerdict(item_id, verdict, "ground truth", (Evidence(0.0, 0.0, OPERATOR, "", "ground truth"),),
@@ -62,7 +62,8 @@ def store_truth(db: Database, scripts: Sequence[CallScript], script: Script | No
         update_request(db, replace(request, closed_at=closed_at))
 
 
-def _transcript(call: CallScript) -> tuple[Transcript, ConversationMetrics]:
+def written_transcript(call: CallScript) -> tuple[Transcript, ConversationMetrics]:
+    """The call as written, each line timed by its words, with the metrics that timing gives."""
     segments, at, holds = [], GAP_S, []
     for line in call.lines:
         length = SECONDS_PER_WORD * len(line.text.split())

@@ -28,8 +28,9 @@ from feedback.pilots import ScriptChoice
 from pipelines.memory import return_freed_memory
 from privacy.transcript import redact_evidence, redact_transcript
 from privacy.records import PiiInterval
+from scoring.judges import LabelledExample
 from scoring.records import CallScore
-from scoring.scorer import CallScorer, shared_scorer
+from scoring.scorer import CallScorer, shared_scorer, shared_script
 from storage.db import Database
 from storage.records import ProcessedCall, RecordingInfo
 from storage.scores import save_processed_call
@@ -68,6 +69,9 @@ class ProcessingSettings:
     script: Path | None = None
     # the adopted script and the running pilots, read once per batch; used when no script file is named
     scripts: ScriptChoice = ScriptChoice(adopted=None, running=(), texts={})
+    # per script version, what analysts' overrides teach its judges (pipelines.rescore.taught_examples), read once
+    # per batch: workers never open the database
+    taught: dict[str, tuple[LabelledExample, ...]] = field(default_factory=dict)
 
 
 def find_recordings(inbox: Path) -> list[Path]:
@@ -206,8 +210,9 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     kept = KeptAudio()
     transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings, kept)
     attributed = _diarize(transcript, kept, metadata, timings)
-    scorer = shared_scorer(settings.script, None if settings.script else settings.scripts.for_call(
-        metadata.call_id, metadata.operator_id, metadata.started_at))
+    text = None if settings.script else settings.scripts.for_call(metadata.call_id, metadata.operator_id,
+                                                                  metadata.started_at)
+    scorer = shared_scorer(settings.script, text, settings.taught.get(shared_script(settings.script, text).version, ()))
     transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, timings)
     info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
     return ProcessedCall(metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii, scorer.script,

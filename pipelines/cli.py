@@ -106,7 +106,7 @@ def cmd_search(args) -> int:
 
 def cmd_score(args) -> int:
     from scoring.encoder import load_encoder
-    from scoring.rescore import rescore
+    from pipelines.rescore import rescore
     from storage.db import Database
 
     _require_db(args.db)
@@ -115,6 +115,23 @@ def cmd_score(args) -> int:
     piloted = f" ({summary.piloted} in running pilots with their pilot's version)" if summary.piloted else ""
     print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}{piloted}; "
           f"{summary.verdicts_changed} verdicts changed; {summary.seconds:.0f} s")
+    return 0
+
+
+def cmd_score_transcript(args) -> int:
+    import json
+
+    from pipelines.transcript_scoring import score_turns
+
+    if args.db is not None:
+        _require_db(args.db)
+    try:
+        call = json.loads(args.file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{args.file} is not valid JSON: {exc}") from None
+    print(json.dumps(score_turns(call, args.script, args.db), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -199,6 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--script", type=Path, help="script YAML (default: the shipped hotline script)")
     sc.add_argument("--encoder", type=Path, help="transformers model folder (default: packaged multilingual encoder)")
     sc.set_defaults(func=cmd_score)
+
+    st = sub.add_parser("score-transcript",
+                        help="score one call given as turns in a JSON file; prints its checklist, metrics and topic")
+    st.add_argument("file", type=Path, help='{"turns": [{"speaker": "operator"|"caller"|"operator2", "text": ...}]}')
+    st.add_argument("--script", type=Path, help="script YAML (default: the shipped hotline script)")
+    st.add_argument("--db", type=Path, help="learn from the analysts' overrides stored there, as re-scoring does")
+    st.set_defaults(func=cmd_score_transcript)
 
     demo = sub.add_parser("demo", help="encrypt the packaged demo calls, process them and show the results")
     demo.add_argument("--out", type=Path, default=Path("demo-run"))

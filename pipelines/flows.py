@@ -23,6 +23,8 @@ from pipelines.call_processing import (CallOutcome, ProcessingSettings, admit, f
                                        store)
 from pipelines.call_task import process_call_task
 from pipelines.progress import CallProgress
+from pipelines.rescore import taught_examples
+from scoring.scorer import shared_script
 from scoring.script import load_script
 from storage.db import Database
 
@@ -86,8 +88,11 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     with Database(db_path) as db:
         run_id = db.start_run(PIPELINE_VERSION, model.name, {"force": force, "workers": workers, "cluster": cluster,
                                                              "inbox": str(inbox)})
-        settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script,
-                                      scripts=script_choice(db))
+        scripts = script_choice(db)
+        candidates = [shared_script(script)] if script else [shared_script(None, text) for text in
+                                                             {scripts.adopted, *scripts.texts.values()}]
+        settings = ProcessingSettings(model=model, force=force, quarantine=quarantine, script=script, scripts=scripts,
+                                      taught={s.version: tuple(taught_examples(db, s)) for s in candidates})
 
         def finish(outcome: CallOutcome) -> None:
             nonlocal audio_seconds

@@ -17,6 +17,7 @@ from scoring.script import ChecklistItem, Condition, RequestType, Script
 
 CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
 TRANSFER_APART_S = 15.0
+EXPLAINED_BEFORE_S = 30.0  # how long before announcing a transfer its reason may be told
 NUMBER_APART_S = 1.5  # a request's number read out right after the words naming it
 # the script condition whose phrases announce a transfer: the case after it is the specialist's to answer
 TRANSFER_CONDITION = "transfer"
@@ -86,23 +87,19 @@ class Checklist:
 
     # --- what the call shows ------------------------------------------------------------------------------
     def _item_hits(self, item: ChecklistItem) -> list[Hit]:
-        """Lemma hits anywhere in the call; meaning is compared within the item's position only, and for an item
-        that must be said only when no rule found it there (embedding sentences is most of a call's scoring time)."""
+        """Sentences anywhere in the call that do the item, by its judge or its rules; the item's position decides
+        later which of them count."""
         said = self.call.by(item.speaker)
-        hits = self.matcher.said(item.phrases, said)
+        hits = self.matcher.hits(item.phrases, said)
         if item.check == "request":
             hits = sorted(hits + _numbered_requests(said, hits), key=lambda h: h.sentence.start)
         if item.asks:
             hits = sorted(hits + self._asked_from_callers_side(item), key=lambda h: h.sentence.start)
-        if not item.phrases.examples:
-            return hits
-        window = self.window(item, [Hit(s, "") for s in said])
-        if item.check == "said" and self.window(item, hits):
-            return hits
-        lemma_sentences = {h.sentence.index for h in hits}
-        similar = self.matcher.similar(item.phrases, [h.sentence for h in window
-                                                      if h.sentence.index not in lemma_sentences])
-        return sorted(hits + [Hit(s, m) for s, m in similar], key=lambda h: h.sentence.start)
+        if TRANSFER_CONDITION in item.when:
+            # a transfer is explained in the announcement's turn, before the caller is put through
+            announced = [h.sentence for h in self._transfer_hits()]
+            hits = [h for h in hits if any(a.start - EXPLAINED_BEFORE_S <= h.sentence.start <= a.end for a in announced)]
+        return hits
 
     def _asked_from_callers_side(self, item: ChecklistItem) -> list[Hit]:
         """The operator's requests that diarization gave to the caller. A short request between two of the caller's
@@ -113,6 +110,30 @@ class Checklist:
                 self.matcher.said(item.phrases, callers) if self.matcher.says_any(item.asks, h.sentence) is not None]
 
     def _condition(self, condition: Condition) -> ConditionResult:
+        if condition is self.script.conditions.get(TRANSFER_CONDITION):
+            return self._transfer(condition)
+        return self._said_condition(condition)
+
+    def _transfer(self, condition: Condition) -> ConditionResult:
+        """Where the call tells its operators apart, a second operator's voice is a transfer however it was
+        announced: the announcement is what the first operator said before it («Соединяю.», «Ждите.»)."""
+        said = self._said_condition(condition)
+        handover = self._handover()
+        if handover is None:
+            return said
+        before = [h for h in said.hits if h.sentence.start < handover.start]
+        if not before:
+            last = [s for s in self.call.sentences if s.role == OPERATOR and s.start < handover.start][-1:]
+            before = [Hit(s, "the first operator's last line before a second operator's voice") for s in last]
+        reason = f"{condition.description}: a second operator speaks from {handover.start:.1f} s"
+        return ConditionResult(True, tuple(before), reason)
+
+    def _handover(self) -> Sentence | None:
+        """The first line of a second operator's voice (a specialist after a transfer)."""
+        operators = [s for s in self.call.sentences if s.role == OPERATOR]
+        return next((s for s in operators if s.speaker != operators[0].speaker), None) if operators else None
+
+    def _said_condition(self, condition: Condition) -> ConditionResult:
         sentences = self.call.by(condition.speaker)
         if condition.phrases:
             hits = self.matcher.hits(condition.phrases, sentences)
@@ -139,7 +160,8 @@ class Checklist:
         return count
 
     def _case(self) -> list[Sentence]:
-        """Sentences where the caller's question is answered: after the caller first spoke and after any transfer."""
+        """Sentences where the caller's question is answered: after the caller first spoke. An operator who tells
+        what they found before transferring the call has informed the caller as much as the specialist after."""
         # the caller's first words, or the first nobody told the speaker of (all of them on a call without roles)
         heard = [s for s in self.call.sentences if s.role != OPERATOR]
         begin = heard[0].start if heard else None
@@ -147,8 +169,6 @@ class Checklist:
             # one voice: a silent line, or a mono call whose two voices diarization heard as one; an answer
             # after the opening is then the operator's to the question that voice also asked
             begin = self.call.sentences[0].start + self.script.settings.opening_seconds
-        if self.transfer_end is not None:
-            begin = max(begin or 0.0, self.transfer_end)
         if begin is None:
             return []
         return [s for s in self.call.sentences if s.start >= begin]
@@ -173,13 +193,16 @@ class Checklist:
     # --- verdicts -------------------------------------------------------------------------------------------
     def verdicts(self) -> tuple[ItemVerdict, ...]:
         answers = {item.item_id: self._answers(item) for item in self.script.items if item.check == "answered"}
-        result = []
-        for item in self.script.items:
+        result: dict[str, ItemVerdict] = {}
+        # a response time is judged after the request it belongs to
+        for item in sorted(self.script.items, key=lambda i: i.check == "deadline"):
+            request = next((result.get(i.item_id) for i in self.script.items if i.check == "request"), None)
             judge = {"said": self._said, "not_said": self._not_said, "request": self._request,
+                     "deadline": lambda i: self._deadline(i, request),
                      "answered": lambda i: self._answered(i, *answers[i.item_id])}[item.check]
             verdict, reason, proof = judge(item)
-            result.append(ItemVerdict(item.item_id, verdict, reason, tuple(proof), item.weight, item.critical))
-        return tuple(result)
+            result[item.item_id] = ItemVerdict(item.item_id, verdict, reason, tuple(proof), item.weight, item.critical)
+        return tuple(result[item.item_id] for item in self.script.items)
 
     def _said(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
         hits = self.window(item, self.hits[item.item_id])
@@ -211,13 +234,19 @@ class Checklist:
     def _answers(self, item: ChecklistItem) -> tuple[list[Sentence], list[tuple[Sentence, str]]]:
         """The case's sentences of `item.speaker` that inform, and those that evade."""
         # lines that do another item's job (a hold, a transfer, a request's number and deadline) are not answers
-        claimed = {h.sentence.index for item_id, hits in self.hits.items() if item_id != item.item_id
+        # (a forbidden phrase does no job: a brush-off is still the reply the caller got)
+        claimed = {h.sentence.index for item_id, hits in self.hits.items()
+                   if item_id != item.item_id and self.script.item(item_id).check != "not_said"
                    for h in self.window(self.script.item(item_id), hits)}
         claimed |= {h.sentence.index for h in self._transfer_hits()}
         claimed |= self._specialists_opening()
         claimed |= {s.index for other in self.script.items if other.check == "request"
                     for h in self.hits[other.item_id] for s in self._context(h.sentence)}
         informative, evasive = [], []
+        # the judge, where the item has one, tells an answer from a filler; the length of what is left after routine
+        # phrases is the fallback for what it cannot read
+        judged = self.matcher.judged(item.phrases, [s for s in self.case_sentences if s.said_by(item.speaker)])
+        judge = self.matcher.judges.of(item.phrases) if self.matcher.judges is not None else None
         for sentence in self.case_sentences:
             if not sentence.said_by(item.speaker) or sentence.index in claimed:
                 continue
@@ -227,6 +256,9 @@ class Checklist:
             evades = self.matcher.says_any(item.evasive, sentence) if item.evasive else None
             if evades is not None:
                 evasive.append((sentence, evades))
+            elif sentence.index in judged:
+                if judged[sentence.index].probability >= judge.threshold:
+                    informative.append(sentence)
             elif sentence.words - self.matcher.covered(item.routine, sentence) >= item.min_words:
                 # words of routine phrases do not count: Whisper often glues a routine line to an answer
                 informative.append(sentence)
@@ -281,35 +313,37 @@ class Checklist:
             proof = [evidence(h, f"condition: {self.conditions[c].reason}") for c in item.when
                      for h in self.conditions[c].hits[:2]]
             return FAILED, "the question was left unsolved and no request was registered", proof
-        kind, kind_proof = self._request_type(hits)
-        best: tuple[str, str, list[Evidence]] | None = None
         for hit in hits:
-            context = self._context(hit.sentence)
-            promised = [(t, h) for t in self.script.request_types
-                        for h in self.matcher.hits(t.promises, context)]
-            numbered = [s for s in context[:3] if _has_number(s)]
-            proof = [evidence(hit)]
-            if not numbered:
-                outcome = (FAILED, "a request was registered but its number was not told to the caller", proof)
-            elif not promised:
-                outcome = (FAILED, "a request was registered without stating its response time",
-                           proof + [evidence(Hit(numbered[0], "request number"))])
-            else:
-                stated = {t.type_id for t, _ in promised}
-                proof += [evidence(Hit(numbered[0], "request number"))] if numbered[0] is not hit.sentence else []
-                proof += [evidence(h, f"response time of a {t.type_id} request: {h.method}") for t, h in promised[:1]]
-                if kind.type_id in stated:
-                    outcome = (PASSED, f"request registered with its number; response time {kind.response_time} "
-                                       f"fits a {kind.type_id} request", proof + kind_proof)
-                else:
-                    wrong = promised[0][0]
-                    outcome = (FAILED, f"promised {wrong.response_time} ({wrong.type_id}), but a {kind.type_id} "
-                                       f"request has {kind.response_time}", proof + kind_proof)
-            if best is None or outcome[0] == PASSED:
-                best = outcome
-            if outcome[0] == PASSED:
-                break
-        return best
+            numbered = [s for s in self._context(hit.sentence)[:3] if _has_number(s)]
+            if numbered:
+                proof = [evidence(hit)] + ([evidence(Hit(numbered[0], "request number"))]
+                                           if numbered[0] is not hit.sentence else [])
+                return PASSED, f"request registered at {hit.sentence.start:.1f} s and its number told", proof
+        return FAILED, "a request was registered but its number was not told to the caller", [evidence(hits[0])]
+
+    # --- the request's response time ------------------------------------------------------------------------
+    def _deadline(self, item: ChecklistItem, request: ItemVerdict | None) -> tuple[str, str, list[Evidence]]:
+        """Judged wherever a request is: the response time belongs to the request, so this item applies exactly
+        when the request item does."""
+        if request is None or request.verdict == NOT_APPLICABLE:
+            return NOT_APPLICABLE, request.reason if request is not None else "the script registers no requests", []
+        told = self.window(item, self.hits[item.item_id])
+        if not told:
+            return FAILED, "no response time was told for the request", list(request.evidence[:1])
+        registrations = [h for i in self.script.items if i.check == "request" for h in self.hits[i.item_id]]
+        kind, kind_proof = self._request_type(registrations)
+        wrong: tuple[str, str, list[Evidence]] | None = None
+        for hit in told:
+            fits = [t for t in self.script.request_types if self.matcher.said(t.promises, [hit.sentence])]
+            if kind in fits or (fits and not kind_proof):
+                told_type = kind if kind in fits else fits[0]
+                return PASSED, (f"response time {told_type.response_time} told at {hit.sentence.start:.1f} s fits a "
+                                f"{told_type.type_id} request"), [evidence(hit)] + kind_proof
+            if wrong is None and fits:
+                wrong = (FAILED, f"promised {fits[0].response_time} ({fits[0].type_id}), but a {kind.type_id} "
+                                 f"request has {kind.response_time}", [evidence(hit)] + kind_proof)
+        return wrong or (FAILED, "the response time told fits no request type ("
+                         + "; ".join(t.response_time for t in self.script.request_types) + ")", [evidence(told[0])])
 
     def _context(self, sentence: Sentence) -> list[Sentence]:
         """What the same speaker says with and right after a registration: its number and response time belong

@@ -103,7 +103,7 @@ def _sentences(segments: list[Segment]) -> list[tuple[float, float, str]]:
     # no word times (a reference transcript): share the segment's time by the length of each sentence
     result = []
     for segment in segments:
-        parts = [p for p in _SENTENCE_END.split(segment.text.strip()) if p]
+        parts = sentences_of(segment.text)
         total = sum(len(p) for p in parts) or 1
         at = segment.start
         for part in parts:
@@ -111,6 +111,11 @@ def _sentences(segments: list[Segment]) -> list[tuple[float, float, str]]:
             result.append((round(at, 3), round(at + length, 3), part))
             at += length
     return result
+
+
+def sentences_of(text: str) -> list[str]:
+    """A text without word times cut into sentences at their ending punctuation."""
+    return [part for part in _SENTENCE_END.split(text.strip()) if part]
 
 
 def _clauses(words: list) -> list[list]:

@@ -1,4 +1,5 @@
-"""Finding a script's phrases in what was said: lemma rules with tolerance for ASR errors, and similarity of meaning.
+"""Finding a script's items in what was said: the item's judge, learnt from examples, and lemma rules with tolerance
+for ASR errors as its fallback.
 
 A lemma rule is a phrase written the way people say it («горячая линия госуслуг»); it matches any inflection
 (pymorphy3 lemmas), up to two words inserted between its words («чем я могу вам помочь»), and words the ASR got
@@ -26,7 +27,7 @@ from scoring.script import Phrases
 
 if TYPE_CHECKING:
     from scoring.conversation import Sentence
-    from scoring.encoder import SentenceEncoder
+    from scoring.judges import Judgement, Judges
 
 # A redaction label («[ФИО]», «[СНИЛС]») is one token that matches no word: «[ФИО]» must not count as the operator
 # asking for the caller's «ФИО». The name label does stand for a name, so {name} takes it.
@@ -36,7 +37,7 @@ MAX_GAP = 2  # words allowed between two words of a rule
 FUZZY_MIN_LENGTH = 6
 MAX_KNOWN_WORDS = 200_000
 MAX_KNOWN_SENTENCES = 50_000
-MIN_SIMILAR_WORDS = 3  # shorter sentences are not compared by meaning
+MIN_JUDGED_WORDS = 3  # a word or two («Да.», «Соединяю.») means nothing to a judge: rules alone decide them
 TURN_GAP_SECONDS = 1.5  # the parts of a multi-part rule are said in one turn: sentences at most this far apart
 
 
@@ -90,34 +91,29 @@ class Matcher:
     """Matches phrases against the sentences of one call at a time (`start` resets the per-call caches).
 
     Each distinct word is compared with the rule words once and the result kept, so a rule is tried on a sentence
-    only when all its words occur there; a sentence is embedded only when some list of examples is compared with
-    it, and once per distinct text.
+    only when all its words occur there; a sentence is embedded only when some judge reads it, and once per
+    distinct text.
     """
 
-    def __init__(self, lemmatizer: Lemmatizer, encoder: SentenceEncoder | None, fuzzy: float, similarity: float):
+    def __init__(self, lemmatizer: Lemmatizer, judges: Judges | None, fuzzy: float, veto: float):
         self.lemmatizer = lemmatizer
-        self.encoder = encoder
+        self.judges = judges
         self.fuzzy = fuzzy
-        self.similarity = similarity
+        self.veto = veto
         self._rules: dict[str, _Rule] = {}
         self._rule_words: dict[_RuleWord, int] = {}
         self._long_words: list[_RuleWord] | None = None  # rule words long enough to match approximately
         self._long_surfaces: list[str] = []
         self._word_matches: dict[Token, dict[int, str]] = {}  # call word -> {rule word id: note}
         self._sentence_words: dict[int, list[dict[int, str]]] = {}
-        self._examples: dict[str, np.ndarray] = {}
         self._vectors: dict[str, np.ndarray] = {}  # sentence text -> embedding, kept across calls
 
     def learn(self, phrases: Sequence[Phrases]) -> None:
-        """Compile the rules and embed the examples of a script once, before its calls are scored."""
+        """Compile the rules of a script once, before its calls are scored."""
         for p in phrases:
             for group in p.groups:
                 for phrase in group:
                     self._rule(phrase)
-        examples = [e for p in phrases for e in p.examples if e not in self._examples]
-        if examples and self.encoder is not None:
-            for example, vector in zip(examples, self.encoder.encode(examples)):
-                self._examples[example] = vector
 
     def start(self) -> None:
         self._sentence_words = {}
@@ -125,36 +121,47 @@ class Matcher:
             self._word_matches.clear()
 
     def hits(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:
-        """Sentences that say `phrases` by lemma rules or are close in meaning to one of its examples."""
-        return _by_sentence(self._all_groups(phrases.groups, sentences) + self.similar(phrases, sentences))
+        """Sentences the judge of `phrases` finds doing it, and those its lemma rules find where the judge does not
+        object (it read the sentence and found it unlikely: «я извинюсь перед …» is no «переведу»)."""
+        judged = self.judged(phrases, sentences)
+        found = [(s, m) for s, m in self._all_groups(phrases.groups, sentences)
+                 if s.index not in judged or judged[s.index].probability >= self.veto]
+        judge = self.judges.of(phrases) if self.judges is not None else None
+        found += [(s, j.method) for s in sentences if (j := judged.get(s.index)) is not None
+                  and j.probability >= judge.threshold]
+        return _by_sentence(found)
 
     def said(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:
         """Lemma-rule hits only."""
         return _by_sentence(self._all_groups(phrases.groups, sentences))
 
-    def similar(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
-        if not phrases.examples or self.encoder is None or not sentences:
-            return []
-        threshold = phrases.similarity if phrases.similarity is not None else self.similarity
-        self.learn([Phrases(examples=phrases.examples)])
-        # a word or two («Да.», «Угу.») means nothing on its own, and lines of the script recur from call to call
-        sentences = [s for s in sentences if s.words >= MIN_SIMILAR_WORDS]
-        missing = list(dict.fromkeys(s.text for s in sentences if s.text not in self._vectors))
+    def judged(self, phrases: Phrases, sentences: Sequence[Sentence]) -> dict[int, Judgement]:
+        """What the judge of `phrases` makes of each sentence it can read (by sentence index). A sentence is read
+        alone and together with the one before it in the same turn, and the likelier reading counts: «Этим
+        занимаются специалисты по налогам. Я переведу вас к ним.» explains a transfer only as a pair."""
+        judge = self.judges.of(phrases) if self.judges is not None else None
+        if judge is None or not sentences:
+            return {}
+        alone = [s for s in sentences if s.words >= MIN_JUDGED_WORDS]
+        pairs = [(before, s) for before, s in zip(sentences, sentences[1:])
+                 if s.words >= MIN_JUDGED_WORDS and before.speaker == s.speaker
+                 and 0 <= s.start - before.end <= TURN_GAP_SECONDS]
+        texts = [s.text for s in alone] + [f"{b.text} {s.text}" for b, s in pairs]
+        if not texts:
+            return {}
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
             if len(self._vectors) > MAX_KNOWN_SENTENCES:
                 self._vectors.clear()
-            for text, vector in zip(missing, self.encoder.encode(missing)):
-                self._vectors[text] = vector
-        if not sentences:
-            return []
-        matrix = np.stack([self._examples[e] for e in phrases.examples])
-        scores = np.stack([self._vectors[s.text] for s in sentences]) @ matrix.T
-        result = []
-        for sentence, row in zip(sentences, scores):
-            best = int(np.argmax(row))
-            if row[best] >= threshold:
-                result.append((sentence, f"similarity {row[best]:.2f} to '{phrases.examples[best]}'"))
-        return result
+            self._vectors.update(zip(missing, self.judges.encoder.encode(missing)))
+        judgements = judge.judge(np.stack([self._vectors[t] for t in texts]))
+        best = {s.index: j for s, j in zip(alone, judgements)}
+        for (before, sentence), judgement in zip(pairs, judgements[len(alone):]):
+            # a sentence that does the item alone lends nothing to the one after it
+            done_before = before.index in best and best[before.index].probability >= judge.threshold
+            if not done_before and judgement.probability > best[sentence.index].probability:
+                best[sentence.index] = judgement
+        return best
 
     def _all_groups(self, groups: Sequence[Sequence[str]], sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
         """Group hits where every group is said in one sentence or its neighbours of the same speaker: «Этим
@@ -185,12 +192,9 @@ class Matcher:
         return sorted(result.values(), key=lambda h: h[0].start)
 
     def says_any(self, phrases: Phrases, sentence: Sentence) -> str | None:
-        """The method by which one sentence says any phrase of any group (or resembles an example), else None."""
-        hits = [h for g in phrases.groups for h in self._group_hits(g, [sentence])]
-        if hits:
-            return hits[0][1]
-        similar = self.similar(phrases, [sentence])
-        return similar[0][1] if similar else None
+        """The method by which one sentence says `phrases`, else None."""
+        hits = self.hits(phrases, [sentence])
+        return hits[0].method if hits else None
 
     def _group_hits(self, group: Sequence[str], sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
         rules = [self._rule(phrase) for phrase in group]
@@ -301,7 +305,8 @@ class Matcher:
             return "" if got.first_name else None
         if got.surface == wanted.surface or (not rule_word.exact and got.lemma == wanted.lemma):
             return ""
-        if len(wanted.surface) < FUZZY_MIN_LENGTH or len(got.surface) < FUZZY_MIN_LENGTH - 1:
+        # a redaction label («[ПАСПОРТ]») stands for data, never for the word it is spelt like
+        if got.surface.startswith("[") or len(wanted.surface) < FUZZY_MIN_LENGTH or len(got.surface) < FUZZY_MIN_LENGTH - 1:
             return None
         if got.surface.startswith(wanted.surface):
             return f"'{got.surface}' starts with '{wanted.surface}'"

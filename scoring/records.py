@@ -15,7 +15,7 @@ class Evidence:
     end: float
     speaker: str
     quote: str
-    method: str  # «lemma rule 'горячий линия госуслуга'», «similarity 0.83 to '…'»
+    method: str  # «lemma rule 'горячий линия госуслуга'», «judge 0.83, like '…'»
 
     def to_json(self) -> dict:
         return {"start": self.start, "end": self.end, "speaker": self.speaker, "quote": self.quote,

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from asr.records import Transcript
 from scoring.checklist import Checklist
 from scoring.conversation import conversation
 from scoring.encoder import SentenceEncoder, shared_encoder
+from scoring.judges import LabelledExample, build_judges
 from scoring.matching import Lemmatizer, Matcher
 from scoring.metrics import conversation_metrics
 from scoring.records import CallScore
@@ -16,12 +18,14 @@ from scoring.script import Phrases, Script, load_script, parse_script
 
 
 class CallScorer:
-    """A script with its matcher and encoder, ready to score calls one after another (not from several threads)."""
+    """A script with its judges and matcher, ready to score calls one after another (not from several threads).
+    `extra` are labelled examples beyond the script's own (analysts' overrides): they teach the judges too."""
 
-    def __init__(self, script: Script, encoder: SentenceEncoder | None):
+    def __init__(self, script: Script, encoder: SentenceEncoder | None, extra: Iterable[LabelledExample] = ()):
         self.script = script
         self.encoder = encoder
-        self.matcher = Matcher(Lemmatizer(), encoder, script.settings.fuzzy, script.settings.similarity)
+        judges = build_judges(script, extra, encoder) if encoder is not None else None
+        self.matcher = Matcher(Lemmatizer(), judges, script.settings.fuzzy, script.settings.veto)
         self.matcher.learn(script_phrases(script))
 
     def score(self, transcript: Transcript, operator_channel: int | None = None) -> CallScore:
@@ -48,15 +52,29 @@ def script_phrases(script: Script) -> list[Phrases]:
 _local = threading.local()
 
 
-def shared_scorer(script_path: Path | str | None = None, script_text: str | None = None) -> CallScorer:
-    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process; `script_text`
-    is a script stored in the database (a pilot's or the adopted version), used when no path is given."""
+def shared_script(script_path: Path | str | None = None, script_text: str | None = None) -> Script:
+    """The script at `script_path`, else the stored `script_text` (a pilot's or the adopted version), else the
+    shipped one; read once per thread."""
     key = str(script_path) if script_path else f"text:{script_text}" if script_text else ""
+    scripts = getattr(_local, "scripts", None)
+    if scripts is None:
+        scripts = _local.scripts = {}
+    if key not in scripts:
+        scripts[key] = (load_script(script_path) if script_path or script_text is None
+                        else parse_script(script_text, source="script stored in the database"))
+    return scripts[key]
+
+
+def shared_scorer(script_path: Path | str | None = None, script_text: str | None = None,
+                  extra: Iterable[LabelledExample] = ()) -> CallScorer:
+    """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process, for the script
+    `shared_script` reads; `extra` are the labelled examples its judges learn besides the script's (analysts'
+    overrides), so new overrides make a new scorer."""
+    extra = tuple(extra)
+    key = (str(script_path) if script_path else f"text:{script_text}" if script_text else "", extra)
     scorers = getattr(_local, "scorers", None)
     if scorers is None:
         scorers = _local.scorers = {}
     if key not in scorers:
-        script = (load_script(script_path) if script_path or script_text is None
-                  else parse_script(script_text, source="script stored in the database"))
-        scorers[key] = CallScorer(script, shared_encoder())
+        scorers[key] = CallScorer(shared_script(script_path, script_text), shared_encoder(), extra)
     return scorers[key]

@@ -16,9 +16,9 @@ import yaml
 SPEAKERS = ("operator", "caller", "any")
 POSITIONS = ("opening", "any", "closing")
 # said: passes when said; not_said: fails when said (forbidden phrases); answered: the caller's question got
-# reference information or instructions; request: a request was registered with its number and a response time
-# that fits its type.
-CHECKS = ("said", "not_said", "answered", "request")
+# reference information or instructions; request: a request was registered and its number
+# told; deadline: the response time told fits the request's type.
+CHECKS = ("said", "not_said", "answered", "request", "deadline")
 
 
 class ScriptError(ValueError):
@@ -27,12 +27,15 @@ class ScriptError(ValueError):
 
 @dataclass(frozen=True)
 class Phrases:
-    """What counts as saying something: every group must be said, by any one of its phrases (matched on lemmas,
-    tolerant of ASR misspellings), or a sentence must be close in meaning to one of the examples."""
+    """What counts as saying something: a sentence the item's judge, learnt from `examples` (sentences that do
+    it) and `near_misses` (sentences that sound alike but do not), finds likely enough; or, as a fallback where the
+    judge cannot tell (a word or two, no encoder), every group said by any one of its phrases (matched on lemmas,
+    tolerant of ASR misspellings)."""
 
     groups: tuple[tuple[str, ...], ...] = ()
     examples: tuple[str, ...] = ()
-    similarity: float | None = None  # None: the script's default
+    near_misses: tuple[str, ...] = ()
+    threshold: float | None = None  # the judge's probability that counts; None: the script's default
 
     def __bool__(self) -> bool:
         return bool(self.groups or self.examples)
@@ -79,7 +82,8 @@ class ChecklistItem:
 class Settings:
     opening_seconds: float = 15.0
     closing_seconds: float = 25.0
-    similarity: float = 0.75
+    threshold: float = 0.5  # a judge's probability from which a sentence counts as doing the item
+    veto: float = 0.15  # a lemma rule's hit counts unless the judge gives the sentence less than this
     fuzzy: float = 0.89
     hold_seconds: float = 8.0
 
@@ -93,6 +97,7 @@ class Script:
     conditions: dict[str, Condition]
     request_types: tuple[RequestType, ...]
     items: tuple[ChecklistItem, ...]
+    everyday: tuple[str, ...]  # lines of a call that do no item's duty: every judge learns them as a «no»
     text: str = field(repr=False)  # the YAML as loaded, stored beside every score
 
     @property
@@ -183,19 +188,23 @@ class _Reader:
             else:
                 groups = (self.texts(value, f"{where} field '{says}'"),)
         examples = self.texts(data["examples"], f"{where} field 'examples'") if "examples" in data else ()
-        similarity = (self.number(data["similarity"], f"{where} field 'similarity'", 0.0, 1.0)
-                      if "similarity" in data else None)
-        return Phrases(groups, examples, similarity)
+        near_misses = self.texts(data["near_misses"], f"{where} field 'near_misses'") if "near_misses" in data else ()
+        if near_misses and not examples:
+            raise self.fail(where, "'near_misses' teach a judge only beside 'examples'")
+        threshold = (self.number(data["threshold"], f"{where} field 'threshold'", 0.0, 1.0)
+                     if "threshold" in data else None)
+        return Phrases(groups, examples, near_misses, threshold)
 
     def script(self, data: object, text: str) -> Script:
         data = self.mapping(data, "top level",
-                            {"name", "version", "description", "settings", "conditions", "request_types", "items"},
+                            {"name", "version", "description", "settings", "conditions", "request_types", "items",
+                             "everyday"},
                             {"name", "version", "items"})
         settings = Settings()
         if "settings" in data:
             raw = self.mapping(data["settings"], "settings", set(Settings.__dataclass_fields__))
             settings = Settings(**{
-                key: self.number(value, f"settings field '{key}'", 0.0, 1.0 if key in ("similarity", "fuzzy") else None)
+                key: self.number(value, f"settings field '{key}'", 0.0, 1.0 if key in ("threshold", "veto", "fuzzy") else None)
                 for key, value in raw.items()
             })
         conditions = {}
@@ -217,12 +226,14 @@ class _Reader:
             name=self.text(data["name"], "field 'name'"),
             version=self.text(data["version"], "field 'version'"),
             description=str(data.get("description") or "").strip(),
-            settings=settings, conditions=conditions, request_types=request_types, items=items, text=text,
+            settings=settings, conditions=conditions, request_types=request_types, items=items,
+            everyday=self.texts(data["everyday"], "field 'everyday'") if "everyday" in data else (), text=text,
         )
 
     def condition(self, condition_id: str, raw: object) -> Condition:
         where = f"condition '{condition_id}'"
-        data = self.mapping(raw, where, {"description", "speaker", "says", "examples", "similarity", "min_words"},
+        data = self.mapping(raw, where, {"description", "speaker", "says", "examples", "near_misses", "threshold",
+                                         "min_words"},
                             {"description", "speaker"})
         phrases = self.phrases(data, where)
         min_words = int(self.number(data["min_words"], f"{where} field 'min_words'", 1)) if "min_words" in data else None
@@ -247,14 +258,14 @@ class _Reader:
         where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
-            "similarity", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
+            "near_misses", "threshold", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)
-        if check in ("said", "not_said", "request") and not phrases:
+        if check in ("said", "not_said", "request", "deadline") and not phrases:
             raise self.fail(where, f"a '{check}' item needs 'says' or 'examples'")
-        if check == "request" and not request_types:
-            raise self.fail(where, "a 'request' item needs the script's 'request_types'")
+        if check in ("request", "deadline") and not request_types:
+            raise self.fail(where, f"a '{check}' item needs the script's 'request_types'")
         if not isinstance(data["critical"], bool):
             raise self.fail(f"{where} field 'critical'", f"must be true or false, got {data['critical']!r}")
         when = data.get("when", [])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -89,8 +89,9 @@ def _put_call_scores(cur, script: Script, scores: Iterable[tuple[str, CallScore]
 
 
 def override_verdict(db: Database, call_id: str, item_id: str, verdict: str, *, reason: str,
-                     analyst: str) -> VerdictOverride:
-    """An analyst's verdict for one item of one call, stored beside the automatic verdict it corrects."""
+                     analyst: str, quotes: Sequence[str] | None = None) -> VerdictOverride:
+    """An analyst's verdict for one item of one call, stored beside the automatic verdict it corrects, with the
+    quotes it is about: the analyst's `quotes`, else the automatic verdict's evidence as it is now."""
     if verdict not in VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(VERDICTS)}, got {verdict!r}")
     if not reason or not reason.strip():
@@ -99,17 +100,21 @@ def override_verdict(db: Database, call_id: str, item_id: str, verdict: str, *, 
         raise ValueError("an override needs the analyst's name")
     with db._write() as cur:
         row = cur.execute(
-            "SELECT v.verdict, s.script_version FROM checklist_verdicts AS v JOIN call_scores AS s USING (call_id)"
-            " WHERE v.call_id = ? AND v.item_id = ?", [call_id, item_id],
+            "SELECT v.verdict, s.script_version, v.evidence FROM checklist_verdicts AS v"
+            " JOIN call_scores AS s USING (call_id) WHERE v.call_id = ? AND v.item_id = ?", [call_id, item_id],
         ).fetchone()
         if row is None:
             raise KeyError(f"call {call_id!r} has no scored item {item_id!r}")
+        if quotes is None:
+            quotes = [e["quote"] for e in json.loads(row[2])]
         stored = cur.execute(
             "INSERT INTO verdict_overrides (call_id, item_id, verdict, reason, analyst, overridden_at,"
             " automatic_verdict, script_version) VALUES (?, ?, ?, ?, ?, now(), ?, ?)"
             " RETURNING override_id, overridden_at",
             [call_id, item_id, verdict, reason.strip(), analyst.strip(), row[0], row[1]],
         ).fetchone()
+        cur.execute("INSERT INTO override_quotes (override_id, call_id, quotes) VALUES (?, ?, ?)",
+                    [stored[0], call_id, json.dumps([q for q in quotes if q and q.strip()], ensure_ascii=False)])
     return VerdictOverride(stored[0], call_id, item_id, verdict, reason.strip(), analyst.strip(), stored[1],
                            row[0], row[1])
 
@@ -122,6 +127,28 @@ def overrides(db: Database, call_id: str) -> list[VerdictOverride]:
             " script_version FROM verdict_overrides WHERE call_id = ? ORDER BY override_id", [call_id],
         ).fetchall()
     return [VerdictOverride(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class OverrideQuotes:
+    """An override in force with the quotes it is about: what the checklist's judges learn from."""
+
+    item_id: str
+    verdict: str
+    quotes: tuple[str, ...]
+
+
+def overrides_in_force(db: Database, script_version: str) -> list[OverrideQuotes]:
+    """The latest override of every (call, item) made on calls scored with `script_version`, in the order they were
+    made; an override made under another version judged that version's wording of the item."""
+    with db.read() as cur:
+        rows = cur.execute(
+            "SELECT o.item_id, o.verdict, q.quotes FROM verdict_overrides AS o LEFT JOIN override_quotes AS q"
+            " USING (override_id) WHERE o.script_version = ?"
+            " QUALIFY row_number() OVER (PARTITION BY o.call_id, o.item_id ORDER BY o.override_id DESC) = 1"
+            " ORDER BY o.override_id", [script_version]).fetchall()
+    return [OverrideQuotes(item_id, verdict, tuple(json.loads(quotes)) if quotes else ())
+            for item_id, verdict, quotes in rows]
 
 
 def save_operator_teams(db: Database, teams: Mapping[str, str]) -> None:

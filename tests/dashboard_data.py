@@ -16,7 +16,7 @@ from ingest.metadata import parse_sidecar
 from pipelines.insights_steps import analyse_new_calls, recluster_all_complaints
 from privacy.transcript import redact_transcript
 from scoring.encoder import shared_encoder
-from scoring.rescore import rescore
+from pipelines.rescore import rescore
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_operator_teams

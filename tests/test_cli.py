@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -82,6 +83,31 @@ def test_encrypt_process_export_search(keys, tmp_path):
     found = hqc("search", "--db", db, "личного кабинета").stdout
     assert "call-1" in found and "кабинет" in found
     assert "no calls found" in hqc("search", "--db", db, "пенсия").stdout
+
+
+def test_score_transcript_prints_one_json_object_for_a_call_given_as_turns():
+    path = eval_file("dialogues_independent/d05.json")
+    call = json.loads(path.read_text(encoding="utf-8"))
+    out = hqc("score-transcript", path).stdout
+    scored = json.loads(out)  # the whole of stdout is one JSON object
+    from scoring.script import load_script
+
+    items = [i.item_id for i in load_script().items]
+    assert list(scored["checklist"]) == items and len(items) == 12
+    said = " ".join(t["text"] for t in call["turns"])
+    for item in scored["checklist"].values():
+        assert set(item) == {"verdict", "evidence", "reason", "automatic_verdict", "override", "weight", "critical"}
+        assert item["verdict"] in ("passed", "failed", "not_applicable") and item["reason"]
+        for evidence in item["evidence"]:
+            # quotes are of the redacted call, as the flow stores them: «[ФИО]» stands for a name said there
+            said_there = ".+?".join(map(re.escape, re.split(r"\[[^\]]+\]", evidence["quote"])))
+            assert re.search(said_there, said) and 0 <= evidence["start"] < evidence["end"]
+    # the call has a specialist after a transfer: the transfer item applies and the metrics count it
+    assert scored["checklist"]["transfer_explained"]["verdict"] != "not_applicable"
+    assert scored["metrics"]["transfers"] >= 1 and scored["metrics"]["duration_s"] > 0
+    assert scored["topic"]["topic"] and scored["topic"]["complaint"]
+    bad = hqc("score-transcript", ROOT / "pyproject.toml", check=False)
+    assert bad.returncode == 2 and bad.stderr.startswith("error:") and not bad.stdout
 
 
 def test_missing_inbox_and_database_give_one_clear_line(tmp_path):

@@ -8,7 +8,7 @@ from scipy import stats
 from demo_calls.pilot import PILOT_VERSION, pilot_script, run_pilot
 from feedback.pilots import (analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_choice,
                              scripts_for_calls)
-from scoring.rescore import rescore
+from pipelines.rescore import rescore
 from storage import pilots as pilot_store
 from storage.db import Database
 from feedback_data import SCRIPT, START, store_call, store_repeat

@@ -59,7 +59,8 @@ def test_a_good_call_passes_every_applicable_item_with_evidence(scorer):
     assert verdicts == {
         "greeting": "passed", "operator_name": "passed", "offer_help": "passed", "identification": "passed",
         "consent": "passed", "information": "passed", "transfer_explained": "not_applicable",
-        "request_registered": "not_applicable", "closing": "passed", "survey_invite": "passed",
+        "request_registered": "not_applicable", "deadline_stated": "not_applicable", "closing": "passed",
+        "survey_invite": "passed",
         "no_forbidden_phrases": "passed",
     }
     assert score.score == 100.0 and score.critical_failures == ()
@@ -82,11 +83,14 @@ def test_greeting_survives_paraphrase_and_asr_errors(scorer):
     assert bare.verdict == "failed" and "not said in the opening" in bare.reason
 
 
-def test_similarity_catches_a_paraphrase_no_rule_names(scorer):
-    offer = verdict(scorer, call(("operator", "Здравствуйте, горячая линия госуслуг. Слушаю вас, какой у вас вопрос?"),
+def test_the_judge_catches_a_paraphrase_neither_rules_nor_examples_name(scorer):
+    script = load_script()
+    line = "Я вас внимательно слушаю, что привело вас к нам?"
+    assert line not in script.text
+    offer = verdict(scorer, call(("operator", f"Здравствуйте, горячая линия госуслуг. {line}"),
                                  ("caller", "Добрый день.")), "offer_help")
-    assert offer.verdict == "passed"
-    assert offer.evidence[0].method.startswith("similarity ")
+    assert offer.verdict == "passed", offer.reason
+    assert offer.evidence[0].quote == line and offer.evidence[0].method.startswith("judge ")
 
 
 def test_transfer_item_is_not_applicable_without_a_transfer_and_fails_when_bare(scorer):
@@ -111,12 +115,17 @@ def registration(deadline: str, caller_problem: str = "Я сменил номе�
 
 
 def test_request_deadline_must_fit_the_request_type(scorer):
-    fits = verdict(scorer, registration("Ответ придёт в течение пяти рабочих дней."), "request_registered")
+    fits = verdict(scorer, registration("Ответ придёт в течение пяти рабочих дней."), "deadline_stated")
     assert fits.verdict == "passed", fits.reason
-    wrong = verdict(scorer, registration("Ответ придёт в течение двадцати четырёх часов."), "request_registered")
+    wrong = verdict(scorer, registration("Ответ придёт в течение двадцати четырёх часов."), "deadline_stated")
     assert wrong.verdict == "failed"
     assert "within 24 hours (simple), but a documents request has up to 5 working days" in wrong.reason
-    assert any("4821-3307" in e.quote for e in wrong.evidence)
+    assert any("двадцати четырёх часов" in e.quote for e in wrong.evidence)
+    # the registration itself is a separate duty, done in both calls
+    assert verdict(scorer, registration("Ответ придёт в течение двадцати четырёх часов."),
+                   "request_registered").verdict == "passed"
+    none = verdict(scorer, registration("Ответ придёт в течение двух недель."), "deadline_stated")
+    assert none.verdict == "failed" and "fits no request type" in none.reason
 
 
 def test_request_without_a_number_fails(scorer):

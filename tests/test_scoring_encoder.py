@@ -19,8 +19,8 @@ items:
     position: opening
     weight: 1
     critical: false
-    examples: ["How can I help you?"]
-    similarity: 0.6
+    examples: ["How can I help you?", "What can I do for you?", "What is your question?"]
+    near_misses: ["Your request number is 4821.", "Goodbye.", "Please hold the line.", "I cannot log in."]
 """
 
 
@@ -37,7 +37,7 @@ def test_folder_model_matches_a_paraphrase_by_meaning(folder_encoder):
     verdict = CallScorer(parse_script(ENGLISH_SCRIPT), folder_encoder).score(call, operator_channel=0).item("offer_help")
     assert verdict.verdict == "passed"
     assert verdict.evidence[0].quote == "How may I assist you today?"
-    assert verdict.evidence[0].method.startswith("similarity ")
+    assert verdict.evidence[0].method.startswith("judge ")
     unrelated = Transcript("en", 1.0, 5.0, (Segment(0.5, 3.0, "Your request number is 4821.", channel=0),))
     assert CallScorer(parse_script(ENGLISH_SCRIPT), folder_encoder).score(
         unrelated, operator_channel=0).item("offer_help").verdict == "failed"

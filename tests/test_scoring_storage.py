@@ -10,12 +10,13 @@ import pytest
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
 from scoring.encoder import shared_encoder
-from scoring.rescore import rescore
+from pipelines.rescore import rescore
 from scoring.scorecard import scorecards, worst_items
 from scoring.script import default_script_path, load_script
 from storage.db import Database
 from storage.records import RecordingInfo
-from storage.scores import export_fields, override_verdict, overrides, save_operator_teams, save_script, scored_calls
+from storage.scores import (export_fields, override_verdict, overrides, overrides_in_force, save_operator_teams,
+                            save_script, scored_calls)
 
 TURNS = (
     (0, "Здравствуйте, горячая линия госуслуг. Меня зовут Анна. Чем могу помочь?"),
@@ -26,9 +27,9 @@ TURNS = (
 )
 
 
-def store_call(db: Database, call_id: str) -> None:
+def store_call(db: Database, call_id: str, turns: tuple[tuple[int, str], ...] = TURNS) -> None:
     segments, at = [], 0.5
-    for channel, text in TURNS:
+    for channel, text in turns:
         length = 0.35 * len(text.split())
         segments.append(Segment(at, at + length, text, channel=channel))
         at += length + 0.6
@@ -81,23 +82,48 @@ def test_override_is_stored_beside_the_verdict_and_used_by_scorecards(db):
         override_verdict(db, "call-1", "no_such_item", "passed", reason="x", analyst="k.ivanova")
 
 
+def test_rescoring_learns_from_the_overrides_of_its_script_version(db):
+    rude = "Раньше надо было думать, а не звонить теперь."
+    store_call(db, "call-2", TURNS[:3] + ((0, rude),) + TURNS[3:])
+    rescore(db, encoder=shared_encoder())
+    before = export_fields(db, ["call-2"])["call-2"]["checklist"]["no_forbidden_phrases"]
+    assert before["verdict"] == "passed"  # the script's examples alone do not recognise this one
+    stored = override_verdict(db, "call-2", "no_forbidden_phrases", "failed", reason="blames the caller",
+                              analyst="k.ivanova", quotes=[rude])
+    assert stored.automatic_verdict == "passed"
+    summary = rescore(db, encoder=shared_encoder())
+    assert summary.taught >= 1
+    after = export_fields(db, ["call-2"])["call-2"]["checklist"]["no_forbidden_phrases"]
+    assert after["automatic_verdict"] == "failed" and after["evidence"][0]["quote"] == rude
+    assert export_fields(db, ["call-1"])["call-1"]["checklist"]["no_forbidden_phrases"]["automatic_verdict"] == "passed"
+
+
+def test_an_override_keeps_the_quotes_it_is_about(db):
+    rescore(db, encoder=shared_encoder())
+    override_verdict(db, "call-1", "greeting", "failed", reason="no salutation heard", analyst="k.ivanova")
+    (kept,) = overrides_in_force(db, load_script().version)
+    assert kept.item_id == "greeting" and kept.verdict == "failed"
+    assert kept.quotes == ("Здравствуйте, горячая линия госуслуг.",)  # the automatic evidence at the time
+    assert overrides_in_force(db, "another-version") == []
+
+
 def test_rescoring_with_a_new_script_version_keeps_overrides(db, tmp_path):
     rescore(db, encoder=shared_encoder())
     override_verdict(db, "call-1", "consent", "passed", reason="IVR notice", analyst="k.ivanova")
     text = default_script_path().read_text(encoding="utf-8")
     edited = tmp_path / "script-v2.yaml"
-    edited.write_text(text.replace(f'version: "{load_script().version}"', 'version: "2025.04.1"')
+    edited.write_text(text.replace(f'version: "{load_script().version}"', 'version: "2027.01.1"')
                       .replace("    weight: 20\n", "    weight: 40\n"), encoding="utf-8")
     summary = rescore(db, edited, encoder=shared_encoder())
-    assert summary.script_version == "2025.04.1" and summary.calls_scored == 1
+    assert summary.script_version == "2027.01.1" and summary.calls_scored == 1
     fields = export_fields(db, ["call-1"])["call-1"]
-    assert fields["score"]["script_version"] == "2025.04.1"
+    assert fields["score"]["script_version"] == "2027.01.1"
     assert fields["checklist"]["information"]["weight"] == 40
     assert fields["checklist"]["consent"]["verdict"] == "passed"  # the override still stands
     assert [o.script_version for o in overrides(db, "call-1")] == [load_script().version]
     with db.read() as cur:
         versions = cur.execute("SELECT version FROM scoring_scripts ORDER BY version").fetchall()
-    assert versions == [(load_script().version,), ("2025.04.1",)]
+    assert versions == [(load_script().version,), ("2027.01.1",)]
     # the same version with different text is refused: a version must name one checklist
     edited.write_text(edited.read_text(encoding="utf-8").replace("    weight: 40\n", "    weight: 30\n"),
                       encoding="utf-8")

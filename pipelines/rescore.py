@@ -1,5 +1,8 @@
-"""Scoring stored calls again when the script changes: re-scoring reads the stored transcripts; nothing is
-transcribed again."""
+"""Scoring stored calls again when the script changes or analysts corrected verdicts: re-scoring reads the stored
+transcripts; nothing is transcribed again.
+
+Analysts' overrides in force on calls scored with a script version teach that version's judges: the storage reads
+them here and scoring learns from them as labelled examples."""
 from __future__ import annotations
 
 import time
@@ -7,14 +10,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from feedback.pilots import scripts_for_calls
 from scoring.encoder import SentenceEncoder, shared_encoder
+from scoring.judges import Correction, LabelledExample, corrections_as_examples
 from scoring.records import CallScore
 from scoring.scorer import CallScorer
-from feedback.pilots import scripts_for_calls
-from scoring.script import load_script, parse_script
+from scoring.script import Script, load_script, parse_script
 from storage.db import Database
 from storage.pilots import adopted_script_text, done_call_ids
-from storage.scores import automatic_verdicts, save_call_scores, stored_calls
+from storage.scores import automatic_verdicts, overrides_in_force, save_call_scores, stored_calls
 
 BATCH = 200  # calls stored per transaction: progress survives an interruption, a batch is never half-stored
 
@@ -27,6 +31,13 @@ class RescoreSummary:
     verdicts_changed: int  # automatic verdicts that differ from those the calls had before
     seconds: float
     piloted: int = 0  # calls scored with their running pilot's script version instead
+    taught: int = 0  # labelled examples from analysts' overrides the default version's judges learnt
+
+
+def taught_examples(db: Database, script: Script) -> list[LabelledExample]:
+    """The analysts' overrides in force on calls scored with this script version, as examples for its judges."""
+    return corrections_as_examples(script, [Correction(o.item_id, o.verdict, o.quotes)
+                                            for o in overrides_in_force(db, script.version)])
 
 
 def rescore(db: Database, script_path: Path | str | None = None, *, encoder: SentenceEncoder | None = None,
@@ -37,8 +48,9 @@ def rescore(db: Database, script_path: Path | str | None = None, *, encoder: Sen
     started = time.perf_counter()
     encoder = encoder if encoder is not None else shared_encoder()
     default_text = None if script_path else adopted_script_text(db)
-    default = CallScorer(parse_script(default_text, source="adopted script") if default_text
-                         else load_script(script_path), encoder)
+    script = parse_script(default_text, source="adopted script") if default_text else load_script(script_path)
+    taught = taught_examples(db, script)
+    default = CallScorer(script, encoder, taught)
     scorers = {default_text: default}
     before = automatic_verdicts(db)
     scored = changed = piloted = 0
@@ -47,7 +59,8 @@ def rescore(db: Database, script_path: Path | str | None = None, *, encoder: Sen
     for call in stored_calls(db, call_ids):
         text = chosen.get(call.call_id, default_text)
         if text not in scorers:
-            scorers[text] = CallScorer(parse_script(text, source="pilot script"), encoder)
+            pilot = parse_script(text, source="pilot script")
+            scorers[text] = CallScorer(pilot, encoder, taught_examples(db, pilot))
         piloted += text != default_text
         score = scorers[text].score(call.transcript, call.operator_channel)
         old = before.get(call.call_id, {})
@@ -58,4 +71,4 @@ def rescore(db: Database, script_path: Path | str | None = None, *, encoder: Sen
     for text, batch in batches.items():
         scored += save_call_scores(db, scorers[text].script, batch)
     return RescoreSummary(default.script.name, default.script.version, scored, changed,
-                          round(time.perf_counter() - started, 2), piloted)
+                          round(time.perf_counter() - started, 2), piloted, len(taught))

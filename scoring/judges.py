@@ -1,0 +1,179 @@
+"""Judges learnt from examples: for each checklist item (and condition) of a script, how likely a sentence does it.
+
+A judge is a logistic regression over sentence embeddings. It learns the item's `examples` as «yes» and, as «no»,
+its `near_misses`, the script's `everyday` lines and, more lightly, every other item's examples (a greeting is no
+closing). Analysts' overrides come in as labelled examples of the item they corrected and weigh more than the
+script's own: they are this hotline's real calls, where the script's wording fell short.
+
+Building is a pure function of (script, extra examples, encoder), so re-scoring with the same overrides gives the
+same judges, and a test or benchmark can build them from any labelled examples it likes.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from scoring.conversation import sentences_of
+from scoring.encoder import SentenceEncoder
+from scoring.records import FAILED, PASSED
+from scoring.script import Phrases, Script
+
+OTHER_ITEMS_WEIGHT = 0.5  # another item's example is a «no», but a sentence may do two duties at once
+EXTRA_WEIGHT = 1.0  # an analyst's quote weighs as a line of the script: a few must not swamp the script's examples
+_CLAUSE = re.compile(r"\s*[,;:—]\s+")
+REGULARISATION = 4.0  # sklearn's C: embeddings are few and close together, the default 1.0 underfits them
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    """An utterance labelled for one item or condition: `does` says whether it does the item's duty (for a
+    forbidden-phrase item: whether it is a forbidden phrase), or shows the condition holds."""
+
+    item_id: str
+    text: str
+    does: bool
+
+
+@dataclass(frozen=True)
+class Judgement:
+    probability: float
+    nearest: str  # the «yes» example closest in meaning, for the verdict's evidence
+
+    @property
+    def method(self) -> str:
+        return f"judge {self.probability:.2f}, like '{self.nearest}'"
+
+
+class Judge:
+    def __init__(self, model: LogisticRegression, positives: Sequence[str], vectors: np.ndarray, threshold: float):
+        self.threshold = threshold
+        self._model = model
+        self._positives = tuple(positives)
+        self._vectors = vectors
+
+    def judge(self, vectors: np.ndarray) -> list[Judgement]:
+        if len(vectors) == 0:
+            return []
+        probabilities = self._model.predict_proba(vectors)[:, 1]
+        nearest = np.argmax(vectors @ self._vectors.T, axis=1)
+        return [Judgement(float(p), self._positives[n]) for p, n in zip(probabilities, nearest)]
+
+
+class Judges:
+    """The judges of one script, found by the phrases they judge (an item's or a condition's)."""
+
+    def __init__(self, encoder: SentenceEncoder, judges: dict[Phrases, Judge]):
+        self.encoder = encoder
+        self._judges = judges
+
+    def of(self, phrases: Phrases) -> Judge | None:
+        return self._judges.get(phrases)
+
+
+def build_judges(script: Script, extra: Iterable[LabelledExample], encoder: SentenceEncoder) -> Judges:
+    """A judge for every item and condition of `script` that has examples; `extra` (analysts' overrides turned into
+    labelled utterances) teaches the item it names. Extra examples of an item the script does not have are refused:
+    they belong to another script version."""
+    owners: dict[str, Phrases] = {i.item_id: i.phrases for i in script.items if i.phrases.examples}
+    owners |= {c: cond.phrases for c, cond in script.conditions.items() if cond.phrases.examples}
+    extra = list(extra)
+    known = {i.item_id for i in script.items}
+    unknown = sorted({e.item_id for e in extra} - known - set(script.conditions))
+    if unknown:
+        raise ValueError(f"labelled examples name item(s) or condition(s) {', '.join(unknown)} that script "
+                         f"{script.name} {script.version} does not have")
+    readings = {e.text: _readings(e.text) for e in extra}
+    texts = sorted({t for p in owners.values() for t in (*p.examples, *p.near_misses)} | set(script.everyday)
+                   | {t for parts in readings.values() for t in parts})
+    vectors = dict(zip(texts, encoder.encode(texts)))
+    judges = {}
+    for owner_id, phrases in owners.items():
+        rows: list[tuple[str, int, float]] = [(t, 1, 1.0) for t in phrases.examples]
+        rows += [(t, 0, 1.0) for t in (*phrases.near_misses, *script.everyday) if t not in phrases.examples]
+        # a condition is no item's duty, save for the items that need it (a registration shows a request was needed)
+        rows += [(t, 0, OTHER_ITEMS_WEIGHT) for item in script.items
+                 if item.item_id in owners and item.item_id != owner_id and owner_id not in item.when
+                 for t in item.phrases.examples if t not in phrases.examples]
+        if all(label for _, label, _ in rows):
+            raise ValueError(f"{script.name} {script.version}: '{owner_id}' has examples but nothing to tell them "
+                             "from: give it 'near_misses' or the script 'everyday' lines")
+        own = [e for e in extra if e.item_id == owner_id]
+        if own:
+            rows += _taught_rows(own, readings, vectors, _fit(rows, vectors))
+        threshold = phrases.threshold if phrases.threshold is not None else script.settings.threshold
+        yes = list(dict.fromkeys(t for t, label, _ in rows if label))
+        judges[phrases] = Judge(_fit(rows, vectors), yes, np.stack([vectors[t] for t in yes]), threshold)
+    return Judges(encoder, judges)
+
+
+def _taught_rows(examples: list[LabelledExample], readings: dict[str, list[str]], vectors: dict[str, np.ndarray],
+                 script_judge: LogisticRegression) -> list[tuple[str, int, float]]:
+    """An analyst labels a whole quote, the judges read sentences. A quote that does the item does it somewhere:
+    in the sentence (or two in a row) the script's own judge finds likeliest, and within it in its likeliest clause
+    (one sentence often does several duties: «Доброе утро, Госуслуги, разговор записывается»). A quote that does
+    not do the item does it nowhere: every sentence of it is a «no»."""
+    rows = []
+    for example in examples:
+        sentences = sentences_of(example.text) or [example.text.strip()]
+        if not example.does:
+            rows += [(t, 0, EXTRA_WEIGHT) for t in sentences]
+            continue
+        read = [t for t in readings[example.text] if t not in _clauses_of(sentences)]
+        best = read[int(np.argmax(script_judge.predict_proba(np.stack([vectors[t] for t in read]))[:, 1]))]
+        rows.append((best, 1, EXTRA_WEIGHT))
+        clauses = [c for c in _clauses_of(sentences_of(best) or [best]) if c != best]
+        if clauses:
+            likelihood = script_judge.predict_proba(np.stack([vectors[c] for c in clauses]))[:, 1]
+            rows.append((clauses[int(np.argmax(likelihood))], 1, EXTRA_WEIGHT))
+    return rows
+
+
+def _clauses_of(sentences: list[str]) -> list[str]:
+    return [c for s in sentences for c in _CLAUSE.split(s) if len(c.split()) >= 2 and c != s]
+
+
+def _readings(text: str) -> list[str]:
+    """Every reading of a quote a judge may learn: its sentences, each two in a row (as the checklist reads a
+    call) and the clauses of each sentence."""
+    sentences = sentences_of(text) or [text.strip()]
+    pairs = [f"{a} {b}" for a, b in zip(sentences, sentences[1:])]
+    return list(dict.fromkeys(sentences + pairs + _clauses_of(sentences)))
+
+
+def _fit(rows: list[tuple[str, int, float]], vectors: dict[str, np.ndarray]) -> LogisticRegression:
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
+    model.fit(np.stack([vectors[t] for t, _, _ in rows]), np.array([label for _, label, _ in rows]),
+              sample_weight=np.array([w for _, _, w in rows]))
+    return model
+
+
+@dataclass(frozen=True)
+class Correction:
+    """An analyst's verdict on one item of one call, with the quotes it is about."""
+
+    item_id: str
+    verdict: str
+    quotes: tuple[str, ...]
+
+
+def corrections_as_examples(script: Script, corrections: Iterable[Correction]) -> list[LabelledExample]:
+    """What analysts' verdicts teach the judges about the quotes they are about. A passed item says its quotes do
+    the duty and a failed one that they do not; for a forbidden-phrase item (`not_said`) it is the other way round:
+    a failed verdict says the quotes are forbidden phrases. A verdict also says whether the item applied: passed or
+    failed, its conditions held where the quotes are (the request was needed where it was registered, or where it
+    should have been); not applicable, they did not hold in what the quotes say."""
+    examples = []
+    for correction in corrections:
+        item = script.item(correction.item_id)
+        quotes = [q for q in correction.quotes if q.strip()]
+        applied = correction.verdict in (PASSED, FAILED)
+        examples += [LabelledExample(condition, quote, applied) for condition in item.when
+                     if script.conditions[condition].phrases.examples for quote in quotes]
+        if applied and item.phrases.examples:
+            does = (correction.verdict == PASSED) != (item.check == "not_said")
+            examples += [LabelledExample(item.item_id, quote, does) for quote in quotes]
+    return examples
