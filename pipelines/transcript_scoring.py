@@ -61,5 +61,5 @@ def topic_json(call: dict, transcript: Transcript, classifier: TopicClassifier |
     complaint = extract_complaint(text)
     topic = assign_topics([text.call_id], [complaint.text], insights_encoder.embed([complaint.text]),
                           [call_context(text)], classifier)[0]
-    return {"topic": topic.topic, "name": default_catalogue().names().get(topic.topic), "score": topic.score,
+    return {"topic": topic.topic, "name": default_catalogue().names.get(topic.topic), "score": topic.score,
             "complaint": complaint.text}
