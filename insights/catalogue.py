@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from scoring.script import FieldReader
+
 OTHER = "other"
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -78,35 +80,8 @@ def parse_catalogue(text: str, source: str = "topic catalogue") -> TopicCatalogu
     return _Reader(source).catalogue(data)
 
 
-class _Reader:
-    def __init__(self, source: str):
-        self.source = source
-
-    def fail(self, where: str, message: str) -> CatalogueError:
-        return CatalogueError(f"{self.source}: {where}: {message}")
-
-    def mapping(self, value: object, where: str, known: set[str], required: set[str] = frozenset()) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(where, f"must be a mapping of fields, got {type(value).__name__}")
-        unknown = set(map(str, value)) - known
-        if unknown:
-            raise self.fail(where, f"unknown field(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
-        missing = required - set(value)
-        if missing:
-            raise self.fail(where, f"missing field(s) {', '.join(sorted(missing))}")
-        return value
-
-    def text(self, value: object, where: str) -> str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, f"must be non-empty text, got {value!r}")
-        return value.strip()
-
-    def number(self, value: object, where: str, low: float, high: float) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise self.fail(where, f"must be a number between {low} and {high}, got {value!r}")
-        return float(value)
+class _Reader(FieldReader):
+    error = CatalogueError
 
     def catalogue(self, data: object) -> TopicCatalogue:
         data = self.mapping(data, "top level", {"version", "classifier", "ivr_branches", "topics"},

@@ -132,12 +132,16 @@ def parse_script(text: str, source: str = "script") -> Script:
     return _Reader(source).script(data, text)
 
 
-class _Reader:
+class FieldReader:
+    """Checks the fields of an analyst-edited YAML file; every error names the file, the place and the field."""
+
+    error = ValueError
+
     def __init__(self, source: str):
         self.source = source
 
-    def fail(self, where: str, message: str) -> ScriptError:
-        return ScriptError(f"{self.source}: {where}: {message}")
+    def fail(self, where: str, message: str) -> ValueError:
+        return self.error(f"{self.source}: {where}: {message}")
 
     def mapping(self, value: object, where: str, known: set[str], required: set[str] = frozenset()) -> dict:
         if not isinstance(value, dict):
@@ -174,6 +178,11 @@ class _Reader:
         if not isinstance(value, list) or not value:
             raise self.fail(where, "must be a non-empty list")
         return tuple(self.text(v, f"{where}[{n}]") for n, v in enumerate(value))
+
+
+
+class _Reader(FieldReader):
+    error = ScriptError
 
     def phrases(self, data: dict, where: str, says: str = "says") -> Phrases:
         groups: tuple[tuple[str, ...], ...] = ()
