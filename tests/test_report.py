@@ -17,6 +17,7 @@ from PIL import Image
 from demo_calls.pilot import PILOT_VERSION, pilot_script
 from demo_calls.scale import write_synthetic
 from pipelines.report_flows import run_weekly_report
+from scoring.script import load_script
 from storage.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +58,7 @@ def test_pdf_pages_show_kpis_problems_actions_pilot_and_coaching(report):
     # the planted growing complaint cluster is critical, and its quote survives as searchable Cyrillic text
     assert re.search(r"critical\s+Complaints «не могу войти в личный кабинет \(7\)»", problem_text)
     assert "Fix the login error message on the portal" in problem_text and "done" in problem_text
-    assert "Pilot confirm-resolved: 2025.03.2-pilot against 2025.03.1" in last_text
+    assert f"Pilot confirm-resolved: {PILOT_VERSION} against {load_script().version}" in last_text
     assert "Operators needing coaching" in last_text and "survey_invite" in last_text
     # the charts are drawn: line and bar colours cover a real area of each page, not a blank frame
     assert ink(kpi_page, "#2166ac") > 1500 and ink(kpi_page, "#1b7837") > 500
@@ -104,7 +105,7 @@ def test_register_actions_and_pilot_commands(report):
     started = hqc("pilots", "add", "greeting-v4", "--db", db, "--script", second, "--operators", "op-01,op-02",
                   "--start", "2025-03-20")
     assert started.returncode == 0, started.stderr
-    assert "2025.04.1-pilot against 2025.03.1 from 2025-03-20, operators op-01, op-02" in started.stdout
+    assert f"2025.04.1-pilot against {load_script().version} from 2025-03-20, operators op-01, op-02" in started.stdout
     same = hqc("pilots", "add", "again", "--db", db, "--script", ROOT / "scoring" / "scripts" / "default.yaml",
                "--share", "0.2")
     assert same.returncode == 2 and "a pilot needs a new version" in same.stderr
