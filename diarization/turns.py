@@ -13,6 +13,7 @@ import bisect
 from dataclasses import replace
 
 from asr.records import Segment, Transcript, Word, word_glue
+from diarization.stereo import channel_speaker
 
 # A pause this long, with nobody else speaking, starts a new turn: longer than the breath between two sentences
 # of one answer, shorter than an operator's silence while looking something up.
@@ -24,7 +25,7 @@ def _speaker_of(word: Word, segment: Segment) -> str:
         return word.speaker
     if segment.speaker is not None:
         return segment.speaker
-    return f"channel {segment.channel}" if segment.channel is not None else "unknown"
+    return channel_speaker(segment.channel) if segment.channel is not None else "unknown"
 
 
 def as_turns(transcript: Transcript, pause_s: float = TURN_PAUSE_S) -> Transcript:

@@ -26,7 +26,7 @@ from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
 from feedback.pilots import ScriptChoice
 from pipelines.memory import return_freed_memory
-from privacy.transcript import redact_evidence, redact_transcript
+from privacy.transcript import redact_quotes, redact_transcript
 from privacy.records import PiiInterval
 from scoring.judges import LabelledExample
 from scoring.records import CallScore
@@ -198,7 +198,7 @@ def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_chann
     timings["score"] = time.perf_counter() - started
     started = time.perf_counter()
     redacted, pii = redact_transcript(transcript)
-    score = redact_evidence(score, redacted)
+    score = redact_quotes(score, redacted, operator_channel)
     timings["redact"] = time.perf_counter() - started
     return redacted, pii, score
 
@@ -228,36 +228,45 @@ class Rejected:
     reason: str
 
 
-def compute_call(recording: Path, keyring: Keyring, metadata: CallMetadata,
+@dataclass(frozen=True)
+class Admitted:
+    """A call the flow hands to a worker: its sidecar, and its recording as hashed once on admission."""
+
+    metadata: CallMetadata
+    recording: RecordingInfo
+
+
+def compute_call(recording: Path, keyring: Keyring, admitted: Admitted,
                  settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, dict[str, float]]:
     """A worker's share of a call: everything but the database. Bad input comes back as `Rejected`; only transient
     errors escape, so that the task is retried."""
     timings: dict[str, float] = {}
-    info = _unopened(recording)
+    info = admitted.recording
     try:
         if info.size_bytes == 0:
             raise BadRecording("decrypt", "empty file (0 bytes)")
-        return process_call(recording, keyring, metadata, info, settings, timings), timings
+        return process_call(recording, keyring, admitted.metadata, info, settings, timings), timings
     except BadRecording as bad:
         return Rejected(info, bad.stage, bad.reason), timings
 
 
-def admit(recording: Path, db: Database, run_id: str, settings: ProcessingSettings) -> CallMetadata | CallOutcome:
-    """Before a call is handed to a worker: its sidecar, and whether it is stored already. Returns the metadata to
-    process it with, or the call's outcome when there is nothing to compute (skipped, or failed and quarantined)."""
+def admit(recording: Path, db: Database, run_id: str, settings: ProcessingSettings) -> Admitted | CallOutcome:
+    """Before a call is handed to a worker: its sidecar, and whether it is stored already. Returns what the worker
+    needs, or the call's outcome when there is nothing to compute (skipped, or failed and quarantined)."""
+    info = _unopened(recording)
     metadata: CallMetadata | None = None
     try:
-        if not settings.force and (done := _already_done(recording, _unopened(recording), db)) is not None:
+        if not settings.force and (done := _already_done(recording, info, db)) is not None:
             return done
         metadata = _read_metadata(recording)
         status = db.call_status(metadata.call_id)
         if status is None or status.status != "done" or settings.force:
-            return metadata
+            return Admitted(metadata, info)
         # done, and not from these bytes (_already_done found none stored for a done call)
         raise BadRecording("sidecar", f"call {metadata.call_id} was already processed from a different "
                                       "recording; use --force to replace it")
     except BadRecording as bad:
-        return reject(recording, db, run_id, settings, Rejected(_unopened(recording), bad.stage, bad.reason), metadata)
+        return reject(recording, db, run_id, settings, Rejected(info, bad.stage, bad.reason), metadata)
 
 
 def store(recording: Path, db: Database, run_id: str, settings: ProcessingSettings, metadata: CallMetadata,

@@ -119,8 +119,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                     finish(admitted)
                     continue
                 future = runner.submit(process_call_task, {"recording": recording.resolve(), "key_paths": key_names,
-                                                           "metadata": admitted, "settings": settings})
-                submitted[future] = (recording, admitted)
+                                                           "admitted": admitted, "settings": settings})
+                submitted[future] = (recording, admitted.metadata)
             # results are stored as they complete, each once: a call rerun after its worker died came back once
             for future in as_completed(list(submitted)):
                 recording, metadata = submitted[future]

@@ -20,9 +20,10 @@ from privacy.detect import Found, find_pii
 from privacy.dialogue import read_answers
 from privacy.records import PiiInterval
 from privacy.redact import LABELS, redact_text
+from scoring.conversation import quoted_speaker
 from scoring.records import CallScore, Evidence
 
-__all__ = ["PiiInterval", "redact_evidence", "redact_transcript"]
+__all__ = ["PiiInterval", "redact_quotes", "redact_transcript"]
 
 
 @dataclass
@@ -93,7 +94,7 @@ def redact_transcript(transcript: Transcript) -> tuple[Transcript, tuple[PiiInte
     return replace(transcript, segments=tuple(segments)), tuple(intervals)
 
 
-def redact_evidence(score: CallScore, redacted: Transcript) -> CallScore:
+def redact_quotes(score: CallScore, redacted: Transcript, operator_channel: int | None) -> CallScore:
     """`score` with every evidence quote read again from the redacted transcript: the words its speaker said
     within its time, as redaction left them. Scoring judges the words as spoken; only this reaches storage. A
     quote without timed words there is masked on its own text."""
@@ -102,7 +103,7 @@ def redact_evidence(score: CallScore, redacted: Transcript) -> CallScore:
     def quote(evidence: Evidence) -> str:
         parts = []
         for segment in redacted.segments:
-            if (segment.speaker or segment.role or "unknown") != evidence.speaker:
+            if quoted_speaker(segment, operator_channel) != evidence.speaker:
                 continue
             for word, glued in zip(segment.words, word_glue(segment)):
                 if evidence.start - slack <= (word.start + word.end) / 2 <= evidence.end + slack:

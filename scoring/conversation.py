@@ -55,6 +55,11 @@ def segment_role(segment: Segment, operator_channel: int | None) -> str | None:
     return None
 
 
+def quoted_speaker(segment: Segment, operator_channel: int | None) -> str:
+    """Whom a sentence of `segment` is quoted as said by: the diarized speaker, else the role, else unknown."""
+    return segment.speaker or segment_role(segment, operator_channel) or "unknown"
+
+
 def conversation(transcript: Transcript, lemmatizer: Lemmatizer, operator_channel: int | None = None) -> Conversation:
     pieces: list[tuple[float, float, str | None, str, str]] = []
     for role, speaker, segments in _runs(transcript.segments, operator_channel):
@@ -75,7 +80,7 @@ def _runs(segments: tuple[Segment, ...], operator_channel: int | None) -> list[t
     last: dict[str, tuple[str | None, str, list[Segment]]] = {}
     for segment in sorted(segments, key=lambda s: s.start):
         role = segment_role(segment, operator_channel)
-        speaker = segment.speaker or role or "unknown"
+        speaker = quoted_speaker(segment, operator_channel)
         run = last.get(speaker)
         if (run is not None and segment.words and run[2][-1].words
                 and not _ENDS_SENTENCE.search(run[2][-1].words[-1].text)

@@ -195,19 +195,20 @@ def test_transient_errors_are_retried(tmp_path, keys, monkeypatch):
     from storage.records import ProcessedCall
 
     recording = deliver(tmp_path / "inbox", "flaky", keys[0].public, eval_file(MONO_RU), sidecar("flaky", language="ru"))
-    real_hash, attempts = processing._sha256, []
+    real_open, attempts = processing.open_decrypted, []
 
-    def flaky_disk(path):  # the file store hiccups once, as a network share does
-        attempts.append(path)
+    def flaky_share(stream, keyring):  # the file store hiccups once, as a network share does
+        attempts.append(stream)
         if len(attempts) == 1:
             raise OSError("Stale file handle")
-        return real_hash(path)
+        return real_open(stream, keyring)
 
-    monkeypatch.setattr(processing, "_sha256", flaky_disk)
+    monkeypatch.setattr(processing, "open_decrypted", flaky_share)
+    admitted = processing.Admitted(read_sidecar(recording), processing._unopened(recording))
 
     @flow
     def one_call():
-        return process_call_task(recording, (str(keys[0].private),), read_sidecar(recording),
+        return process_call_task(recording, (str(keys[0].private),), admitted,
                                  processing.ProcessingSettings(model=ModelSettings.from_env()))
 
     result, _ = one_call()
@@ -222,7 +223,8 @@ def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
     from asr.model import ModelSettings
     from diarization.assign import load_models
     from ingest.metadata import read_sidecar
-    from pipelines.call_processing import ProcessingSettings, compute_call
+    from pipelines.call_processing import Admitted, ProcessingSettings, admit, compute_call
+    from storage.db import Database
     from storage.records import ProcessedCall
 
     speech = (read_audio(eval_file(MONO_RU), 8000)[0] * 32767).astype("<i2")
@@ -242,8 +244,11 @@ def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
         recording = deliver(tmp_path / "inbox", f"long{minutes}", keys[0].public, wav, sidecar(f"long{minutes}", language="ru"))
         wav.unlink()
         settings = ProcessingSettings(model=ModelSettings.from_env())
+        with Database(tmp_path / "qc.duckdb") as db:
+            admitted = admit(recording, db, "run", settings)
+        assert isinstance(admitted, Admitted)
         tracemalloc.start()
-        result, _ = compute_call(recording, _keyring(keys), read_sidecar(recording), settings)
+        result, _ = compute_call(recording, _keyring(keys), admitted, settings)
         peaks[minutes] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
         assert isinstance(result, ProcessedCall), result
