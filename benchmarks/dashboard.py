@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ROOT, print_table
+from storage.search import rebuild_index
 
 OUT = ROOT / "benchmarks" / "out" / "dashboard"
 TARGET_MS = 300
@@ -33,7 +34,7 @@ def build(path: Path, calls: int) -> None:
 
     lines = sorted({turn["text"] for call in iter_calls(committed_set()) for turn in call.truth()["turns"]})
     started = time.perf_counter()
-    with Database(path) as db, db._write() as cur:
+    with Database(path) as db, db.write() as cur:
         cur.execute("""
             INSERT INTO calls (call_id, started_at, utc_offset_s, operator_id, caller_id, ivr_branch, regional_center,
                                channels, operator_channel, language, duration_s, status, recording_id, run_id, updated_at)
@@ -91,7 +92,7 @@ def build(path: Path, calls: int) -> None:
     print(f"  rows inserted in {time.perf_counter() - started:.0f} s", flush=True)
     with Database(path) as db:
         started = time.perf_counter()
-        db.rebuild_search_index()
+        rebuild_index(db)
         print(f"  search index built in {time.perf_counter() - started:.0f} s", flush=True)
         from dashboards.auth import create_user
 

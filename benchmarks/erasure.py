@@ -29,6 +29,7 @@ from storage.pii import replace_call_texts
 from storage.correction import correct_caller_in_file
 from storage.records import RecordingInfo
 from storage.retention import purge_file
+from storage.calls import save_call, start_run
 
 SEED = 23
 
@@ -49,13 +50,13 @@ def transcript_of(call) -> Transcript:
 
 def fill(path: Path, calls) -> None:
     with Database(path) as db:
-        run_id = db.start_run("benchmark", "reference text", {})
+        run_id = start_run(db, "benchmark", "reference text", {})
         for call in calls:
             metadata = CallMetadata(call_id=call.call_id, started_at=datetime.fromisoformat(call.started_at),
                                     operator_id=call.operators[0].operator_id, caller_id=call.caller.caller_id,
                                     channels="stereo", operator_channel=call.operator_channel, language="ru")
             info = RecordingInfo(hashlib.sha256(call.call_id.encode()).hexdigest(), Path(f"{call.call_id}.enc"), 1)
-            db.save_call(run_id, metadata, info, transcript_of(call))
+            save_call(db, run_id, metadata, info, transcript_of(call))
 
 
 def main() -> None:

@@ -378,7 +378,7 @@ def stored_vector_seconds(vectors: np.ndarray) -> tuple[float, float]:
     from storage.db import Database
 
     with tempfile.TemporaryDirectory() as folder, Database(Path(folder) / "scale.duckdb") as db:
-        with db._write() as cur:  # stand-ins for SCALE processed calls: only what loading complaints joins on
+        with db.write() as cur:  # stand-ins for SCALE processed calls: only what loading complaints joins on
             cur.execute("INSERT INTO calls (call_id, started_at, status, updated_at)"
                         " SELECT 'call-' || i, now() + to_seconds(i), 'done', now() FROM range(?) AS t(i)", [SCALE])
         complaints = [Complaint(f"call-{i}", "жалоба", False) for i in range(SCALE)]

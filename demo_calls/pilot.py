@@ -31,6 +31,7 @@ from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores, save_script
 from storage.surveys import save_batch
+from storage.calls import save_call
 
 PILOT_VERSION = "2025.03.2-pilot"
 PILOT_SHARE = 0.5
@@ -90,7 +91,7 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
     for call in calls:
         operator = call.operators[0].operator_id
         started = datetime.fromisoformat(call.started_at)
-        db.save_call("pilot", CallMetadata(call.call_id, started, operator, call.caller.caller_id, call.ivr_branch,
+        save_call(db, "pilot", CallMetadata(call.call_id, started, operator, call.caller.caller_id, call.ivr_branch,
                                            call.operators[0].regional_center, "stereo", 0, "ru"),
                      RecordingInfo(f"rec-{call.call_id}", f"/generated/{call.call_id}", 0), Transcript("ru", 1.0, 0.0, ()))
         trained = in_pilot(pilot, call.call_id, operator)

@@ -119,7 +119,7 @@ def write_synthetic(db: Database, calls: int) -> None:
     params = {"n": calls, "first": FIRST_DAY, "span_us": DAYS * 86400 * 10**6}
     items = [{"item_id": i.item_id, "item_no": n, "weight": i.weight, "critical": i.critical}
              for n, i in enumerate(script.items)]
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute(_CALLS, params)
         cur.execute(_VERDICTS, {"n": calls, "items": items})
         cur.execute(_SCORES, {"name": script.name, "version": script.version})
@@ -135,7 +135,7 @@ def write_synthetic(db: Database, calls: int) -> None:
         recent = cur.execute("SELECT call_id, operator_id FROM calls WHERE started_at >= ?",
                              [datetime.combine(PILOT_START, datetime.min.time(), tzinfo=timezone.utc)]).fetchall()
     piloted_ids = [call_id for call_id, operator_id in recent if in_pilot(pilot, call_id, operator_id)]
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE call_scores SET script_version = $version, score = least(100, score + 4)"
                     " WHERE list_contains($ids, call_id)", {"version": PILOT_VERSION, "ids": piloted_ids})
     as_of = (FIRST_DAY + timedelta(days=DAYS - 1)).date()

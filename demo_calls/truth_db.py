@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.insights import save_repeats, save_requests, save_topics, update_request
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
+from storage.calls import save_call, start_run
 
 SECONDS_PER_WORD = 0.4
 GAP_S = 0.5
@@ -34,11 +35,11 @@ def store_truth(db: Database, scripts: Sequence[CallScript], script: Script | No
     their topics, repeat links and requests."""
     script = script or load_script()
     items = {item.item_id: item for item in script.items}
-    run_id = db.start_run("truth", "ground truth", {"calls": len(scripts)})
+    run_id = start_run(db, "truth", "ground truth", {"calls": len(scripts)})
     scores = []
     for call in scripts:
         transcript, metrics = written_transcript(call)
-        db.save_call(run_id, _metadata(call), _recording(call), transcript)
+        save_call(db, run_id, _metadata(call), _recording(call), transcript)
         verdicts = tuple(
             ItemVerdict(item_id, verdict, "ground truth", (Evidence(0.0, 0.0, OPERATOR, "", "ground truth"),),
                         items[item_id].weight, items[item_id].critical)

@@ -34,6 +34,7 @@ from scoring.scorer import CallScorer, shared_scorer, shared_script
 from storage.db import Database
 from storage.records import ProcessedCall, RecordingInfo
 from storage.scores import save_processed_call
+from storage.calls import call_status, save_failure, stored_recording
 
 RECORDING_SUFFIX = ".enc"
 
@@ -97,7 +98,7 @@ def _unopened(recording: Path) -> RecordingInfo:
 def _already_done(recording: Path, info: RecordingInfo, db: Database) -> CallOutcome | None:
     """A recording whose bytes are stored for a done call is not processed again, whatever its name or sidecar
     says now: a re-run must never undo a good call. Its outcome (skipped, with what was found), or None."""
-    stored = db.stored_recording(info.recording_id)
+    stored = stored_recording(db, info.recording_id)
     if stored is None or stored.call_status != "done":
         return None
     if Path(stored.path).exists() and Path(stored.path).resolve() != recording.resolve():
@@ -259,7 +260,7 @@ def admit(recording: Path, db: Database, run_id: str, settings: ProcessingSettin
         if not settings.force and (done := _already_done(recording, info, db)) is not None:
             return done
         metadata = _read_metadata(recording)
-        status = db.call_status(metadata.call_id)
+        status = call_status(db, metadata.call_id)
         if status is None or status.status != "done" or settings.force:
             return Admitted(metadata, info)
         # done, and not from these bytes (_already_done found none stored for a done call)
@@ -283,7 +284,7 @@ def store(recording: Path, db: Database, run_id: str, settings: ProcessingSettin
 def reject(recording: Path, db: Database, run_id: str, settings: ProcessingSettings, rejected: Rejected,
            metadata: CallMetadata | None, timings: dict[str, float] | None = None) -> CallOutcome:
     moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", rejected.reason)
-    db.save_failure(run_id, recording=rejected.recording, metadata=metadata, stage=rejected.stage,
+    save_failure(db, run_id, recording=rejected.recording, metadata=metadata, stage=rejected.stage,
                     reason=rejected.reason, quarantined_to=str(moved))
     call_id = metadata.call_id if metadata else recording.stem
     return CallOutcome(str(recording), call_id, "failed", reason=f"{rejected.stage}: {rejected.reason}",
@@ -297,6 +298,6 @@ def record_unfinished(recording: Path, db: Database, run_id: str, error: BaseExc
         metadata = read_sidecar(recording)
     except InvalidSidecar:
         metadata = None
-    db.save_failure(run_id, recording=_unopened(recording), metadata=metadata, stage="transient", reason=reason, quarantined_to=None)
+    save_failure(db, run_id, recording=_unopened(recording), metadata=metadata, stage="transient", reason=reason, quarantined_to=None)
     return CallOutcome(str(recording), metadata.call_id if metadata else recording.stem, "failed",
                        reason=f"transient: {reason}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 from pathlib import Path
+from storage.search import rebuild_index
 
 # the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
 AUDIT_ACTIONS = ("sign_in", "sign_in_failed", "call_view", "audio_playback", "export", "override",
@@ -111,7 +112,7 @@ def cmd_redact_stored(args) -> int:
             spans += len(intervals)
         texts, changed = redact_texts(stored_texts(db))
         replace_texts(db, texts)
-        db.rebuild_search_index()
+        rebuild_index(db)
     compact(args.db)
     print(f"redacted {total} transcripts ({spans} masked spans) and {changed} complaint, evidence and cluster "
           "texts; the database file was rewritten so the unredacted text is gone from disk")

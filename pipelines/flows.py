@@ -27,6 +27,8 @@ from pipelines.rescore import taught_examples
 from scoring.scorer import shared_script
 from scoring.script import load_script
 from storage.db import Database
+from storage.calls import finish_run, start_run
+from storage.search import rebuild_index
 
 PIPELINE_VERSION = version("hotline-qc")
 # a worker holds Whisper, the diarization and text models and one call; with less free memory than this per worker
@@ -86,7 +88,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     audio_seconds = 0.0
     key_names = tuple(str(Path(p).resolve()) for p in key_paths)
     with Database(db_path) as db:
-        run_id = db.start_run(PIPELINE_VERSION, model.name, {"force": force, "workers": workers, "cluster": cluster,
+        run_id = start_run(db, PIPELINE_VERSION, model.name, {"force": force, "workers": workers, "cluster": cluster,
                                                              "inbox": str(inbox)})
         scripts = script_choice(db)
         candidates = [shared_script(script)] if script else [shared_script(None, text) for text in
@@ -130,9 +132,9 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                 except Exception as exc:  # noqa: BLE001  retries ran out; one call must not stop the batch
                     outcome = record_unfinished(recording, db, run_id, exc)
                 finish(outcome)
-        db.rebuild_search_index()
+        rebuild_index(db)
         wall = time.perf_counter() - started
-        db.finish_run(run_id, calls_total=len(recordings), calls_done=counts["done"], calls_failed=counts["failed"],
+        finish_run(db, run_id, calls_total=len(recordings), calls_done=counts["done"], calls_failed=counts["failed"],
                       calls_skipped=counts["skipped"], audio_seconds=audio_seconds, wall_seconds=wall,
                       stage_seconds=dict(stages))
     return BatchSummary(run_id, len(recordings), counts["done"], counts["failed"], counts["skipped"],

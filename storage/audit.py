@@ -108,7 +108,7 @@ def record(db: Database, actor: str, action: str, target: str | None = None, det
     folder = _seal_folder(db)
     sealing = not (folder / _KEY_FILE).exists() and _read_head(folder) is None
     key = _key(folder, create=True)
-    with db._write() as cur:
+    with db.write() as cur:
         if sealing:
             _seal_unkeyed(cur, key)
         (at_us,) = cur.execute("SELECT epoch_us(now())").fetchone()

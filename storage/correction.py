@@ -30,6 +30,8 @@ from storage.db import Database
 from storage.erasure import Scope, Trace, caller_ref, scoped_rows, traces_in_files, traces_in_tables, whole_word
 from storage.files import recording_files
 from storage.scores import stored_calls
+from storage.calls import replace_transcript
+from storage.search import rebuild_index
 
 # a shorter value («Ян», a day of the month) is a word of too many other things to replace blindly
 MIN_OLD_CHARS = 3
@@ -147,9 +149,9 @@ def correct_caller(db: Database, caller_id: str, pairs: list[tuple[str, str]], *
         if transcript != call.transcript:
             transcripts[call.call_id] = transcript
             report.replaced["segments.text"] += n
-    with db._write() as cur:
+    with db.write() as cur:
         for call_id, transcript in transcripts.items():
-            Database._replace_transcript(cur, call_id, transcript)
+            replace_transcript(cur, call_id, transcript)
         if transcripts:
             cur.execute("DELETE FROM search_postings WHERE list_contains(?, call_id)", [list(transcripts)])
         report.replaced.update(_correct_columns(cur, scope, pairs))
@@ -162,7 +164,7 @@ def correct_caller(db: Database, caller_id: str, pairs: list[tuple[str, str]], *
                 cur.execute("UPDATE complaint_clusters SET quote = ? WHERE cluster_id = ?", [corrected, cluster_id])
                 report.replaced["complaint_clusters.quote"] += n
     if transcripts:
-        db.rebuild_search_index()
+        rebuild_index(db)
     sidecars = _correct_sidecars(files, pairs)
     if sidecars:
         report.replaced["sidecars"] = sidecars

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from scoring.scorecard import GROUPINGS, PERIODS, ItemOutcome, ScorecardRow, critical_failures, weighted_score
 from storage.db import Database, local_datetime
 from storage.search import MatchedSegment, SearchHit
+from storage.search import ensure_index
 
 # Scorecards count an analyst's latest override over the automatic verdict. Overrides are few, so only the
 # calls that have one are re-scored here; every other call keeps the score stored when it was scored.
@@ -171,7 +172,7 @@ def refresh_summaries(db: Database, names: Iterable[str] = PAGE_SUMMARIES) -> li
         with db.read() as cur:
             if _summary_is_fresh(cur, name, fingerprint_sql) is True:
                 continue
-        with db._write() as cur:
+        with db.write() as cur:
             fingerprint = _summary_is_fresh(cur, name, fingerprint_sql)  # another request may have rebuilt it
             if fingerprint is True:
                 continue
@@ -414,7 +415,7 @@ def search_calls(db: Database, query: str, *, teams: Iterable[str] | None = None
         raise ValueError("search query is empty")
     if not 1 <= limit <= 500 or segments_per_call < 1:
         raise ValueError("limit must be 1-500 and segments_per_call at least 1")
-    db.ensure_search_index()
+    ensure_index(db)
     refresh_summaries(db, ["search_postings"])
     team_sql, params = _team_filter(teams)
     best_calls = _BEST_CALLS.replace("$team_join", "LEFT JOIN operator_teams AS t USING (operator_id)"

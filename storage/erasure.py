@@ -22,6 +22,7 @@ import numpy as np
 from storage import audit
 from storage.db import Database
 from storage.files import recording_files, remove
+from storage.search import rebuild_index
 
 _TEXT_TYPES = ("VARCHAR", "JSON", "VARCHAR[]")
 _MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -129,7 +130,7 @@ def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None
     report.terms, report.searched = list(terms), terms
     files = recording_files(paths, recordings, set(report.calls), caller_id) if recordings is not None else []
 
-    with db._write() as cur:
+    with db.write() as cur:
         if "complaint_clusters" in _tables_with(cur, "cluster_id"):
             _correct_clusters(cur, report.calls)
         for column, values in (("call_id", report.calls), ("repeat_of", report.calls), ("caller_id", [caller_id])):
@@ -139,7 +140,7 @@ def erase_caller(db: Database, caller_id: str, *, recordings: Path | None = None
                 if removed:
                     report.rows_removed[table] = report.rows_removed.get(table, 0) + removed
         cur.execute("UPDATE search_index_state SET segments_version = segments_version + 1")
-    db.rebuild_search_index()
+    rebuild_index(db)
     report.files_removed = remove(files)
 
     report.traces, report.columns_searched, report.files_searched = find_traces(

@@ -109,7 +109,7 @@ def save_rankings(db: Database, ranked: Sequence[RankedProblem], as_of: date, ru
     """Store one rebuild of the register: its problems become active with their ranking at `as_of`, those it did
     not find stay in the register as inactive (their actions and history remain)."""
     ids = [p.problem_id for p in ranked]
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE problems SET active = list_contains(?, problem_id), updated_at = now()", [ids])
         cur.execute("DELETE FROM problem_rankings WHERE as_of = ?", [as_of])
         for p in ranked:
@@ -164,7 +164,7 @@ def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: 
     which its outcome is measured."""
     title, owner = check_text(title, "a title"), check_text(owner, "an owner")
     started_on = started_on or date.today()
-    with db._write() as cur:
+    with db.write() as cur:
         if cur.execute("SELECT 1 FROM problems WHERE problem_id = ?", [problem_id]).fetchone() is None:
             raise KeyError(f"no problem {problem_id!r} in the register; `hotline-qc problems` lists them")
         (action_id,) = cur.execute(
@@ -178,7 +178,7 @@ def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: 
 def update_action(db: Database, action_id: int, *, status: str | None = None, owner: str | None = None,
                   due_date: date | None = None, note: str | None = None, on: date | None = None) -> CorrectiveAction:
     """Change an action's status, owner or due date; every change is kept in its history with `note`."""
-    with db._write() as cur:
+    with db.write() as cur:
         row = cur.execute("SELECT status, owner, due_date FROM corrective_actions WHERE action_id = ?",
                           [action_id]).fetchone()
         if row is None:

@@ -46,7 +46,7 @@ def calls_for_insights(db: Database, only_new: bool = True) -> list[CallText]:
 def save_complaints(db: Database, complaints: Sequence[Complaint], vectors: np.ndarray, encoder: str) -> None:
     """The vectors go in as numpy columns that DuckDB scans directly (the local dicts below, by name): a Python
     list of 512 floats per row took about 5 minutes per 100,000 complaints on 2 cores."""
-    with db._write() as cur:
+    with db.write() as cur:
         for start in range(0, len(complaints), _SAVE_BATCH):
             batch = complaints[start:start + _SAVE_BATCH]
             count, dimension = len(batch), vectors.shape[1]
@@ -134,7 +134,7 @@ def save_clustering(db: Database, *, kind: str, clusters: Sequence[ComplaintClus
         raise ValueError(f"clustering run kind must be 'assign' or 'recluster', got {kind!r}")
     run_id = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     by_id = {label.cluster_id: label for label in labels}
-    with db._write() as cur:
+    with db.write() as cur:
         known = {r[0] for r in cur.execute("SELECT cluster_id FROM complaint_clusters").fetchall()}
         if kind == "recluster":
             cur.execute("DELETE FROM call_clusters")
@@ -163,7 +163,7 @@ def save_clustering(db: Database, *, kind: str, clusters: Sequence[ComplaintClus
 
 
 def set_emerging(db: Database, emerging: Iterable[int]) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE complaint_clusters SET emerging = list_contains(?, cluster_id)", [list(emerging)])
 
 
@@ -177,7 +177,7 @@ def clustered_calls(db: Database) -> list[tuple[int, datetime]]:
 
 def save_topics(db: Database, topics: Sequence[TopicAssignment], branches: dict[str, int | None],
                 misrouted: dict[str, bool | None]) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         cur.executemany(
             "INSERT OR REPLACE INTO call_topics (call_id, topic, score, keywords, ivr_branch, misrouted)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -203,7 +203,7 @@ def relabel_topic(db: Database, call_id: str, topic: str, *, analyst: str, misro
     the caller's IVR branch gets under it."""
     if not analyst or not analyst.strip():
         raise ValueError("a re-label needs the analyst's name")
-    with db._write() as cur:
+    with db.write() as cur:
         row = cur.execute("SELECT topic FROM call_topics WHERE call_id = ?", [call_id]).fetchone()
         if row is None:
             raise KeyError(f"call {call_id!r} has no topic yet")
@@ -233,7 +233,7 @@ def topic_relabels(db: Database) -> list[tuple[str, str]]:
 
 def save_repeats(db: Database, links: Sequence[RepeatLink], judged: Iterable[str]) -> None:
     """Replace the repeat links of the `judged` calls (a call judged again may have lost its link)."""
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("DELETE FROM repeat_calls WHERE list_contains(?, call_id)", [list(judged)])
         if links:  # DuckDB refuses an empty executemany
             cur.executemany("INSERT OR REPLACE INTO repeat_calls (call_id, repeat_of, hours_apart) VALUES (?, ?, ?)",
@@ -242,7 +242,7 @@ def save_repeats(db: Database, links: Sequence[RepeatLink], judged: Iterable[str
 
 def save_requests(db: Database, requests: Sequence[Request]) -> None:
     """Store newly found requests; one already stored keeps its extension and closing."""
-    with db._write() as cur:
+    with db.write() as cur:
         for r in requests:
             offset = r.registered_at.utcoffset()
             cur.execute(
@@ -255,7 +255,7 @@ def save_requests(db: Database, requests: Sequence[Request]) -> None:
 
 def update_request(db: Database, request: Request) -> None:
     """Record an extension or a closing."""
-    with db._write() as cur:
+    with db.write() as cur:
         updated = cur.execute("UPDATE requests SET due_at = ?, extended = ?, closed_at = ? WHERE call_id = ?"
                               " RETURNING call_id",
                               [request.due_at, request.extended, request.closed_at, request.call_id]).fetchall()

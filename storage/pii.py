@@ -7,12 +7,13 @@ from collections.abc import Iterable
 from asr.records import Transcript
 from privacy.records import PiiInterval
 from storage.db import Database
+from storage.calls import replace_pii_spans, replace_transcript
 
 
 def save_pii_spans(db: Database, call_id: str, spans: Iterable[PiiInterval]) -> None:
     """Replace the call's spans (a re-run of a call must not add them twice)."""
-    with db._write() as cur:
-        Database.replace_pii_spans(cur, call_id, list(spans))
+    with db.write() as cur:
+        replace_pii_spans(cur, call_id, list(spans))
 
 
 def pii_spans(db: Database, call_id: str) -> list[PiiInterval]:
@@ -35,9 +36,9 @@ def stored_texts(db: Database) -> dict[str, list[tuple]]:
 
 def replace_call_texts(db: Database, call_id: str, transcript: Transcript, spans: Iterable[PiiInterval]) -> None:
     """Put a redacted transcript and its spans in place of what the call had, in one transaction."""
-    with db._write() as cur:
-        Database._replace_transcript(cur, call_id, transcript)
-        Database.replace_pii_spans(cur, call_id, list(spans))
+    with db.write() as cur:
+        replace_transcript(cur, call_id, transcript)
+        replace_pii_spans(cur, call_id, list(spans))
 
 
 def replace_texts(db: Database, texts: dict[str, list[tuple]]) -> None:
@@ -50,7 +51,7 @@ def replace_texts(db: Database, texts: dict[str, list[tuple]]) -> None:
         ("UPDATE checklist_verdicts SET evidence = ? WHERE call_id = ? AND item_id = ?",
          [[evidence, call_id, item_id] for call_id, item_id, evidence in texts.get("checklist_verdicts", [])]),
     )
-    with db._write() as cur:
+    with db.write() as cur:
         for sql, rows in updates:
             if rows:
                 cur.executemany(sql, rows)

@@ -62,7 +62,7 @@ def save_pilot(db: Database, pilot: Pilot) -> None:
         raise ValueError(f"the pilot ends ({pilot.ended_on}) before it starts ({pilot.started_on})")
     if pilot.script_version == pilot.control_version:
         raise ValueError(f"pilot and control both use version {pilot.script_version}")
-    with db._write() as cur:
+    with db.write() as cur:
         for version in (pilot.script_version, pilot.control_version):
             if cur.execute("SELECT 1 FROM scoring_scripts WHERE name = ? AND version = ?",
                            [pilot.script_name, version]).fetchone() is None:
@@ -125,7 +125,7 @@ def record_decision(db: Database, pilot_id: str, decision: str, analysis: dict, 
     if decision not in ("adopt", "extend", "reject"):
         raise ValueError(f"decision must be adopt, extend or reject, got {decision!r}")
     chosen = pilot(db, pilot_id)
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("INSERT INTO pilot_decisions (pilot_id, decision, note, analysis, decided_at)"
                     " VALUES (?, ?, ?, ?, now())", [pilot_id, decision, note, json.dumps(analysis, default=str)])
         if decision == "adopt":

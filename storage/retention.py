@@ -14,6 +14,7 @@ from storage import audit
 from storage.compact import compact
 from storage.db import Database
 from storage.files import recording_files, remove
+from storage.search import rebuild_index
 
 # search_postings: the dashboard's copy of the search index would otherwise keep purged words until its next rebuild
 _TRANSCRIPT_TABLES = ("words", "segments", "pii_spans", "search_postings")
@@ -42,12 +43,12 @@ def purge_older_than(db: Database, days: int, *, recordings: Path | None = None,
             "SELECT path FROM recordings WHERE list_contains(?, call_id)", [call_ids]).fetchall()]
     files = recording_files(paths, recordings, set(call_ids)) if recordings is not None and call_ids else []
     if call_ids:
-        with db._write() as cur:
+        with db.write() as cur:
             for table in _TRANSCRIPT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE list_contains(?, call_id)", [call_ids])
             cur.executemany("INSERT INTO retention_purges VALUES (?, now(), ?)", [[c, days] for c in call_ids])
             cur.execute("UPDATE search_index_state SET segments_version = segments_version + 1")
-        db.rebuild_search_index()
+        rebuild_index(db)
     removed = remove(files)
     audit.record(db, actor, "retention_purge", None,
                  f"{len(call_ids)} calls older than {days} days (before {cutoff:%Y-%m-%d %H:%M} UTC), "

@@ -17,6 +17,7 @@ from scoring.scorecard import ItemOutcome, ScoredCall, critical_failures, weight
 from scoring.script import Script
 from storage.db import Database, local_datetime
 from storage.records import ProcessedCall
+from storage.calls import put_call
 
 
 @dataclass(frozen=True)
@@ -44,21 +45,21 @@ class StoredCall:
 def save_script(db: Database, script: Script) -> None:
     """Store a script version once; a different text under a known version is refused, so a stored version
     always names exactly the checklist its scores were made with."""
-    with db._write() as cur:
+    with db.write() as cur:
         _put_script(cur, script)
 
 
 def save_call_scores(db: Database, script: Script, scores: Iterable[tuple[str, CallScore]]) -> int:
     """Store the scores of calls made with `script`, replacing each call's earlier automatic score (overrides
     stay). All in one transaction: a re-scoring run is either stored whole or not at all."""
-    with db._write() as cur:
+    with db.write() as cur:
         return _put_call_scores(cur, script, scores)
 
 
 def save_processed_call(db: Database, run_id: str, call: ProcessedCall) -> None:
     """A processed call and its score in one transaction: a call is stored done with everything, or not at all."""
-    with db._write() as cur:
-        db.put_call(cur, run_id, call.metadata, call.recording, call.transcript, call.roles, call.speaker_turns,
+    with db.write() as cur:
+        put_call(cur, run_id, call.metadata, call.recording, call.transcript, call.roles, call.speaker_turns,
                     call.pii)
         _put_call_scores(cur, call.script, [(call.metadata.call_id, call.score)])
 
@@ -98,7 +99,7 @@ def override_verdict(db: Database, call_id: str, item_id: str, verdict: str, *, 
         raise ValueError("an override needs a reason")
     if not analyst or not analyst.strip():
         raise ValueError("an override needs the analyst's name")
-    with db._write() as cur:
+    with db.write() as cur:
         row = cur.execute(
             "SELECT v.verdict, s.script_version, v.evidence FROM checklist_verdicts AS v"
             " JOIN call_scores AS s USING (call_id) WHERE v.call_id = ? AND v.item_id = ?", [call_id, item_id],
@@ -152,7 +153,7 @@ def overrides_in_force(db: Database, script_version: str) -> list[OverrideQuotes
 
 
 def save_operator_teams(db: Database, teams: Mapping[str, str]) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         cur.executemany(
             "INSERT OR REPLACE INTO operator_teams (operator_id, team, updated_at) VALUES (?, ?, now())",
             [[operator_id, team] for operator_id, team in teams.items()],

@@ -4,7 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import duckdb
+
 from storage.db import Database, local_datetime
+
+# The defaults would drop every Cyrillic letter (ignore keeps only a-z), use English stopwords and
+# strip accents, which turns "й" into "и" and breaks the Russian stemmer's endings.
+_CREATE_SEARCH_INDEX = r"""
+PRAGMA create_fts_index(
+    'segments', 'segment_id', 'text',
+    stemmer = 'russian', stopwords = 'none', ignore = '(\.|[^\p{L}\p{N}])+',
+    strip_accents = 0, lower = 1, overwrite = 1
+)
+"""
 
 # match_bm25 scores one segment; a call ranks by its best segment so a long call does not win
 # merely by repeating a word.
@@ -51,7 +63,7 @@ def search(db: Database, query: str, limit: int = 20, segments_per_call: int = 3
         raise ValueError("search query is empty")
     if limit < 1 or segments_per_call < 1:
         raise ValueError("limit and segments_per_call must be at least 1")
-    db.ensure_search_index()
+    ensure_index(db)
     with db.read() as cur:
         rows = cur.execute(
             _SEARCH, {"query": query, "limit": limit, "per_call": segments_per_call}
@@ -66,3 +78,29 @@ def search(db: Database, query: str, limit: int = 20, segments_per_call: int = 3
         )
         for call_id, epoch_us, offset_s, operator_id, score, best in rows
     ]
+
+
+def rebuild_index(db: Database) -> None:
+    with db.write() as cur:
+        _build_index(cur)
+
+
+def ensure_index(db: Database) -> None:
+    """Rebuild the search index only if segments changed since it was built."""
+    if not _index_stale(db.cursor()):
+        return
+    with db.write() as cur:
+        if _index_stale(cur):
+            _build_index(cur)
+
+
+def _index_stale(cur: duckdb.DuckDBPyConnection) -> bool:
+    (stale,) = cur.execute(
+        "SELECT indexed_version IS DISTINCT FROM segments_version FROM search_index_state"
+    ).fetchone()
+    return stale
+
+
+def _build_index(cur: duckdb.DuckDBPyConnection) -> None:
+    cur.execute(_CREATE_SEARCH_INDEX)
+    cur.execute("UPDATE search_index_state SET indexed_version = segments_version")

@@ -67,7 +67,7 @@ def save_batch(db: Database, batch: ParsedBatch, origin: str) -> StoredBatch:
     ]
     rejects = [{"reject_id": r.reject_id, "row_no": r.row_no, "raw": r.raw, "reason": r.reason}
                for r in batch.rejects]
-    with db._write() as cur:
+    with db.write() as cur:
         accepted = 0
         if results:
             # the same result twice in one batch would break the insert's own key check
@@ -117,7 +117,7 @@ def stored_rejects(db: Database) -> list[tuple[str, int | None, str, str]]:
 
 
 def add_client(db: Database, name: str, token_sha256: str) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         if cur.execute("SELECT 1 FROM survey_clients WHERE name = ?", [name]).fetchone():
             raise ValueError(f"survey client {name!r} already exists")
         cur.execute("INSERT INTO survey_clients (name, token_sha256, created_at) VALUES (?, ?, now())",
@@ -133,7 +133,7 @@ def client_for_token(db: Database, token_sha256: str) -> str | None:
 
 
 def revoke_client(db: Database, name: str) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         if not cur.execute("UPDATE survey_clients SET revoked_at = now() WHERE name = ? AND revoked_at IS NULL"
                            " RETURNING name", [name]).fetchall():
             raise KeyError(f"no active survey client {name!r}")

@@ -42,7 +42,7 @@ def save_user(db: Database, name: str, password_hash: str, role: str, teams: Ite
         raise ValueError("a supervisor needs at least one team (--team)")
     if role != "supervisor" and teams:
         raise ValueError(f"only supervisors are limited to teams; an {role} sees every team")
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("INSERT INTO users (user_name, password_hash, role, created_at) VALUES (?, ?, ?, now())"
                     " ON CONFLICT (user_name) DO UPDATE SET password_hash = excluded.password_hash,"
                     " role = excluded.role", [name, password_hash, role])
@@ -74,18 +74,18 @@ def list_users(db: Database) -> list[User]:
 
 def update_password_hash(db: Database, name: str, password_hash: str) -> None:
     """Store a re-hash made with stronger parameters; sessions stay (the password itself did not change)."""
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE users SET password_hash = ? WHERE user_name = ?", [password_hash, name])
 
 
 def set_disabled(db: Database, name: str, disabled: bool) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE users SET disabled = ? WHERE user_name = ?", [disabled, name])
         cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
 
 
 def save_session(db: Database, token_sha256: str, user_name: str, csrf_token: str, expires_at: datetime) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("DELETE FROM sessions WHERE expires_at <= now()")
         cur.execute("INSERT INTO sessions (token_sha256, user_name, csrf_token, created_at, expires_at)"
                     " VALUES (?, ?, ?, now(), ?)", [token_sha256, user_name, csrf_token, expires_at])
@@ -103,5 +103,5 @@ def load_session(db: Database, token_sha256: str) -> Session | None:
 
 
 def delete_session(db: Database, token_sha256: str) -> None:
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("DELETE FROM sessions WHERE token_sha256 = ?", [token_sha256])

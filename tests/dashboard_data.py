@@ -20,6 +20,7 @@ from pipelines.rescore import rescore
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_operator_teams
+from storage.calls import save_call
 
 # odd operators work in the north team, even ones in the south team
 TEAMS = {f"op-{n:02d}": "north" if n % 2 else "south" for n in range(1, 10)}
@@ -43,7 +44,7 @@ def build(folder: Path) -> Path:
             recording = RecordingInfo(hashlib.sha256(encrypted.read_bytes()).hexdigest(), encrypted,
                                       encrypted.stat().st_size, keys.key_id, "vorbis", 8000, 2)
             transcript, pii = redact_transcript(Transcript("ru", 1.0, truth["duration_s"], segments))
-            db.save_call("demo", parse_sidecar(call.sidecar_data()), recording, transcript, pii=pii)
+            save_call(db, "demo", parse_sidecar(call.sidecar_data()), recording, transcript, pii=pii)
         rescore(db, encoder=shared_encoder())
         analyse_new_calls(db)
         recluster_all_complaints(db)

@@ -16,6 +16,7 @@ from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
 from storage.surveys import save_batch
+from storage.calls import save_call
 
 START = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)  # a Monday
 SCRIPT = load_script()
@@ -25,7 +26,7 @@ METRICS = ConversationMetrics(60.0, 30.0, 25.0, 1.2, 0.1, 2.0, 0, 0.0, 0.0, 0, 1
 def store_call(db: Database, call_id: str, day: float, operator: str = "op-1", *, failed: tuple[str, ...] = (),
                topic: str | None = None, script=SCRIPT) -> None:
     """A stored, scored call: every item of the script passed except `failed`."""
-    db.save_call("run", CallMetadata(call_id, START + timedelta(days=day), operator, f"caller-{call_id}", 1, "Казань",
+    save_call(db, "run", CallMetadata(call_id, START + timedelta(days=day), operator, f"caller-{call_id}", 1, "Казань",
                                      "stereo", 0, "ru"),
                  RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
                  Transcript("ru", 1.0, 60.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),)))

@@ -6,6 +6,7 @@ from pipelines.call_processing import score_then_redact
 from scoring.encoder import shared_encoder
 from scoring.scorer import CallScorer
 from scoring.script import load_script
+from storage.calls import call_status
 
 
 def said(channel: int, role: str, start: float, text: str) -> Segment:
@@ -63,12 +64,12 @@ def test_a_call_is_stored_with_its_score_or_not_at_all(scorer, tmp_path):
         save_script(db, parse_script(scorer.script.text.replace("description:", "description: edited;", 1)))
         with pytest.raises(ValueError, match="different text"):
             save_processed_call(db, "run-1", processed)
-        assert db.call_status("call-1") is None
+        assert call_status(db, "call-1") is None
         with db.read() as cur:
             assert cur.execute("SELECT count(*) FROM segments").fetchone() == (0,)
     with Database(tmp_path / "fresh.duckdb") as db:
         save_processed_call(db, "run-1", processed)
-        assert db.call_status("call-1").status == "done"
+        assert call_status(db, "call-1").status == "done"
         with db.read() as cur:
             assert cur.execute("SELECT count(*) FROM checklist_verdicts WHERE call_id = 'call-1'").fetchone() == (
                 len(score.items),)

@@ -23,6 +23,7 @@ from privacy.audio import MARGIN_S
 from privacy.records import PiiInterval
 from storage.db import Database
 from storage.records import RecordingInfo
+from storage.calls import save_call
 
 PASSWORD = "a-long-password"
 # the first demo call: the caller (channel 1) talks from 3.3 s to 10.2 s, the operator (channel 0) 10.8 s to 15.1 s
@@ -42,7 +43,7 @@ def stored(tmp_path_factory):
     recording = RecordingInfo(hashlib.sha256(encrypted.read_bytes()).hexdigest(), encrypted,
                               encrypted.stat().st_size, keys.key_id, "vorbis", 48000, 2)
     with Database(folder / "qc.duckdb") as db:
-        db.save_call("demo", parse_sidecar(call.sidecar_data()), recording,
+        save_call(db, "demo", parse_sidecar(call.sidecar_data()), recording,
                      Transcript("ru", 1.0, truth["duration_s"], segments), pii=[NAME, PHONE])
         for role in ("analyst", "admin"):
             create_user(db, role, PASSWORD, role)

@@ -253,13 +253,13 @@ def test_tampered_recording_is_not_played(app, built, calls_by_team, tmp_path):
     data[-40] ^= 1
     tampered = tmp_path / "tampered.enc"
     tampered.write_bytes(data)
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE recordings SET path = ? WHERE path = ?", [str(tampered), path])
     try:
         response = sign_in(app, "analyst").get(f"/calls/{call_id}/audio")
         assert response.status_code == 409 and b"OggS" not in response.content and b"RIFF" not in response.content
     finally:
-        with db._write() as cur:
+        with db.write() as cur:
             cur.execute("UPDATE recordings SET path = ? WHERE path = ?", [path, str(tampered)])
 
 

@@ -21,6 +21,7 @@ from storage.records import RecordingInfo
 from storage.scores import override_verdict, scored_calls
 from storage.search import search
 from storage.users import list_users, load_session, load_user, save_session
+from storage.calls import save_call
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +173,7 @@ def test_page_search_ranks_as_storage_search(db, query):
 def test_search_follows_new_calls(db):
     assert pages.search_calls(db, "квазаров") == []
     segment = Segment(0.5, 3.0, "Здравствуйте, звоню насчёт квазара в личном кабинете.", channel=1, role="caller")
-    db.save_call("later", CallMetadata("call-quasar", datetime(2025, 3, 31, 10, tzinfo=timezone.utc), "op-01"),
+    save_call(db, "later", CallMetadata("call-quasar", datetime(2025, 3, 31, 10, tzinfo=timezone.utc), "op-01"),
                  RecordingInfo("f" * 64, Path("/in/call-quasar.enc"), 1), Transcript("ru", 1.0, 3.0, (segment,)))
     (hit,) = pages.search_calls(db, "квазаров")
     assert hit.call_id == "call-quasar" and hit.segments[0].text == segment.text

@@ -15,6 +15,7 @@ from pipelines.insights_steps import (analyse_new_calls, cluster_new_complaints,
 from storage import insights as store
 from storage.db import Database
 from storage.records import RecordingInfo
+from storage.calls import save_call
 
 MSK = timezone(timedelta(hours=3))
 START = datetime(2025, 3, 3, 10, tzinfo=MSK)
@@ -25,7 +26,7 @@ def store_call(db: Database, call_id: str, caller: str, days: float, branch: int
     metadata = CallMetadata(call_id, START + timedelta(days=days), "op-1", caller, branch, "Казань", "stereo", 0, "ru")
     segments = tuple(Segment(float(n * 5), float(n * 5 + 4), text, channel=0 if role == "operator" else 1, role=role)
                      for n, (role, text) in enumerate((("operator", OPENING), *lines)))
-    db.save_call("run", metadata, RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
+    save_call(db, "run", metadata, RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
                  Transcript("ru", 1.0, 30.0, segments))
 
 
@@ -151,7 +152,7 @@ def test_on_a_stereo_call_without_roles_the_channel_tells_the_caller(tmp_path):
     segments = (Segment(0.0, 4.0, OPENING, channel=1), Segment(5.0, 9.0, "Не могу войти в личный кабинет.", channel=0),
                 Segment(10.0, 14.0, "Назовите, пожалуйста, ваш номер заявления.", channel=1))
     with Database(tmp_path / "hotline.duckdb") as db:
-        db.save_call("run", metadata, RecordingInfo("rec-s1", "/in/s1.enc", 1), Transcript("ru", 1.0, 15.0, segments))
+        save_call(db, "run", metadata, RecordingInfo("rec-s1", "/in/s1.enc", 1), Transcript("ru", 1.0, 15.0, segments))
         (call,) = store.calls_for_insights(db)
     assert [u.role for u in call.utterances] == ["operator", "caller", "operator"]
 

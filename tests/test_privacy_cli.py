@@ -116,7 +116,7 @@ def test_redact_stored_masks_a_database_filled_before_redaction(tmp_path, capsys
     db_path = tmp_path / "qc.duckdb"
     with Database(db_path) as db:
         _two_callers(db, recordings)
-        with db._write() as cur:
+        with db.write() as cur:
             cur.execute("UPDATE complaints SET text = ? WHERE call_id = 'call-a1'",
                         [f"Я {NAME_A}, не приходит пособие."])
             cur.execute("INSERT INTO checklist_verdicts VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"

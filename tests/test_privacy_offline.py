@@ -20,11 +20,12 @@ except OSError:
 from privacy.redact import redact_text
 from storage import audit
 from storage.db import Database
+from storage.search import rebuild_index
 masked = redact_text("Меня зовут Николаев Михаил Анатольевич, мой телефон восемь девятьсот шестнадцать 123 45 67.")
 assert masked.text == "Меня зовут [ФИО], мой телефон [телефон].", masked.text
 with Database(Path(tempfile.mkdtemp()) / "qc.duckdb") as db:
     audit.record(db, "check", "sign_in")
-    db.rebuild_search_index()
+    rebuild_index(db)
 print("offline ok")
 """
 

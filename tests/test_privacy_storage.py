@@ -25,6 +25,7 @@ from storage.pii import pii_spans, save_pii_spans
 from storage.records import RecordingInfo
 from storage.retention import purge_older_than
 from storage.search import search
+from storage.calls import save_call, start_run
 
 CALLER_A, CALLER_B = "c-aaaa11112222", "c-bbbb33334444"
 NAME_A = "Николаева Вера Юрьевна"
@@ -57,7 +58,7 @@ def store_call(db: Database, call_id: str, caller_id: str, started_at: str, tran
                             caller_id=caller_id, ivr_branch=1, regional_center="Москва", channels="stereo",
                             operator_channel=0, language="ru")
     info = RecordingInfo(hashlib.sha256(call_id.encode()).hexdigest(), path, 120, "k1", "opus", 16000, 2)
-    db.save_call(db.start_run("test", "base", {}), metadata, info, transcript)
+    save_call(db, start_run(db, "test", "base", {}), metadata, info, transcript)
 
 
 def table_count(db: Database, sql: str, params: list | None = None) -> int:
@@ -351,7 +352,7 @@ def test_erasure_proof_covers_survey_answers_archives_transcript_words_and_empty
                         assignments=[ClusterAssignment("call-a4", 2, 0.9)],
                         labels=[ClusterLabel(2, ("соцзащита", "краснопресненского"), "Соцзащита не отвечает.")],
                         settings={})
-        with db._write() as cur:  # an answer whose e-mail the masking missed
+        with db.write() as cur:  # an answer whose e-mail the masking missed
             cur.execute("INSERT INTO survey_results VALUES ('r-1', 'account_comment', NULL, ?, NULL, NULL, ?,"
                         " now(), 'b-1')", [CALLER_A, f"пишите на {email}"])
     # an archive kept from before archives were masked
@@ -392,7 +393,7 @@ def _caller_a_everywhere(db: Database, recordings: Path, keys: Path) -> dict[str
         enc.unlink()
         encrypt_file(public, plain, enc)
     comment = f"{NAME_A}: пособие так и не пришло"
-    with db._write() as cur:
+    with db.write() as cur:
         cur.execute("UPDATE complaints SET text = ? WHERE call_id = 'call-a1'", [comment])
         cur.execute("UPDATE complaint_clusters SET quote = ? WHERE cluster_id = 1", [comment])
         cur.execute("INSERT INTO checklist_verdicts VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
@@ -470,7 +471,7 @@ def test_correction_proof_finds_what_it_could_not_correct(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
         _two_callers(db, recordings)
         # a rejected survey row keeps its raw text and names no call or caller in a column of its own
-        with db._write() as cur:
+        with db.write() as cur:
             cur.execute("INSERT INTO survey_rejects VALUES ('x1', 'b1', 3, ?, 'rating out of range')",
                         [f'{{"caller_id": "{CALLER_A}", "rating": 9}}'])
         report = correct_caller(db, CALLER_A, [(CALLER_A, NEW_ID)], recordings=recordings)

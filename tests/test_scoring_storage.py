@@ -16,6 +16,7 @@ from scoring.script import default_script_path, load_script
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import (export_fields, override_verdict, overrides, overrides_in_force, save_operator_teams,
+from storage.calls import save_call
                             save_script, scored_calls)
 
 TURNS = (
@@ -36,7 +37,7 @@ def store_call(db: Database, call_id: str, turns: tuple[tuple[int, str], ...] = 
     metadata = CallMetadata(call_id=call_id, started_at=datetime.fromisoformat("2025-03-04T10:00:00+03:00"),
                             operator_id="op-01", regional_center="Москва", channels="stereo", operator_channel=0)
     recording = RecordingInfo(hashlib.sha256(call_id.encode()).hexdigest(), Path(f"/in/{call_id}.enc"), 1000)
-    db.save_call("run-1", metadata, recording, Transcript("ru", 1.0, at, tuple(segments)))
+    save_call(db, "run-1", metadata, recording, Transcript("ru", 1.0, at, tuple(segments)))
 
 
 @pytest.fixture()

@@ -15,6 +15,8 @@ from ingest.metadata import CallMetadata
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.search import MatchedSegment, search
+from storage.calls import save_call, start_run
+from storage.search import ensure_index, rebuild_index
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,18 +26,18 @@ def save(db: Database, run_id: str, call_id: str, *texts: str, operator_id: str 
                         operator_id=operator_id)
     rec = RecordingInfo(hashlib.sha256(call_id.encode()).hexdigest(), Path(f"/incoming/{call_id}.enc"), 1000)
     segments = tuple(Segment(i * 5.0, i * 5.0 + 4.0, text) for i, text in enumerate(texts))
-    db.save_call(run_id, meta, rec, Transcript("ru", 0.98, 5.0 * len(texts), segments))
+    save_call(db, run_id, meta, rec, Transcript("ru", 0.98, 5.0 * len(texts), segments))
 
 
 @pytest.fixture
 def db(tmp_path):
     with Database(tmp_path / "qc.duckdb") as database:
-        run_id = database.start_run("0.1.0", "whisper-base", {})
+        run_id = start_run(database, "0.1.0", "whisper-base", {})
         save(database, run_id, "login", "Здравствуйте, горячая линия госуслуг.",
              "Не могу войти, пишет ошибка авторизации.", "Попробуйте сбросить пароль.", operator_id="op-7")
         save(database, run_id, "receipt", "Мне пришла квитанция с ошибкой в фамилии.")
         save(database, run_id, "hello", "Добрый день, чем могу помочь?")
-        database.rebuild_search_index()
+        rebuild_index(database)
         yield database
 
 
@@ -80,7 +82,7 @@ def test_empty_query_is_refused(db, query):
 
 def test_new_calls_are_found_without_an_explicit_rebuild(db):
     assert search(db, "паспорт") == []
-    run_id = db.start_run("0.1.0", "whisper-base", {})
+    run_id = start_run(db, "0.1.0", "whisper-base", {})
     save(db, run_id, "passport", "Как заменить паспорт после смены фамилии?")
     assert [h.call_id for h in search(db, "паспорта")] == ["passport"]
 
@@ -93,7 +95,7 @@ def test_index_is_not_rebuilt_while_nothing_changed(db):
     with db.read() as cur:
         before = cur.execute("SELECT segments_version, indexed_version FROM search_index_state").fetchone()
     search(db, "ошибка")
-    db.ensure_search_index()
+    ensure_index(db)
     with db.read() as cur:
         after = cur.execute("SELECT segments_version, indexed_version FROM search_index_state").fetchone()
     assert before == after == (before[0], before[0])
@@ -105,12 +107,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
+from storage.calls import save_call, start_run
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.search import search
 with Database(Path(sys.argv[1]) / "qc.duckdb") as db:
-    db.save_call(
-        db.start_run("0.1.0", "whisper-base", {}),
+    save_call(
+        db,
+        start_run(db, "0.1.0", "whisper-base", {}),
         CallMetadata("c1", datetime(2024, 5, 1, tzinfo=timezone.utc)),
         RecordingInfo("0" * 64, Path("/incoming/c1.enc"), 1000),
         Transcript("ru", 0.9, 4.0, (Segment(0.0, 4.0, "Не могу войти, пишет ошибка авторизации."),)),

@@ -17,6 +17,7 @@ from privacy.records import PiiInterval
 from storage.db import Database, apply_migrations, load_migrations
 from storage.export import export_calls
 from storage.records import CallStatus, RecordingInfo
+from storage.calls import call_status, finish_run, save_call, save_failure, start_run
 
 EXPORT_KEYS = {
     "call_id", "started_at", "operator_id", "caller_id", "language", "duration_s", "status", "error",
@@ -108,14 +109,14 @@ def test_older_database_is_upgraded_and_keeps_its_data(tmp_path):
 
     with Database(path) as db:
         assert count(db, "SELECT count(*) FROM schema_migrations") == len(load_migrations())
-        assert db.call_status("old-1") == CallStatus("done", "r-old")
+        assert call_status(db, "old-1") == CallStatus("done", "r-old")
         [old] = export_lines(db)
         assert old["started_at"] == "2023-01-02T09:00:00+03:00"
         assert old["segments"] == [
             {"start": 0.0, "end": 1.0, "text": "алло", "channel": None, "speaker": None, "role": None}
         ]
-        run_id = db.start_run("0.1.0", "whisper-base", {})
-        db.save_failure(run_id, recording=recording("new"), metadata=None, stage="decrypt",
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
+        save_failure(db, run_id, recording=recording("new"), metadata=None, stage="decrypt",
                         reason="tag mismatch", quarantined_to=None)
         assert count(db, "SELECT count(*) FROM failures") == 1
 
@@ -133,13 +134,13 @@ def test_database_newer_than_the_code_is_refused(tmp_path):
 def test_save_call_then_export_round_trip(tmp_path):
     out = tmp_path / "calls.jsonl"
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {"workers": 4, "input": tmp_path})
+        run_id = start_run(db, "0.1.0", "whisper-base", {"workers": 4, "input": tmp_path})
         meta = metadata("call-1", "2024-05-01T10:00:00+05:00")
-        db.save_call(run_id, meta, recording("call-1"),
+        save_call(db, run_id, meta, recording("call-1"),
                      transcript("Здравствуйте, горячая линия.", "Не могу войти в личный кабинет."),
                      pii=[PiiInterval(3.5, 4.4, "name", 1), PiiInterval(0.5, 0.9, "phone")])
         assert export_calls(db, out) == 1
-        assert db.call_status("call-1") == CallStatus("done", recording("call-1").recording_id)
+        assert call_status(db, "call-1") == CallStatus("done", recording("call-1").recording_id)
 
     text = out.read_text(encoding="utf-8")
     assert "личный кабинет" in text  # not \u-escaped
@@ -174,26 +175,26 @@ def test_save_call_then_export_round_trip(tmp_path):
 
 def test_export_orders_by_start_then_call_id_with_unknown_starts_last(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
-        db.save_failure(run_id, recording=recording("no-sidecar"), metadata=None, stage="sidecar",
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
+        save_failure(db, run_id, recording=recording("no-sidecar"), metadata=None, stage="sidecar",
                         reason="missing sidecar no-sidecar.json", quarantined_to=None)
-        db.save_call(run_id, metadata("b", "2024-05-01T10:00:00+03:00"), recording("b"), transcript("да"))
-        db.save_call(run_id, metadata("a", "2024-05-01T07:00:00+00:00"), recording("a"), transcript("да"))
-        db.save_call(run_id, metadata("c", "2024-05-01T09:00:00+03:00"), recording("c"), transcript("да"))
+        save_call(db, run_id, metadata("b", "2024-05-01T10:00:00+03:00"), recording("b"), transcript("да"))
+        save_call(db, run_id, metadata("a", "2024-05-01T07:00:00+00:00"), recording("a"), transcript("да"))
+        save_call(db, run_id, metadata("c", "2024-05-01T09:00:00+03:00"), recording("c"), transcript("да"))
         assert [c["call_id"] for c in export_lines(db)] == ["c", "a", "b", "no-sidecar"]
 
 
 def test_saving_a_call_again_replaces_its_rows(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
-        db.save_call(run_id, metadata("call-1"), recording("call-1"), transcript("раз два", "три четыре", "пять"))
-        db.save_call(run_id, metadata("call-1"), recording("call-1"), transcript("раз два", "три четыре", "пять"))
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
+        save_call(db, run_id, metadata("call-1"), recording("call-1"), transcript("раз два", "три четыре", "пять"))
+        save_call(db, run_id, metadata("call-1"), recording("call-1"), transcript("раз два", "три четыре", "пять"))
         assert count(db, "SELECT count(*) FROM segments") == 3
         assert count(db, "SELECT count(*) FROM words") == 5
         assert count(db, "SELECT count(*) FROM calls") == 1
         assert count(db, "SELECT count(*) FROM recordings") == 1
 
-        db.save_call(run_id, metadata("call-1"), recording("call-1"), transcript("только это"))
+        save_call(db, run_id, metadata("call-1"), recording("call-1"), transcript("только это"))
         assert count(db, "SELECT count(*) FROM segments") == 1
         assert count(db, "SELECT count(*) FROM words") == 2
         [call] = export_lines(db)
@@ -207,8 +208,8 @@ def test_speakers_and_turns_are_stored_with_the_call_and_replaced_with_it(tmp_pa
              SpeakerRole("S1", "caller", 0.93, "content"))
     turns = (SpeakerTurn(0.0, 2.5, "S0"), SpeakerTurn(2.2, 5.5, "S1"), SpeakerTurn(5.0, 6.0, "S0"))
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
-        db.save_call(run_id, metadata("call-1"), recording("call-1"), transcript("раз", "два"), roles, turns)
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
+        save_call(db, run_id, metadata("call-1"), recording("call-1"), transcript("раз", "два"), roles, turns)
         [call] = export_lines(db)
         assert call["speakers"] == [
             {"speaker": "S0", "role": "operator", "role_confidence": 0.93, "role_source": "content",
@@ -218,18 +219,18 @@ def test_speakers_and_turns_are_stored_with_the_call_and_replaced_with_it(tmp_pa
         ]
         # overlaps are kept: they feed the overtalk metric
         assert count(db, "SELECT count(*) FROM speaker_turns WHERE call_id = 'call-1'") == 3
-        db.save_failure(run_id, recording=recording("call-1"), metadata=metadata("call-1"), stage="asr",
+        save_failure(db, run_id, recording=recording("call-1"), metadata=metadata("call-1"), stage="asr",
                         reason="silence only", quarantined_to=None)
         assert count(db, "SELECT count(*) FROM call_speakers") == count(db, "SELECT count(*) FROM speaker_turns") == 0
 
 
 def test_a_save_that_fails_midway_leaves_the_earlier_call_intact(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
-        db.save_call(run_id, metadata("call-1"), recording("call-1"), transcript("первый вариант"))
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
+        save_call(db, run_id, metadata("call-1"), recording("call-1"), transcript("первый вариант"))
         broken = Transcript("ru", 0.9, 2.0, (Segment(0.0, 1.0, None),))  # text is NOT NULL
         with pytest.raises(duckdb.ConstraintException):
-            db.save_call(run_id, metadata("call-1"), recording("call-1"), broken)
+            save_call(db, run_id, metadata("call-1"), recording("call-1"), broken)
         [call] = export_lines(db)
         assert [s["text"] for s in call["segments"]] == ["первый вариант"]
         assert count(db, "SELECT count(*) FROM words") == 2
@@ -237,13 +238,13 @@ def test_a_save_that_fails_midway_leaves_the_earlier_call_intact(tmp_path):
 
 def test_failure_with_unusable_sidecar_falls_back_to_the_file_stem(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
         broken = recording("2024-05-01_0042")
-        db.save_failure(run_id, recording=broken, metadata=None, stage="sidecar",
+        save_failure(db, run_id, recording=broken, metadata=None, stage="sidecar",
                         reason="sidecar 2024-05-01_0042.json is not valid JSON",
                         quarantined_to="/quarantine/2024-05-01_0042.enc")
 
-        assert db.call_status("2024-05-01_0042") == CallStatus("failed", broken.recording_id)
+        assert call_status(db, "2024-05-01_0042") == CallStatus("failed", broken.recording_id)
         [call] = export_lines(db)
         assert set(call) == EXPORT_KEYS
         assert call["status"] == "failed"
@@ -261,14 +262,14 @@ def test_failure_with_unusable_sidecar_falls_back_to_the_file_stem(tmp_path):
 
 def test_failure_of_another_recording_does_not_downgrade_a_done_call(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
         good = recording("call-1")
-        db.save_call(run_id, metadata("call-1"), good, transcript("всё хорошо"))
+        save_call(db, run_id, metadata("call-1"), good, transcript("всё хорошо"))
         duplicate = recording("call-1-copy")
-        db.save_failure(run_id, recording=duplicate, metadata=metadata("call-1"), stage="decode",
+        save_failure(db, run_id, recording=duplicate, metadata=metadata("call-1"), stage="decode",
                         reason="unsupported codec", quarantined_to="/quarantine/call-1-copy.enc")
 
-        assert db.call_status("call-1") == CallStatus("done", good.recording_id)
+        assert call_status(db, "call-1") == CallStatus("done", good.recording_id)
         [call] = export_lines(db)
         assert (call["status"], call["error"], len(call["segments"])) == ("done", None, 1)
         assert count(db, "SELECT count(*) FROM failures WHERE call_id = 'call-1'") == 1
@@ -277,12 +278,12 @@ def test_failure_of_another_recording_does_not_downgrade_a_done_call(tmp_path):
 
 def test_failure_of_the_same_recording_marks_the_call_failed(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
         rec = recording("call-1")
-        db.save_call(run_id, metadata("call-1"), rec, transcript("старый текст"))
-        db.save_failure(run_id, recording=rec, metadata=metadata("call-1"), stage="asr",
+        save_call(db, run_id, metadata("call-1"), rec, transcript("старый текст"))
+        save_failure(db, run_id, recording=rec, metadata=metadata("call-1"), stage="asr",
                         reason="model crashed", quarantined_to=None)
-        assert db.call_status("call-1") == CallStatus("failed", rec.recording_id)
+        assert call_status(db, "call-1") == CallStatus("failed", rec.recording_id)
         [call] = export_lines(db)
         assert (call["status"], call["error"], call["segments"]) == ("failed", "model crashed", [])
         assert call["started_at"] == "2024-05-01T10:00:00+03:00"
@@ -291,16 +292,16 @@ def test_failure_of_the_same_recording_marks_the_call_failed(tmp_path):
 
 def test_concurrent_saves_from_four_threads(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {})
+        run_id = start_run(db, "0.1.0", "whisper-base", {})
         start = threading.Barrier(4)
 
         def work(worker: int) -> None:
             start.wait()
             for i in range(10):
                 call_id = f"w{worker}-{i}"
-                db.save_call(run_id, metadata(call_id), recording(call_id), transcript("алло", "слушаю вас"))
-                db.save_call(run_id, metadata("shared"), recording("shared"), transcript("общий звонок"))
-                assert db.call_status(call_id).status == "done"
+                save_call(db, run_id, metadata(call_id), recording(call_id), transcript("алло", "слушаю вас"))
+                save_call(db, run_id, metadata("shared"), recording("shared"), transcript("общий звонок"))
+                assert call_status(db, call_id).status == "done"
 
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(work, range(4)))
@@ -312,8 +313,8 @@ def test_concurrent_saves_from_four_threads(tmp_path):
 
 def test_runs_are_recorded_with_totals(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
-        run_id = db.start_run("0.1.0", "whisper-base", {"input": tmp_path, "workers": 2})
-        db.finish_run(run_id, calls_total=5, calls_done=3, calls_failed=1, calls_skipped=1,
+        run_id = start_run(db, "0.1.0", "whisper-base", {"input": tmp_path, "workers": 2})
+        finish_run(db, run_id, calls_total=5, calls_done=3, calls_failed=1, calls_skipped=1,
                       audio_seconds=600.0, wall_seconds=70.5,
                       stage_seconds={"decode": 2.0, "asr": 60.0, "store": 0.5})
         with db.read() as cur:
@@ -325,10 +326,10 @@ def test_runs_are_recorded_with_totals(tmp_path):
         assert row[1:] == (5, 3, 1, 1, 600.0, 70.5, 2.0, 60.0, 0.5, True)
 
         with pytest.raises(ValueError, match="diarization"):
-            db.finish_run(run_id, calls_total=0, calls_done=0, calls_failed=0, calls_skipped=0,
+            finish_run(db, run_id, calls_total=0, calls_done=0, calls_failed=0, calls_skipped=0,
                           audio_seconds=0, wall_seconds=0, stage_seconds={"diarization": 1.0})
         with pytest.raises(KeyError):
-            db.finish_run("no-such-run", calls_total=0, calls_done=0, calls_failed=0, calls_skipped=0,
+            finish_run(db, "no-such-run", calls_total=0, calls_done=0, calls_failed=0, calls_skipped=0,
                           audio_seconds=0, wall_seconds=0, stage_seconds={})
 
 
