@@ -44,7 +44,8 @@ from demo_calls.dataset import committed_set, iter_calls
 from demo_calls.generate import write_calls
 from demo_calls.people import OPERATORS
 from demo_calls.pii import number_words
-from privacy.detect import KINDS, find_pii
+from kernel.pii import KINDS
+from privacy.detect import find_pii
 from privacy.dialogue import read_answers
 from privacy.transcript import redact_transcript
 

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 
 from asr.records import Segment, Transcript
 from demo_calls.generate import write_calls
-from demo_calls.records import OPERATOR, CallScript
+from demo_calls.records import CallScript
+from kernel.roles import OPERATOR
 from demo_calls.surveys import survey_rows
 from demo_calls.timeline import place
 from feedback.pilots import PilotAnalysis, analyse, in_pilot

@@ -37,8 +37,6 @@ PII_TYPES = (
     "full_name", "date_of_birth", "snils", "inn", "passport", "phone", "card_number", "email", "address",
 )
 
-OPERATOR, CALLER = "operator", "caller"
-
 
 @dataclass(frozen=True)
 class Voice:

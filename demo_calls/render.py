@@ -12,7 +12,8 @@ import numpy as np
 
 from demo_calls import telephone, timeline, truth
 from demo_calls.audio_file import write_audio
-from demo_calls.records import OPERATOR, CallScript, PlacedTurn, Voice
+from demo_calls.records import CallScript, PlacedTurn, Voice
+from kernel.roles import OPERATOR
 
 Speak = Callable[[str, Voice], np.ndarray]  # (text, voice) -> trimmed mono speech at telephone.RATE
 

@@ -12,13 +12,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from demo_calls import people, pii, script_lines as say
-from demo_calls.records import (
-    CALLER, CHECKLIST_ITEMS, FAILED, NOT_APPLICABLE, OPERATOR, PASSED, CallScript, Line, PiiMention,
-    Request,
-)
+from demo_calls.records import CHECKLIST_ITEMS, FAILED, NOT_APPLICABLE, PASSED, CallScript, Line, PiiMention, Request
 from demo_calls.schedule import CallSpec
 from demo_calls.topics import AGO, DAYS_OF_MONTH, REQUEST, SERVICE_CENTRES, SERVICES, SOLVED, TRANSFER
 from demo_calls.wording import fill, pick
+from kernel.roles import CALLER, OPERATOR
 
 # (share of calls, chance that any one item fails): from exemplary calls to badly broken ones
 QUALITY_PROFILES = ((0.2, 0.0), (0.4, 0.12), (0.25, 0.35), (0.15, 0.6))

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from asr.records import Segment, Transcript
-from demo_calls.records import OPERATOR, CallScript
+from demo_calls.records import CallScript
+from kernel.roles import OPERATOR
 from ingest.metadata import CallMetadata
 from insights.records import RepeatLink, Request, TopicAssignment
 from scoring.records import CallScore, ConversationMetrics, Evidence, ItemVerdict

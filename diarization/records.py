@@ -5,8 +5,6 @@ from dataclasses import dataclass
 
 from asr.records import Transcript
 
-OPERATOR, CALLER = "operator", "caller"
-
 
 @dataclass(frozen=True)
 class SpeakerTurn:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field, replace
 
 from asr.records import Transcript
-from diarization.records import CALLER, OPERATOR, Diarization, SpeakerRole
+from diarization.records import Diarization, SpeakerRole
+from kernel.roles import CALLER, OPERATOR, channel_role
 from diarization.stereo import channel_speaker
 
 
@@ -218,7 +219,7 @@ def _channels(diarization: Diarization) -> dict[str, int]:
 def roles_from_channel(diarization: Diarization, operator_channel: int, source: str) -> tuple[SpeakerRole, ...]:
     """Every voice on the operator's channel is an operator (a specialist after a transfer too)."""
     channels = _channels(diarization)
-    return tuple(SpeakerRole(s, OPERATOR if channels[s] == operator_channel else CALLER, 1.0, source)
+    return tuple(SpeakerRole(s, channel_role(channels[s], operator_channel), 1.0, source)
                  for s in diarization.speakers)
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from insights.lemmas import content_lemmas, is_numeral, is_personal_name, words
-from insights.records import CALLER, CallText, Complaint, Utterance
+from insights.lemmas import content_lemmas
+from kernel.language import is_numeral, is_personal_name, words
+from insights.records import CallText, Complaint, Utterance
+from kernel.roles import CALLER
 
 # a statement this long is complete: further caller turns are answers to the operator's questions
 ENOUGH_CONTENT_WORDS = 4

@@ -16,9 +16,10 @@ from datetime import date, datetime, time, timedelta
 
 import holidays
 
-from insights.lemmas import lemmas
+from kernel.language import lemmas
 from insights.numbers import numbers_in
-from insights.records import OPERATOR, Request, Utterance
+from insights.records import Request, Utterance
+from kernel.roles import OPERATOR
 from insights.topics import OTHER
 
 SIMPLE, DOCUMENTS, COMPLEX = "simple", "documents", "complex"

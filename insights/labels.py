@@ -10,7 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 import numpy as np
 
-from insights.lemmas import content_lemmas, is_dictionary_word
+from insights.lemmas import content_lemmas
+from kernel.language import is_dictionary_word
 from insights.records import ClusterLabel
 
 KEYWORDS_PER_LABEL = 5

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import numpy as np
 
-OPERATOR, CALLER = "operator", "caller"
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from functools import cache
 
 from threadpoolctl import threadpool_limits
 
+from kernel.language import morph
 from privacy.checksums import inn_valid, luhn_valid, snils_valid
 from privacy.numbers import NUMBER_RUN, NUMBER_WORDS, DigitGroup, digit_groups, readings
 
-KINDS = ("name", "address", "date", "passport", "snils", "inn", "phone", "card", "email")
 
 
 @dataclass(frozen=True)
@@ -456,13 +456,6 @@ def _person_tags(word: str) -> frozenset[str]:
     """Which of first name, surname, patronymic the dictionary knows a word as. It keeps a single-word finding of
     the tagger too, which takes a capitalised verb opening a sentence («Продиктуйте», «Соединяю») for a name."""
     return frozenset({"Name", "Surn", "Patr"} & {g for p in morph().parse(word) for g in p.tag.grammemes})
-
-
-@cache
-def morph():
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer()
 
 
 class _Natasha:

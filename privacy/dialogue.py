@@ -17,7 +17,8 @@ import re
 from dataclasses import dataclass
 
 from asr.records import Transcript
-from privacy.detect import ORDINAL, morph
+from kernel.language import morph
+from privacy.detect import ORDINAL
 from privacy.numbers import NUMBER_WORDS
 from privacy.records import PiiInterval
 

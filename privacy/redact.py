@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kernel.pii import LABELS
 from privacy.detect import Found, find_pii
 
-LABELS = {
-    "name": "[ФИО]", "address": "[адрес]", "date": "[дата]", "passport": "[паспорт]", "snils": "[СНИЛС]",
-    "inn": "[ИНН]", "phone": "[телефон]", "card": "[карта]", "email": "[e-mail]",
-}
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import re
 from dataclasses import dataclass
 
 from asr.records import Segment, Transcript
+from kernel.roles import CALLER, OPERATOR, channel_role
 from scoring.matching import Lemmatizer, Token
 
-OPERATOR, CALLER = "operator", "caller"
 _SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
 _ENDS_SENTENCE = re.compile(r"[.?!…][»\"')]*$")
 CONTINUATION_GAP_S = 1.5
@@ -50,9 +50,7 @@ class Conversation:
 def segment_role(segment: Segment, operator_channel: int | None) -> str | None:
     if segment.role in (OPERATOR, CALLER):
         return segment.role
-    if segment.channel is not None and operator_channel is not None:
-        return OPERATOR if segment.channel == operator_channel else CALLER
-    return None
+    return channel_role(segment.channel, operator_channel)
 
 
 def quoted_speaker(segment: Segment, operator_channel: int | None) -> str:

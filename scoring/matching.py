@@ -18,11 +18,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pymorphy3
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from privacy.redact import LABELS
+from kernel.language import is_dictionary_word, reading
+from kernel.pii import LABELS
 from scoring.script import Phrases
 
 if TYPE_CHECKING:
@@ -50,7 +50,6 @@ class Token:
 
 class Lemmatizer:
     def __init__(self) -> None:
-        self._morph = pymorphy3.MorphAnalyzer()
         self._token = lru_cache(maxsize=50_000)(self._token_uncached)
 
     def _token_uncached(self, word: str) -> Token:
@@ -58,9 +57,9 @@ class Lemmatizer:
             return Token(word, word)
         if word.startswith("["):
             return Token(word, word, word == NAME_LABEL)
-        parse = self._morph.parse(word)[0]
+        best = reading(word)
         # a guessed parse of an unknown (often ASR-garbled) word says Name too easily
-        return Token(word, parse.normal_form.replace("ё", "е"), "Name" in parse.tag and self._morph.word_is_known(word))
+        return Token(word, best.lemma, "Name" in best.grammemes and is_dictionary_word(word))
 
     def tokens(self, text: str) -> tuple[Token, ...]:
         return tuple(self._token(w) for w in _WORD.findall(text.lower().replace("ё", "е")))

@@ -15,14 +15,13 @@ import numpy as np
 from insights.numbers import numbers_in
 from insights.records import (CallText, ClusterAssignment, ClusterLabel, Complaint, ComplaintCluster, ProblemCall,
                               RepeatLink, Request, TopicAssignment, Utterance)
+from kernel.roles import channel_role
 from storage.db import Database, local_datetime
 
 _CALLS = """
 SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.caller_id, c.operator_id, c.ivr_branch,
-       list({'start': s.start_s, 'text': s.text, 'role': coalesce(s.role, CASE
-           WHEN c.channels = 'stereo' AND s.channel IS NOT NULL AND c.operator_channel IS NOT NULL
-           THEN CASE WHEN s.channel = c.operator_channel THEN 'operator' ELSE 'caller' END END)}
-            ORDER BY s.segment_no)
+       CASE WHEN c.channels = 'stereo' THEN c.operator_channel END,
+       list({'start': s.start_s, 'text': s.text, 'role': s.role, 'channel': s.channel} ORDER BY s.segment_no)
 FROM calls AS c JOIN segments AS s USING (call_id)
 WHERE c.status = 'done' $only_new
 GROUP BY ALL
@@ -38,8 +37,9 @@ def calls_for_insights(db: Database, only_new: bool = True) -> list[CallText]:
         rows = cur.execute(_CALLS.replace("$only_new", only_new_sql)).fetchall()
     return [
         CallText(call_id, local_datetime(epoch_us, offset), caller_id, operator_id, branch,
-                 tuple(Utterance(s["start"], s["text"], s["role"]) for s in segments))
-        for call_id, epoch_us, offset, caller_id, operator_id, branch, segments in rows
+                 tuple(Utterance(s["start"], s["text"], s["role"] or channel_role(s["channel"], operator_channel))
+                       for s in segments))
+        for call_id, epoch_us, offset, caller_id, operator_id, branch, operator_channel, segments in rows
     ]
 
 

@@ -20,7 +20,8 @@ from asr.records import Transcript, Word
 from asr.transcribe import transcribe_windows
 from conftest import eval_file
 from diarization.assign import MissingAudio, attribute_speakers
-from diarization.records import CALLER, OPERATOR, Diarization, SpeakerTurn
+from diarization.records import Diarization, SpeakerTurn
+from kernel.roles import CALLER, OPERATOR
 from diarization.roles import roles_from_content
 from diarization.settings import DiarizationSettings
 from diarization.stereo import stereo_turns

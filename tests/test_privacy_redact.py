@@ -191,7 +191,7 @@ def test_spans_point_at_their_labels_and_count_the_original():
 def test_every_kind_has_a_label_and_the_storage_schema_knows_it():
     from pathlib import Path
 
-    from privacy.detect import KINDS
+    from kernel.pii import KINDS
 
     assert set(LABELS) == set(KINDS)
     schema = (Path(__file__).parents[1] / "storage" / "migrations").glob("*.sql")
