@@ -22,7 +22,7 @@ from asr.records import Segment, Transcript, Word
 from benchmarks.common import print_table
 from demo_calls.generate import write_calls
 from ingest.metadata import CallMetadata
-from privacy.erasure import erase_caller_from_file
+from pipelines.erasure import erase_caller_from_file
 from privacy.transcript import redact_transcript
 from storage.db import Database
 from storage.pii import replace_call_texts

@@ -374,7 +374,7 @@ def stored_vector_seconds(vectors: np.ndarray) -> tuple[float, float]:
     import tempfile
 
     from insights.records import Complaint
-    from storage import insights as store
+    from storage import complaint_clusters as store
     from storage.db import Database
 
     with tempfile.TemporaryDirectory() as folder, Database(Path(folder) / "scale.duckdb") as db:

@@ -25,13 +25,14 @@ from starlette.exceptions import HTTPException
 from dashboards import auth
 from dashboards.charts import bar_chart, trend_chart
 from dashboards.evidence import marked_lines
-from dashboards.survey_api import survey_router
+from dashboards.survey_api import Intake, survey_router
 from ingest.audio import AudioError
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from privacy.audio import muted_wav
 from scoring.records import VERDICTS
-from scoring.scorecard import GROUPINGS, PERIODS
+from scoring.records import GROUPINGS, PERIODS
+from scoring.scorecard import scorecard_rows
 from storage import dashboard as pages
 from storage.audit import record as record_audit
 from storage.improvement import actions, current_problems
@@ -64,6 +65,7 @@ class Settings:
     session_ttl: timedelta = timedelta(hours=8)
     keyring: Keyring | None = None  # None: no recording can be played
     throttle: auth.SignInThrottle = field(default_factory=auth.SignInThrottle)
+    survey_intake: Intake | None = None  # None: no survey intake endpoint
 
 
 def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
@@ -192,7 +194,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         until = until or pages.latest_call_start(db)
         if since is None and until is not None:
             since = until - DEFAULT_SPAN[period]
-        rows = pages.scorecard(db, by, period, teams=auth.visible_teams(session.user), since=since, until=until)
+        rows = scorecard_rows(pages.scorecard_cells(db, by, period, teams=auth.visible_teams(session.user), since=since,
+                                                    until=until))
         groups: dict[str, list] = {}
         for row in rows:
             groups.setdefault(row.group, []).append(row)
@@ -336,7 +339,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         return RedirectResponse("/admin/users", status_code=303)
 
     # the post-call survey system's intake: machine clients with their own bearer tokens, no session
-    app.include_router(survey_router(db))
+    if settings.survey_intake is not None:
+        app.include_router(survey_router(db, settings.survey_intake))
     return app
 
 

@@ -7,20 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from ingest.survey_import import import_payload
 from ingest.surveys import SOURCES
 from storage.db import Database
-from storage.surveys import add_client, client_for_token
+from storage.surveys import StoredBatch, add_client, client_for_token
 
 MAX_BODY_BYTES = 5 * 1024 * 1024  # some 20,000 results with comments: a day of a large centre in one push
 CONTENT_TYPES = {"application/json": "json", "text/csv": "csv"}
+# (database, body, format, source, origin) -> what was stored: validates, masks personal data and stores a body
+Intake = Callable[[Database, bytes, str, str, str], StoredBatch]
 
 
 def issue_token(db: Database, name: str) -> str:
@@ -42,7 +43,8 @@ def authenticate(db: Database, authorization: str | None) -> str:
     return client
 
 
-def survey_router(db: Database, max_body_bytes: int = MAX_BODY_BYTES) -> APIRouter:
+def survey_router(db: Database, intake: Intake, max_body_bytes: int = MAX_BODY_BYTES) -> APIRouter:
+    """`intake` masks and stores one body (pipelines.survey_import.import_payload)."""
     router = APIRouter()
 
     @router.post("/api/surveys")
@@ -54,7 +56,7 @@ def survey_router(db: Database, max_body_bytes: int = MAX_BODY_BYTES) -> APIRout
         if media_type not in CONTENT_TYPES:
             raise HTTPException(415, f"send {' or '.join(CONTENT_TYPES)}")
         body = await _read_body(request, max_body_bytes)
-        stored = await run_in_threadpool(import_payload, db, body, CONTENT_TYPES[media_type], source,
+        stored = await run_in_threadpool(intake, db, body, CONTENT_TYPES[media_type], source,
                                          f"http:{client}")
         if stored.unreadable:
             raise HTTPException(400, {"batch_id": stored.batch_id, "reason": stored.rejects[0].reason})
@@ -69,7 +71,7 @@ def survey_router(db: Database, max_body_bytes: int = MAX_BODY_BYTES) -> APIRout
     return router
 
 
-def create_survey_app(db_path: Path | str) -> FastAPI:
+def create_survey_app(db_path: Path | str, intake: Intake) -> FastAPI:
     """The endpoint on its own, for a survey intake that runs apart from the dashboard. The database opens
     here, so a bad path fails before the server listens, and closes when the server stops."""
     db = Database(db_path)
@@ -82,7 +84,7 @@ def create_survey_app(db_path: Path | str) -> FastAPI:
             db.close()
 
     app = FastAPI(title="hotline-qc survey intake", lifespan=lifespan)
-    app.include_router(survey_router(db))
+    app.include_router(survey_router(db, intake))
     return app
 
 

@@ -19,7 +19,7 @@ from demo_calls.records import CallScript
 from kernel.roles import OPERATOR
 from demo_calls.surveys import survey_rows
 from demo_calls.timeline import place
-from feedback.pilots import PilotAnalysis, analyse, in_pilot
+from feedback.pilots import PilotAnalysis, analyse, in_pilot, with_repeats
 from ingest.metadata import CallMetadata
 from ingest.surveys import POST_CALL, parse_rows
 from insights.records import RepeatLink
@@ -27,7 +27,7 @@ from scoring.encoder import SentenceEncoder
 from scoring.scorer import CallScorer
 from scoring.script import Script, default_script_path, load_script, parse_script
 from storage import pilots as pilot_store
-from storage import insights
+from storage import complaint_clusters
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores, save_script
@@ -102,9 +102,9 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
     by_id = {c.call_id: datetime.fromisoformat(c.started_at) for c in calls}
     links = [RepeatLink(c.call_id, c.repeat_of, round((by_id[c.call_id] - by_id[c.repeat_of]).total_seconds() / 3600, 2))
              for c in calls if c.repeat_of in by_id]
-    insights.save_repeats(db, links, [link.call_id for link in links])
+    complaint_clusters.save_repeats(db, links, [link.call_id for link in links])
     # the callers' ratings follow what the operator did, not the script version (demo_calls.surveys); comments
     # are dropped, as they may carry the caller's personal data
     rows = [{**row, "comment": ""} for row in survey_rows(calls, seed)]
     save_batch(db, parse_rows(rows, POST_CALL), "generated surveys")
-    return analyse(pilot, pilot_store.pilot_calls(db, pilot.started_on, None))
+    return analyse(pilot, with_repeats(pilot_store.pilot_calls(db, pilot.started_on, None), pilot_store.repeat_links(db)))

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 from demo_calls.pilot import PILOT_VERSION, pilot_script
 from feedback.pilots import in_pilot
-from feedback.register import rebuild_problems
+from feedback.problems import WINDOW_DAYS, rank_all
+from feedback.records import UrgencyRule
 from scoring.script import load_script
 from storage import improvement as store
 from storage import pilots as pilot_store
@@ -139,16 +140,19 @@ def write_synthetic(db: Database, calls: int) -> None:
         cur.execute("UPDATE call_scores SET script_version = $version, score = least(100, score + 4)"
                     " WHERE list_contains($ids, call_id)", {"version": PILOT_VERSION, "ids": piloted_ids})
     as_of = (FIRST_DAY + timedelta(days=DAYS - 1)).date()
-    ranked = rebuild_problems(db, as_of)
+    candidates, totals = store.problem_candidates(db, as_of, WINDOW_DAYS)
+    ranked = rank_all(candidates, totals, as_of, WINDOW_DAYS, UrgencyRule())
+    store.save_rankings(db, ranked, as_of, UrgencyRule())
     planned = {"cluster:7": ("Fix the login error message on the portal", "Portal team"),
                "item:consent": ("Retrain operators on the consent wording", "Training team")}
     targets = [p for p in ranked if p.problem_id in planned] + [p for p in ranked if p.problem_id not in planned][:1]
     for n, problem in enumerate(targets):
         title, owner = planned.get(problem.problem_id, ("Update the knowledge base article", "Knowledge base editors"))
-        action = store.add_action(db, problem.problem_id, title, owner, as_of + timedelta(days=7 * (n + 1)),
-                                  started_on=as_of - timedelta(days=42))
+        due = as_of + timedelta(days=7 * (n + 1))
+        action = store.add_action(db, problem.problem_id, title, owner, due, as_of - timedelta(days=42))
         if n < 2:
-            store.update_action(db, action.action_id, status="in_progress", on=as_of - timedelta(days=35))
+            store.save_action_change(db, action.action_id, "planned", "in_progress", owner, due, None,
+                                     as_of - timedelta(days=35))
         if n == 0:
-            store.update_action(db, action.action_id, status="done", note="new message deployed",
-                                on=as_of - timedelta(days=21))
+            store.save_action_change(db, action.action_id, "in_progress", "done", owner, due, "new message deployed",
+                                     as_of - timedelta(days=21))

@@ -18,10 +18,10 @@ from kernel.roles import OPERATOR
 from ingest.metadata import CallMetadata
 from insights.records import RepeatLink, Request, TopicAssignment
 from scoring.records import CallScore, ConversationMetrics, Evidence, ItemVerdict
-from scoring.scorecard import critical_failures, weighted_score
+from scoring.records import critical_failures, weighted_score
 from scoring.script import Script, load_script
 from storage.db import Database
-from storage.insights import save_repeats, save_requests, save_topics, update_request
+from storage.complaint_clusters import save_repeats, save_requests, save_topics, update_request
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
 from storage.calls import save_call, start_run

@@ -1,72 +1,27 @@
-"""Corrective actions: what may change an action's status, and its outcome — how often its problem came up
-before the action against after it was done."""
+"""Corrective actions: what a new action needs and what may change an action's status."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-STATUSES = ("planned", "in_progress", "done", "dropped")
-FINAL = ("done", "dropped")
-
-
-@dataclass(frozen=True)
-class ActionEvent:
-    status: str
-    owner: str
-    due_date: date
-    note: str | None
-    effective_on: date
-
-
-@dataclass(frozen=True)
-class CorrectiveAction:
-    action_id: int
-    problem_id: str
-    title: str
-    owner: str
-    due_date: date
-    status: str
-    started_on: date
-    history: tuple[ActionEvent, ...]
-
-    @property
-    def done_on(self) -> date | None:
-        return next((e.effective_on for e in reversed(self.history) if e.status == "done"), None)
-
-    def overdue(self, today: date) -> bool:
-        return self.status not in FINAL and self.due_date < today
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The problem's calls per week in the weeks before the action started and since it was done."""
-
-    weeks_before: float
-    calls_before: int
-    weeks_after: float
-    calls_after: int
-
-    @property
-    def weekly_before(self) -> float:
-        return self.calls_before / self.weeks_before if self.weeks_before else 0.0
-
-    @property
-    def weekly_after(self) -> float | None:
-        return self.calls_after / self.weeks_after if self.weeks_after else None
-
-    @property
-    def change(self) -> float | None:
-        """Relative change of the weekly volume: -0.4 is 40 % fewer calls a week; None until there is an after."""
-        after = self.weekly_after
-        if after is None or not self.weekly_before:
-            return None
-        return round(after / self.weekly_before - 1, 3)
+from feedback.records import FINAL, STATUSES, CorrectiveAction
 
 
 def check_text(value: str | None, what: str) -> str:
     if value is None or not value.strip():
         raise ValueError(f"a corrective action needs {what}")
     return value.strip()
+
+
+def changed(action: CorrectiveAction, status: str | None, owner: str | None, due_date: date | None,
+            note: str | None) -> tuple[str, str, date]:
+    """The action's (status, owner, due date) after a change; a change must change something or say why (`note`)."""
+    new_status = status or action.status
+    check_change(action.status, new_status)
+    new_owner = check_text(owner, "an owner") if owner is not None else action.owner
+    new_due = due_date or action.due_date
+    if (new_status, new_owner, new_due) == (action.status, action.owner, action.due_date) and not note:
+        raise ValueError("nothing to change: give a status, owner, due date or note")
+    return new_status, new_owner, new_due
 
 
 def check_change(current: str, new: str) -> None:

@@ -16,8 +16,6 @@ from datetime import date, datetime, timedelta
 from statistics import fmean
 
 from feedback.records import KpiCall
-from storage.db import Database
-from storage.feedback import kpi_calls
 
 SATISFIED_RATINGS = (4, 5)
 
@@ -57,15 +55,11 @@ class _Question:
         return max([ended, *closings])
 
 
-def weekly_kpis(db: Database, weeks: int | None = None) -> list[WeeklyKpis]:
+def kpis_by_week(calls: list[KpiCall], weeks: int | None = None) -> list[WeeklyKpis]:
     """One row per week, oldest first, from the first week with calls (or the last `weeks` weeks) to the week of
     the latest call; a week without calls is listed with zero counts, so trends show the gap."""
     if weeks is not None and weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
-    return kpis_by_week(kpi_calls(db), weeks)
-
-
-def kpis_by_week(calls: list[KpiCall], weeks: int | None = None) -> list[WeeklyKpis]:
     if not calls:
         return []
     by_week: dict[date, list[KpiCall]] = defaultdict(list)

@@ -18,9 +18,7 @@ from datetime import datetime, timezone
 import numpy as np
 from scipy import stats
 
-from storage import pilots as store
-from storage.db import Database
-from storage.pilots import Pilot, PilotCall
+from feedback.records import Pilot, PilotCall
 
 ALPHA = 0.05
 POWER = 0.8
@@ -53,18 +51,26 @@ class ScriptChoice:
         return self.adopted if pilot is None else self.texts[(pilot.script_name, pilot.script_version)]
 
 
-def script_choice(db: Database) -> ScriptChoice:
-    running = tuple(store.undecided_pilots(db))
-    texts = {(p.script_name, p.script_version): store.script_text(db, p.script_name, p.script_version)
-             for p in running}
-    return ScriptChoice(store.adopted_script_text(db), running, texts)
+def with_repeats(calls: Sequence[PilotCall], links: Sequence[tuple[str, str, float]]) -> list[PilotCall]:
+    """The calls with whether each was repeated and the hours to the last call of the chain of repeats after it;
+    `links` are (call, the call it repeats, hours between them)."""
+    followers: dict[str, list[tuple[str, float]]] = {}
+    for call_id, repeat_of, hours in links:
+        followers.setdefault(repeat_of, []).append((call_id, hours))
+    return [replace(c, repeated=bool(followers.get(c.call_id)), resolution_hours=_resolution_hours(c.call_id, followers))
+            for c in calls]
 
 
-def scripts_for_calls(db: Database, call_ids: Sequence[str]) -> dict[str, str | None]:
-    """The script each stored call is scored with when no script file is named (ScriptChoice)."""
-    choice = script_choice(db)
-    facts = store.calls_operator_and_start(db, call_ids) if choice.running else {}
-    return {call_id: choice.for_call(call_id, *facts.get(call_id, (None, None))) for call_id in call_ids}
+def _resolution_hours(call_id: str, followers: dict[str, list[tuple[str, float]]]) -> float:
+    longest, stack, seen = 0.0, [(call_id, 0.0)], {call_id}
+    while stack:
+        current, hours = stack.pop()
+        longest = max(longest, hours)
+        for follower, apart in followers.get(current, ()):
+            if follower not in seen:
+                seen.add(follower)
+                stack.append((follower, hours + apart))
+    return longest
 
 
 @dataclass(frozen=True)

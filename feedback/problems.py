@@ -7,72 +7,13 @@ against the window before). 5-6 points: critical, 3-4: high, 1-2: medium, 0: low
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+
+from feedback.records import ProblemStats, RankedProblem, UrgencyRule, WindowTotals
 
 KINDS = ("complaint_cluster", "topic", "checklist_item")
 URGENCIES = ("critical", "high", "medium", "low")
-
-
-@dataclass(frozen=True)
-class ProblemStats:
-    """What storage counted for one candidate problem in the window ending at `as_of` and the window before."""
-
-    problem_id: str
-    kind: str
-    source_key: str
-    title: str
-    calls: int
-    previous_calls: int
-    applicable_calls: int | None  # checklist items: calls where the item applied; None for other kinds
-    rated_calls: int
-    rating_sum: float
-
-
-@dataclass(frozen=True)
-class WindowTotals:
-    calls: int
-    rated_calls: int
-    rating_sum: float
-
-
-@dataclass(frozen=True)
-class UrgencyRule:
-    share_high: float = 0.10  # 2 volume points from this share of the window's calls
-    share_medium: float = 0.03
-    effect_high: float = -1.0  # 2 effect points when its calls are rated this many stars lower than the rest
-    effect_medium: float = -0.3
-    growth_high: float = 1.5  # 2 growth points when calls grew by this factor on the window before
-    growth_medium: float = 1.2
-    growth_min_calls: int = 5  # fewer calls than this never count as growth (2 calls after 1 is noise)
-    min_rated_calls: int = 5  # an effect needs this many rated calls of the problem
-    topic_effect: float = -0.3  # a topic is a problem when its calls are rated at least this much lower
-    item_failure_rate: float = 0.15  # a checklist item is a problem when it fails this often where it applies
-    min_calls: int = 3  # a candidate with fewer calls in the window is not a problem
-
-
-@dataclass(frozen=True)
-class RankedProblem:
-    problem_id: str
-    kind: str
-    source_key: str
-    title: str
-    as_of: date
-    window_days: int
-    calls: int
-    share: float
-    previous_calls: int
-    growth: float | None
-    rating_effect: float | None
-    rated_calls: int
-    volume_points: int
-    effect_points: int
-    growth_points: int
-    urgency: str
-
-    @property
-    def points(self) -> int:
-        return self.volume_points + self.effect_points + self.growth_points
+WINDOW_DAYS = 28  # the register ranks the problems of the last four weeks
 
 
 def rating_effect(stats: ProblemStats, totals: WindowTotals, rule: UrgencyRule) -> float | None:

@@ -22,8 +22,6 @@ import numpy as np
 from scipy import stats
 
 from feedback.records import RatedCall
-from storage.db import Database
-from storage.feedback import rated_calls
 
 GROUPINGS = ("topic", "operator")
 MIN_CALLS = 10  # on each side of a comparison
@@ -55,15 +53,11 @@ class Driver:
     adjusted_ci_high: float | None = None
 
 
-def satisfaction_drivers(db: Database, by: str | None = None) -> list[Driver]:
+def drivers_of(calls: Sequence[RatedCall], by: str | None = None) -> list[Driver]:
     """Drivers over all rated calls (`by` None) or within each topic or operator; the best-supported harmful
     drivers first: comparisons with enough calls, most negative difference first."""
     if by is not None and by not in GROUPINGS:
         raise ValueError(f"drivers can be grouped by {', '.join(GROUPINGS)}, got {by!r}")
-    return drivers_of(rated_calls(db), by)
-
-
-def drivers_of(calls: Sequence[RatedCall], by: str | None = None) -> list[Driver]:
     groups: dict[str | None, list[RatedCall]] = defaultdict(list)
     for call in calls:
         key = None if by is None else call.topic if by == "topic" else call.operator_id

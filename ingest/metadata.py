@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+
+from ingest.records import CallMetadata, sidecar_path
 
 IVR_BRANCHES = {
     1: "general questions",
@@ -27,28 +28,6 @@ MAX_SIDECAR_BYTES = 16 * 1024
 
 class InvalidSidecar(ValueError):
     """The sidecar is missing, unreadable or breaks the format."""
-
-
-@dataclass(frozen=True)
-class CallMetadata:
-    call_id: str
-    started_at: datetime
-    operator_id: str | None = None
-    caller_id: str | None = None
-    ivr_branch: int | None = None
-    regional_center: str | None = None
-    channels: str | None = None
-    operator_channel: int | None = None
-    language: str | None = None
-
-    def to_json(self) -> dict:
-        data = asdict(self)
-        data["started_at"] = self.started_at.isoformat()
-        return data
-
-
-def sidecar_path(recording: Path) -> Path:
-    return recording.with_suffix(".json")
 
 
 def parse_sidecar(data: object) -> CallMetadata:

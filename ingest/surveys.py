@@ -13,8 +13,9 @@ import io
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+
+from ingest.records import ParsedBatch, RejectedRow, SurveyResult
 
 POST_CALL, ACCOUNT_COMMENT = "post_call", "account_comment"
 SOURCES = (POST_CALL, ACCOUNT_COMMENT)
@@ -38,33 +39,6 @@ class InvalidSurveyFile(ValueError):
 
 class InvalidSurveyRow(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class SurveyResult:
-    result_id: str  # sha256 of the content as received: the same result sent again has the same id
-    source: str
-    call_id: str | None
-    caller_id: str | None
-    rating: int | None
-    resolved: bool | None
-    comment: str | None
-    answered_at: datetime
-
-
-@dataclass(frozen=True)
-class RejectedRow:
-    reject_id: str  # sha256 of the source and the raw row: the same bad row sent again is recorded once
-    row_no: int | None  # 1-based; None when the whole file was unreadable
-    raw: str  # the row as received, as JSON text
-    reason: str
-
-
-@dataclass(frozen=True)
-class ParsedBatch:
-    source: str
-    results: tuple[SurveyResult, ...]
-    rejects: tuple[RejectedRow, ...]
 
 
 def check_source(source: str) -> str:

@@ -8,18 +8,13 @@ import sys
 from pathlib import Path
 
 from pipelines import offline  # noqa: F401
+from pipelines.cli_checks import KEYS_ENV, UsageError, openable_db, require_db
 from pipelines.reaper import reap_on_exit
 from pipelines.cli_privacy import add_commands as add_privacy_commands
 from pipelines.cli_dashboard import add_commands as add_dashboard_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
 from pipelines.cli_reports import add_commands as add_report_commands
 from pipelines.cli_insights import add_commands as add_insights_commands
-
-KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
-
-
-class UsageError(Exception):
-    pass
 
 
 def _key_paths(args) -> list[Path]:
@@ -61,7 +56,7 @@ def cmd_process(args) -> int:
         raise UsageError("--workers is for the local cluster; a --cluster has the workers it was started with")
     key_paths = _key_paths(args)
     Keyring.from_paths(key_paths)  # a key problem is one line here, not a failed flow run with a traceback
-    _openable_db(args.db)
+    openable_db(args.db)
 
     from pipelines.flows import process_calls
 
@@ -81,7 +76,7 @@ def cmd_export(args) -> int:
     from storage.db import Database
     from storage.export import export_calls
 
-    _require_db(args.db)
+    require_db(args.db)
     with Database(args.db) as db:
         n = export_calls(db, args.out)
     print(f"exported {n} calls to {args.out}")
@@ -92,7 +87,7 @@ def cmd_search(args) -> int:
     from storage.db import Database
     from storage.search import search
 
-    _require_db(args.db)
+    require_db(args.db)
     with Database(args.db) as db:
         hits = search(db, args.query, limit=args.limit)
     if not hits:
@@ -109,7 +104,7 @@ def cmd_score(args) -> int:
     from pipelines.rescore import rescore
     from storage.db import Database
 
-    _require_db(args.db)
+    require_db(args.db)
     with Database(args.db) as db:
         summary = rescore(db, args.script, encoder=load_encoder(args.encoder) if args.encoder else None)
     piloted = f" ({summary.piloted} in running pilots with their pilot's version)" if summary.piloted else ""
@@ -124,7 +119,7 @@ def cmd_score_transcript(args) -> int:
     from pipelines.transcript_scoring import score_turns
 
     if args.db is not None:
-        _require_db(args.db)
+        require_db(args.db)
     try:
         call = json.loads(args.file.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -147,25 +142,6 @@ def cmd_generate_calls(args) -> int:
     paths = generate_calls(args.out, count=args.count, seed=args.seed, audio_format=args.format)
     print(f"generated {len(paths)} calls in {args.out}")
     return 0
-
-
-def _require_db(path: Path) -> None:
-    if not path.exists():
-        raise UsageError(f"database {path} does not exist; run `hotline-qc process` first")
-    _openable_db(path)
-
-
-def _openable_db(path: Path) -> None:
-    """Open the database once before a flow starts: a file that is not DuckDB, or that cannot be written, is
-    one line here rather than a failed flow run with Prefect's traceback."""
-    import duckdb
-
-    from storage.db import Database
-
-    try:
-        Database(path).close()
-    except (duckdb.Error, OSError) as exc:
-        raise UsageError(f"database {path} cannot be opened for writing: {str(exc).splitlines()[0]}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:

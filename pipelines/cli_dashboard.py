@@ -12,13 +12,15 @@ def cmd_dashboard(args) -> int:
 
     from dashboards.app import Settings, create_app
     from ingest.keys import Keyring
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
+    from pipelines.survey_import import import_payload
     from storage.db import Database
 
-    _require_db(args.db)
+    require_db(args.db)
     keyring = Keyring.from_paths(args.keys) if args.keys else None
     with Database(args.db) as db:
-        app = create_app(db, Settings(session_ttl=timedelta(hours=args.session_hours), keyring=keyring))
+        app = create_app(db, Settings(session_ttl=timedelta(hours=args.session_hours), keyring=keyring,
+                                      survey_intake=import_payload))
         playback = "playable" if keyring else "not playable: no --keys"
         print(f"dashboard on http://{args.host}:{args.port}  (recordings {playback})")
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
@@ -40,11 +42,11 @@ def cmd_users_add(args) -> int:
 
 def cmd_users_set_role(args) -> int:
     from dashboards.auth import change_role
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
     from storage.audit import record
     from storage.db import Database
 
-    _require_db(args.db)
+    require_db(args.db)
     with Database(args.db) as db:
         user = change_role(db, args.name, args.role, args.team or ())
         record(db, _actor(args), "user_change", user.name, _change("role", role=user.role, teams=list(user.teams)))
@@ -54,11 +56,11 @@ def cmd_users_set_role(args) -> int:
 
 def cmd_users_disable(args) -> int:
     from dashboards.auth import disable_user
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
     from storage.audit import record
     from storage.db import Database
 
-    _require_db(args.db)
+    require_db(args.db)
     disabled = args.users_command == "disable"
     with Database(args.db) as db:
         disable_user(db, args.name, disabled)
@@ -69,11 +71,11 @@ def cmd_users_disable(args) -> int:
 
 def cmd_users_reset_password(args) -> int:
     from dashboards.auth import reset_password
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
     from storage.audit import record
     from storage.db import Database
 
-    _require_db(args.db)
+    require_db(args.db)
     password = _read_password(args.name)
     with Database(args.db) as db:
         user = reset_password(db, args.name, password)
@@ -93,11 +95,11 @@ def _change(change: str, **fields) -> str:
 
 
 def cmd_users_list(args) -> int:
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
     from storage.db import Database
     from storage.users import list_users
 
-    _require_db(args.db)
+    require_db(args.db)
     with Database(args.db) as db:
         for user in list_users(db):
             print(f"{user.name}\t{user.role}\t{', '.join(user.teams) or 'all teams'}")
@@ -116,7 +118,7 @@ def _read_password(name: str) -> str:
 
 
 def add_commands(sub) -> None:
-    from pipelines.cli import KEYS_ENV
+    from pipelines.cli_checks import KEYS_ENV
 
     dash = sub.add_parser("dashboard", help="serve the supervisor and analyst web app")
     dash.add_argument("--db", type=Path, required=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def cmd_surveys_import(args) -> int:
-    from ingest.survey_import import import_path
+    from pipelines.survey_import import import_path
     from storage.db import Database
 
     with Database(args.db) as db, _file_progress(not args.no_progress) as progress:
@@ -46,8 +46,9 @@ def cmd_surveys_serve(args) -> int:
     import uvicorn
 
     from dashboards.survey_api import create_survey_app
+    from pipelines.survey_import import import_payload
 
-    uvicorn.run(create_survey_app(args.db), host=args.host, port=args.port)
+    uvicorn.run(create_survey_app(args.db, import_payload), host=args.host, port=args.port)
     return 0
 
 
@@ -73,7 +74,7 @@ def cmd_survey_clients_revoke(args) -> int:
 
 
 def cmd_kpis(args) -> int:
-    from feedback.kpis import weekly_kpis
+    from pipelines.survey_analysis import weekly_kpis
     from storage.db import Database
 
     with Database(args.db) as db:
@@ -91,7 +92,7 @@ def cmd_kpis(args) -> int:
 
 
 def cmd_drivers(args) -> int:
-    from feedback.satisfaction import satisfaction_drivers
+    from pipelines.survey_analysis import satisfaction_drivers
     from storage.db import Database
 
     with Database(args.db) as db:

@@ -44,9 +44,9 @@ def _moment(text: str) -> datetime:
 
 
 def cmd_cluster_complaints(args) -> int:
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
 
-    _require_db(args.db)
+    require_db(args.db)
     from pipelines.insights_flows import cluster_complaints
 
     summary = cluster_complaints(db_path=args.db, full_recluster=args.full_recluster)
@@ -58,10 +58,10 @@ def cmd_cluster_complaints(args) -> int:
 
 
 def cmd_insights(args) -> int:
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
     from storage.db import Database
 
-    _require_db(args.db)
+    require_db(args.db)
     if args.report == RELABEL:
         return cmd_relabel(args)
     console = Console()
@@ -74,7 +74,7 @@ def cmd_insights(args) -> int:
 def cmd_relabel(args) -> int:
     """The analyst's topic becomes the call's, and the next `cluster-complaints` learns from it."""
     from insights.catalogue import default_catalogue
-    from pipelines.cli import UsageError
+    from pipelines.cli_checks import UsageError
     from pipelines.insights_steps import relabel_call_topic
     from storage.db import Database
 

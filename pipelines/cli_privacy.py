@@ -35,7 +35,7 @@ def cmd_retention_purge(args) -> int:
 
 
 def cmd_erase_caller(args) -> int:
-    from privacy.erasure import erase_caller_from_file
+    from pipelines.erasure import erase_caller_from_file
 
     report = erase_caller_from_file(_existing_db(args.db), args.caller_id, recordings=args.recordings,
                                     also=args.also or (), archives=args.archive or (), actor=_actor(args))

@@ -27,7 +27,7 @@ def _day(text: str) -> date:
 
 
 def cmd_problems(args) -> int:
-    from feedback.register import rebuild_problems
+    from pipelines.problem_register import rebuild_problems
     from storage import improvement as store
 
     with _database(args.db) as db:
@@ -64,27 +64,26 @@ def _print_action(action, outcome=None) -> None:
 
 
 def cmd_actions_add(args) -> int:
-    from storage import improvement as store
+    from pipelines.problem_register import add_action
 
     with _database(args.db) as db:
-        action = store.add_action(db, args.problem, args.title, args.owner, args.due, started_on=args.started,
-                                  note=args.note)
+        action = add_action(db, args.problem, args.title, args.owner, args.due, started_on=args.started, note=args.note)
     _print_action(action)
     return 0
 
 
 def cmd_actions_update(args) -> int:
-    from storage import improvement as store
+    from pipelines.problem_register import update_action
 
     with _database(args.db) as db:
-        action = store.update_action(db, args.action_id, status=args.status, owner=args.owner, due_date=args.due,
-                                     note=args.note, on=args.on)
+        action = update_action(db, args.action_id, status=args.status, owner=args.owner, due_date=args.due,
+                               note=args.note, on=args.on)
     _print_action(action)
     return 0
 
 
 def cmd_actions_list(args) -> int:
-    from feedback.register import action_outcome
+    from pipelines.problem_register import action_outcome
     from storage import improvement as store
 
     with _database(args.db) as db:
@@ -98,6 +97,7 @@ def cmd_actions_list(args) -> int:
 
 def cmd_pilots_add(args) -> int:
     from scoring.script import load_script, parse_script
+    from pipelines.pilots import pilot_calls
     from storage import pilots as pilot_store
     from storage.scores import save_script
 
@@ -122,7 +122,7 @@ def _analysis(db, pilot_id: str):
     from storage import pilots as pilot_store
 
     pilot = pilot_store.pilot(db, pilot_id)
-    return analyse(pilot, pilot_store.pilot_calls(db, pilot.started_on, pilot.ended_on))
+    return analyse(pilot, pilot_calls(db, pilot.started_on, pilot.ended_on))
 
 
 def _print_analysis(analysis) -> None:
@@ -162,10 +162,10 @@ def cmd_pilots_decide(args) -> int:
 def cmd_weekly_report(args) -> int:
     from rich.console import Console
 
-    from pipelines.cli import _require_db
+    from pipelines.cli_checks import require_db
     from pipelines.report_flows import run_weekly_report
 
-    _require_db(args.db)
+    require_db(args.db)
     with Console(stderr=True).status("building the weekly report: register, KPIs, pilots, charts, PDF"):
         paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of)
     print(f"report for the week of {paths.week_start}: {paths.html}\n    {paths.pdf} ({paths.pages} pages)")

@@ -14,7 +14,7 @@ from pipelines.flows import process_calls
 from pipelines.insights_flows import cluster_complaints
 from storage.db import Database
 from storage.export import export_calls
-from storage.insights import clustered_calls
+from storage.complaint_clusters import clustered_calls
 from storage.search import search
 
 MARKER = ".hotline-qc-demo"

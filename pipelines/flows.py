@@ -17,7 +17,7 @@ from prefect.futures import as_completed
 from prefect_dask import DaskTaskRunner
 
 from asr.model import ModelSettings
-from feedback.pilots import script_choice
+from pipelines.pilots import script_choice
 from ingest.keys import Keyring
 from pipelines.call_processing import (CallOutcome, ProcessingSettings, admit, find_recordings, record_unfinished,
                                        store)

@@ -17,12 +17,13 @@ from insights.clustering import ClusterSettings, assign_new, recluster
 from insights.complaints import call_context, extract_complaint
 from insights.deadlines import DeadlinePolicy, find_request, requests_needing_attention
 from insights.labels import document_frequency, label_cluster
-from insights.records import ClusterLabel, ComplaintCluster, Request
+from insights.numbers import with_numbers_said
+from insights.records import ClusterLabel, ComplaintCluster, ProblemCall, Request
 from insights.repeats import RepeatSettings, ResolutionRate, find_repeats, resolution_rates
 from insights.topics import (BranchRouting, TopicClassifier, assign_topics, build_classifier, default_classifier,
                              is_misrouted, misrouting_by_branch)
 from insights.trends import ClusterTrend, TrendSettings, cluster_trends
-from storage import insights as store
+from storage import complaint_clusters as store
 from storage.db import Database
 
 
@@ -130,9 +131,14 @@ def _summary(db: Database, run_id: str | None, kind: str, calls: int, trend_sett
     return ClusteringSummary(run_id, kind, calls, len(store.load_clusters(db)), emerging)
 
 
+def problem_calls(db: Database) -> list[ProblemCall]:
+    """Every call with an extracted complaint as repeat detection sees it, with the numbers said in it."""
+    return with_numbers_said(store.load_problem_calls(db), store.texts_with_digits(db))
+
+
 def link_repeat_calls(db: Database, settings: RepeatSettings = RepeatSettings()) -> int:
     """Judge every analysed call again: a window reaches back, so a new call can only link to stored ones."""
-    calls = store.load_problem_calls(db)
+    calls = problem_calls(db)
     links = find_repeats(calls, settings)
     store.save_repeats(db, links, [c.call_id for c in calls])
     return len(links)
@@ -158,7 +164,7 @@ def cluster_report(db: Database, now: datetime | None = None,
 
 def repeat_report(db: Database, by: str, as_of: datetime | None = None,
                   settings: RepeatSettings = RepeatSettings()) -> list[ResolutionRate]:
-    calls = store.load_problem_calls(db)
+    calls = problem_calls(db)
     links = find_repeats(calls, settings)
     return resolution_rates(calls, links, by, as_of or datetime.now().astimezone(), settings)
 

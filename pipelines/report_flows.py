@@ -10,7 +10,8 @@ from prefect.cache_policies import NONE
 from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 
 from dashboards.reports.charts import chart_pngs
-from dashboards.reports.data import ReportData, gather
+from dashboards.reports.records import ReportData
+from pipelines.report_data import gather
 from dashboards.reports.render import render_html, write_pdf
 from storage.db import Database
 

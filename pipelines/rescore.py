@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedback.pilots import scripts_for_calls
+from pipelines.pilots import scripts_for_calls
 from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.judges import Correction, LabelledExample, corrections_as_examples
 from scoring.records import CallScore

@@ -17,7 +17,7 @@ from insights.catalogue import default_catalogue
 from insights.topics import TopicClassifier, assign_topics
 from pipelines.call_processing import score_then_redact
 from scoring.records import CallScore
-from scoring.scorecard import critical_failures
+from scoring.records import critical_failures
 from scoring.scorer import shared_scorer, shared_script
 from scoring.turns import TurnsError, transcript_from_turns
 

@@ -1,10 +1,15 @@
-"""What scoring produces for one call: item verdicts with their evidence, conversation metrics, the total."""
+"""What scoring produces for one call: item verdicts with their evidence, conversation metrics, the weighted total;
+and the records scorecards are made of."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 
 PASSED, FAILED, NOT_APPLICABLE = "passed", "failed", "not_applicable"
 VERDICTS = (PASSED, FAILED, NOT_APPLICABLE)
+GROUPINGS = ("operator", "team", "regional_center")
+PERIODS = ("day", "week", "month")
 
 
 @dataclass(frozen=True)
@@ -67,3 +72,69 @@ class CallScore:
             if verdict.item_id == item_id:
                 return verdict
         raise KeyError(item_id)
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """The verdict a scorecard counts for one item of one call: the analyst's override if any, else the automatic one."""
+
+    item_id: str
+    verdict: str
+    weight: float
+    critical: bool
+    overridden: bool = False
+
+
+@dataclass(frozen=True)
+class ScoredCall:
+    call_id: str
+    started_at: datetime | None  # in the regional centre's local time: its day is the day the operator worked
+    operator_id: str | None
+    team: str | None
+    regional_center: str | None
+    script_version: str
+    items: tuple[ItemOutcome, ...]
+
+    @property
+    def score(self) -> float | None:
+        return weighted_score(self.items)
+
+    @property
+    def critical_failures(self) -> tuple[str, ...]:
+        return critical_failures(self.items)
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    group: str
+    period_start: date
+    calls: int
+    mean_score: float | None
+    critical_calls: int  # calls with at least one critical item failed
+    critical_share: float
+    trend: float | None  # mean score minus that of the group's previous period with calls
+
+
+@dataclass(frozen=True)
+class ScorecardCell:
+    """The scored calls of one group in one period, added up: what a scorecard row is made from."""
+
+    group: str
+    period_start: date
+    calls: int
+    scored: int  # calls with a score (some have no applicable item)
+    score_sum: float
+    critical_calls: int
+
+
+def weighted_score(items: Iterable[ItemOutcome | ItemVerdict]) -> float | None:
+    """Points of passed items over points of applicable ones; not applicable items neither add nor cost."""
+    applicable = [i for i in items if i.verdict != NOT_APPLICABLE]
+    possible = sum(i.weight for i in applicable)
+    if not possible:
+        return None
+    return round(100.0 * sum(i.weight for i in applicable if i.verdict == PASSED) / possible, 1)
+
+
+def critical_failures(items: Iterable[ItemOutcome | ItemVerdict]) -> tuple[str, ...]:
+    return tuple(i.item_id for i in items if i.critical and i.verdict == FAILED)

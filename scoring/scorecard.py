@@ -1,4 +1,4 @@
-"""Scorecards: the weighted 0-100 score of a call, and what supervisors read from many calls — averages per
+"""Scorecards: what supervisors read from many calls — averages of the weighted score per
 operator, team or regional centre by day, week or month with the change from the period before, and the
 items each operator fails most (what to coach).
 
@@ -12,51 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scoring.records import FAILED, NOT_APPLICABLE, PASSED, ItemVerdict
-
-GROUPINGS = ("operator", "team", "regional_center")
-PERIODS = ("day", "week", "month")
-
-
-@dataclass(frozen=True)
-class ItemOutcome:
-    """The verdict a scorecard counts for one item of one call: the analyst's override if any, else the automatic one."""
-
-    item_id: str
-    verdict: str
-    weight: float
-    critical: bool
-    overridden: bool = False
-
-
-@dataclass(frozen=True)
-class ScoredCall:
-    call_id: str
-    started_at: datetime | None  # in the regional centre's local time: its day is the day the operator worked
-    operator_id: str | None
-    team: str | None
-    regional_center: str | None
-    script_version: str
-    items: tuple[ItemOutcome, ...]
-
-    @property
-    def score(self) -> float | None:
-        return weighted_score(self.items)
-
-    @property
-    def critical_failures(self) -> tuple[str, ...]:
-        return critical_failures(self.items)
-
-
-@dataclass(frozen=True)
-class ScorecardRow:
-    group: str
-    period_start: date
-    calls: int
-    mean_score: float | None
-    critical_calls: int  # calls with at least one critical item failed
-    critical_share: float
-    trend: float | None  # mean score minus that of the group's previous period with calls
+from scoring.records import FAILED, GROUPINGS, NOT_APPLICABLE, PERIODS, ScorecardCell, ScorecardRow, ScoredCall
 
 
 @dataclass(frozen=True)
@@ -68,19 +24,6 @@ class ItemFailures:
     @property
     def failure_rate(self) -> float:
         return self.failed / self.applicable if self.applicable else 0.0
-
-
-def weighted_score(items: Iterable[ItemOutcome | ItemVerdict]) -> float | None:
-    """Points of passed items over points of applicable ones; not applicable items neither add nor cost."""
-    applicable = [i for i in items if i.verdict != NOT_APPLICABLE]
-    possible = sum(i.weight for i in applicable)
-    if not possible:
-        return None
-    return round(100.0 * sum(i.weight for i in applicable if i.verdict == PASSED) / possible, 1)
-
-
-def critical_failures(items: Iterable[ItemOutcome | ItemVerdict]) -> tuple[str, ...]:
-    return tuple(i.item_id for i in items if i.critical and i.verdict == FAILED)
 
 
 def period_start(moment: datetime, period: str) -> date:
@@ -104,19 +47,27 @@ def scorecards(calls: Sequence[ScoredCall], by: str = "operator", period: str = 
         if group is None or call.started_at is None:
             continue
         cells[(group, period_start(call.started_at, period))].append(call)
+    return scorecard_rows(
+        ScorecardCell(group, start, len(members), sum(1 for c in members if c.score is not None),
+                      sum(c.score for c in members if c.score is not None),
+                      sum(1 for c in members if c.critical_failures))
+        for (group, start), members in sorted(cells.items()))
+
+
+def scorecard_rows(cells: Iterable[ScorecardCell]) -> list[ScorecardRow]:
+    """Rows from cells sorted by group and period: the mean score of the scored calls, the share of calls with a
+    failed critical item, and the change of the mean from the group's previous period with a mean."""
     rows, previous = [], {}
-    for (group, start), members in sorted(cells.items()):
-        scores = [c.score for c in members if c.score is not None]
-        mean = round(sum(scores) / len(scores), 1) if scores else None
-        critical = sum(1 for c in members if c.critical_failures)
-        before = previous.get(group)
+    for cell in cells:
+        mean = round(cell.score_sum / cell.scored, 1) if cell.scored else None
+        before = previous.get(cell.group)
         rows.append(ScorecardRow(
-            group=group, period_start=start, calls=len(members), mean_score=mean, critical_calls=critical,
-            critical_share=round(critical / len(members), 3),
+            group=cell.group, period_start=cell.period_start, calls=cell.calls, mean_score=mean,
+            critical_calls=cell.critical_calls, critical_share=round(cell.critical_calls / cell.calls, 3),
             trend=round(mean - before, 1) if mean is not None and before is not None else None,
         ))
         if mean is not None:
-            previous[group] = mean
+            previous[cell.group] = mean
     return rows
 
 

@@ -12,7 +12,7 @@ import duckdb
 
 from asr.records import Transcript
 from diarization.records import SpeakerRole, SpeakerTurn
-from ingest.metadata import CallMetadata
+from ingest.records import CallMetadata
 from privacy.records import PiiInterval
 from storage.db import Database
 from storage.records import CallStatus, RecordingInfo, StoredRecording

@@ -10,33 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scoring.scorecard import GROUPINGS, PERIODS, ItemOutcome, ScorecardRow, critical_failures, weighted_score
+from scoring.records import GROUPINGS, PERIODS, ScorecardCell
 from storage.db import Database, local_datetime
 from storage.search import MatchedSegment, SearchHit
 from storage.search import ensure_index
 
-# Scorecards count an analyst's latest override over the automatic verdict. Overrides are few, so only the
-# calls that have one are re-scored here; every other call keeps the score stored when it was scored.
-# round_even rounds halves as scoring.scorecard.weighted_score (Python's round) does.
-_EFFECTIVE_SCORES = """
-WITH latest AS (
-    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY ALL
-), rescored AS (
-    SELECT v.call_id,
-           round_even(100.0 * coalesce(sum(v.weight) FILTER (WHERE coalesce(o.verdict, v.verdict) = 'passed'), 0)
-                 / nullif(sum(v.weight) FILTER (WHERE coalesce(o.verdict, v.verdict) <> 'not_applicable'), 0), 1)
-               AS score,
-           coalesce(bool_or(v.critical AND coalesce(o.verdict, v.verdict) = 'failed'), false) AS critical
-    FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id)
-    WHERE v.call_id IN (SELECT call_id FROM latest)
-    GROUP BY v.call_id
-), effective AS (
-    SELECT s.call_id,
-           CASE WHEN r.call_id IS NULL THEN s.score ELSE r.score END AS score,
-           CASE WHEN r.call_id IS NULL THEN len(s.critical_failures) > 0 ELSE r.critical END AS critical
-    FROM call_scores AS s LEFT JOIN rescored AS r USING (call_id)
-)
-"""
 # the regional centre's local time: its day is the day the operator worked
 _LOCAL_START = "make_timestamp(epoch_us(c.started_at) + coalesce(c.utc_offset_s, 0)::BIGINT * 1000000)"
 _GROUP_COLUMN = {"operator": "d.operator_id", "team": "t.team", "regional_center": "d.regional_center"}
@@ -45,11 +23,11 @@ _SUMMARIES = {
     "scorecard_days": (
         "SELECT concat_ws('|', (SELECT count(*) || '/' || max(scored_at) FROM call_scores),"
         " (SELECT max(override_id) FROM verdict_overrides), (SELECT count(*) || '/' || max(updated_at) FROM calls))",
-        _EFFECTIVE_SCORES + f"""
+        f"""
         INSERT INTO scorecard_days
         SELECT c.operator_id, c.regional_center, {_LOCAL_START}::DATE, count(*), count(e.score),
-               coalesce(sum(e.score), 0), count(*) FILTER (WHERE e.critical)
-        FROM effective AS e JOIN calls AS c USING (call_id)
+               coalesce(sum(e.score), 0), count(*) FILTER (WHERE len(e.critical_failures) > 0)
+        FROM scores_in_force AS e JOIN calls AS c USING (call_id)
         WHERE c.started_at IS NOT NULL
         GROUP BY ALL
         """,
@@ -198,10 +176,10 @@ def latest_call_start(db: Database) -> date | None:
     return day
 
 
-def scorecard(db: Database, by: str, period: str, *, teams: Iterable[str] | None = None,
-              since: date | None = None, until: date | None = None) -> list[ScorecardRow]:
-    """One row per group and period (oldest first within a group), the same rows as
-    scoring.scorecard.scorecards, for calls started between `since` and `until` (local days, inclusive)."""
+def scorecard_cells(db: Database, by: str, period: str, *, teams: Iterable[str] | None = None,
+                    since: date | None = None, until: date | None = None) -> list[ScorecardCell]:
+    """The cells scoring.scorecard.scorecard_rows makes a scorecard of, sorted by group and period, for calls
+    started between `since` and `until` (local days, inclusive)."""
     if by not in GROUPINGS:
         raise ValueError(f"scorecards group by one of {', '.join(GROUPINGS)}, got {by!r}")
     if period not in PERIODS:
@@ -217,24 +195,13 @@ def scorecard(db: Database, by: str, period: str, *, teams: Iterable[str] | None
         params["until"] = until
     sql = f"""
     SELECT {_GROUP_COLUMN[by]} AS grp, date_trunc('{period}', d.day)::DATE AS period_start, sum(d.calls)::INTEGER,
-           sum(d.score_sum), sum(d.scored), sum(d.critical_calls)::INTEGER
+           sum(d.scored)::INTEGER, sum(d.score_sum), sum(d.critical_calls)::INTEGER
     FROM scorecard_days AS d LEFT JOIN operator_teams AS t USING (operator_id)
     WHERE grp IS NOT NULL {team_sql} {window}
     GROUP BY ALL ORDER BY grp, period_start
     """
     with db.read() as cur:
-        rows = cur.execute(sql, params).fetchall()
-    result, previous = [], {}
-    for group, start, calls, total, scored, critical in rows:
-        # rounded in Python, as scoring.scorecard rounds: DuckDB rounds halves away from zero
-        mean = round(total / scored, 1) if scored else None
-        before = previous.get(group)
-        result.append(ScorecardRow(group=group, period_start=start, calls=calls, mean_score=mean,
-                                   critical_calls=critical, critical_share=round(critical / calls, 3),
-                                   trend=round(mean - before, 1) if mean is not None and before is not None else None))
-        if mean is not None:
-            previous[group] = mean
-    return result
+        return [ScorecardCell(*row) for row in cur.execute(sql, params).fetchall()]
 
 
 def list_calls(db: Database, *, teams: Iterable[str] | None = None, operator_id: str | None = None,
@@ -264,7 +231,7 @@ def list_calls(db: Database, *, teams: Iterable[str] | None = None, operator_id:
     FROM (
         SELECT * FROM calls AS c WHERE c.status = 'done' {where}
         ORDER BY c.started_at DESC, c.call_id LIMIT $limit OFFSET $offset
-    ) AS c LEFT JOIN operator_teams AS t USING (operator_id) LEFT JOIN call_scores AS s USING (call_id)
+    ) AS c LEFT JOIN operator_teams AS t USING (operator_id) LEFT JOIN scores_in_force AS s USING (call_id)
     ORDER BY c.started_at DESC, c.call_id
     """
     with db.read() as cur:
@@ -292,28 +259,17 @@ def call_review(db: Database, call_id: str) -> CallReview | None:
             "SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, t.team, c.regional_center,"
             " c.duration_s, s.score, len(s.critical_failures) > 0, s.script_version, c.recording_id"
             " FROM calls AS c LEFT JOIN operator_teams AS t USING (operator_id)"
-            " LEFT JOIN call_scores AS s USING (call_id) WHERE c.call_id = ?", [call_id]).fetchone()
+            " LEFT JOIN scores_in_force AS s USING (call_id) WHERE c.call_id = ?", [call_id]).fetchone()
         if row is None:
             return None
         lines = tuple(TranscriptLine(*r) for r in cur.execute(
             "SELECT segment_no, start_s, end_s, speaker, role, text FROM segments WHERE call_id = ?"
             " ORDER BY segment_no", [call_id]).fetchall())
-        latest = {item_id: (verdict, reason, analyst, at) for item_id, verdict, reason, analyst, at in cur.execute(
-            "SELECT item_id, verdict, reason, analyst, overridden_at FROM verdict_overrides WHERE call_id = ?"
-            " ORDER BY override_id", [call_id]).fetchall()}
-        items = []
-        for item_id, verdict, weight, critical, reason, evidence in cur.execute(
-                "SELECT item_id, verdict, weight, critical, reason, evidence FROM checklist_verdicts"
-                " WHERE call_id = ? ORDER BY item_no", [call_id]).fetchall():
-            override = latest.get(item_id)
-            items.append(ItemReview(
-                item_id, verdict, override[0] if override else verdict, weight, critical, reason,
-                tuple(json.loads(evidence)), *(override[1:] if override else (None, None, None))))
-    if latest:
-        # the stored score is the automatic one; what the call page shows is the score in force
-        outcomes = [ItemOutcome(i.item_id, i.verdict, i.weight, i.critical, True) for i in items]
-        row = row[:7] + (weighted_score(outcomes), bool(critical_failures(outcomes))) + row[9:]
-    return CallReview(_call_row(row[:9]), row[9], lines, tuple(items), row[10])
+        items = tuple(ItemReview(*r[:6], tuple(json.loads(r[6])), *r[7:]) for r in cur.execute(
+            "SELECT v.item_id, v.automatic_verdict, v.verdict, v.weight, v.critical, v.reason, v.evidence, o.reason,"
+            " o.analyst, o.overridden_at FROM verdicts_in_force AS v LEFT JOIN verdict_overrides AS o"
+            " USING (override_id) WHERE v.call_id = ? ORDER BY v.item_no", [call_id]).fetchall())
+    return CallReview(_call_row(row[:9]), row[9], lines, items, row[10])
 
 
 def recording_of(db: Database, call_id: str) -> Recording | None:

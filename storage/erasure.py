@@ -6,7 +6,7 @@ later migration adds) loses those calls' rows, complaint clusters lose the calle
 any quote taken from them, the search index is rebuilt, and their recording files and sidecars are deleted.
 The proof then searches every text column of every table (the search index's own tables included) and every
 file under the recordings folder for the caller id and for the personal data it is given
-(privacy/erasure.py finds that data in the caller's texts beforehand and rewrites the file afterwards).
+(pipelines/erasure.py finds that data in the caller's texts beforehand and rewrites the file afterwards).
 The audit log names the erasure by a hash of the caller id, so the log itself holds no trace.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TextIO
 
-from storage import insights
+from storage import complaint_clusters
 from storage.db import Database, local_datetime
 from storage.scores import export_fields
 
@@ -59,7 +59,7 @@ def _write_calls(db: Database, stream: TextIO) -> int:
         cur.execute(_CALLS)
         while rows := cur.fetchmany(_BATCH):
             ids = [row[0] for row in rows]
-            scored, analysed = export_fields(db, ids), insights.export_fields(db, ids)
+            scored, analysed = export_fields(db, ids), complaint_clusters.export_fields(db, ids)
             for row in rows:
                 later = scored.get(row[0], {}) | analysed.get(row[0], {})
                 stream.write(json.dumps(_call_object(row, later), ensure_ascii=False) + "\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ingest.metadata import sidecar_path
+from ingest.records import sidecar_path
 
 
 def inside(path: Path, folder: Path) -> bool:

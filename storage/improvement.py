@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from feedback.actions import ActionEvent, CorrectiveAction, check_change, check_text
-from feedback.problems import ProblemStats, RankedProblem, UrgencyRule, WindowTotals
+from feedback.records import ActionEvent, CorrectiveAction
+from feedback.records import ProblemStats, RankedProblem, UrgencyRule, WindowTotals
 from storage.db import Database
 
 # the latest post-call rating of each call (a caller may answer the survey again)
@@ -25,12 +25,6 @@ WHERE source = 'post_call' AND call_id IS NOT NULL AND rating IS NOT NULL GROUP 
 # One row per (problem, call) a problem is made of; checklist items carry every call where they applied,
 # with `hit` telling the failed ones.
 _MEMBERS = """
-effective AS (
-    SELECT v.call_id, v.item_id, coalesce(o.verdict, v.verdict) AS verdict
-    FROM checklist_verdicts AS v LEFT JOIN (
-        SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY ALL
-    ) AS o USING (call_id, item_id)
-),
 members AS (
     SELECT 'cluster:' || k.cluster_id AS problem_id, 'complaint_cluster' AS kind, k.cluster_id::VARCHAR AS key,
            k.call_id, true AS hit
@@ -39,7 +33,7 @@ members AS (
     SELECT 'topic:' || topic, 'topic', topic, call_id, true FROM call_topics
     UNION ALL
     SELECT 'item:' || item_id, 'checklist_item', item_id, call_id, verdict = 'failed'
-    FROM effective WHERE verdict <> 'not_applicable'
+    FROM verdicts_in_force WHERE verdict <> 'not_applicable'
 )
 """
 
@@ -158,12 +152,9 @@ def problem_calls(db: Database, problem_id: str, start: date, end: date) -> int:
     return count
 
 
-def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: date, *,
-               started_on: date | None = None, note: str | None = None) -> CorrectiveAction:
-    """A planned corrective action for a problem of the register; `started_on` (default today) is the day from
-    which its outcome is measured."""
-    title, owner = check_text(title, "a title"), check_text(owner, "an owner")
-    started_on = started_on or date.today()
+def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: date, started_on: date,
+               note: str | None = None) -> CorrectiveAction:
+    """A planned corrective action for a problem of the register, its outcome measured from `started_on`."""
     with db.write() as cur:
         if cur.execute("SELECT 1 FROM problems WHERE problem_id = ?", [problem_id]).fetchone() is None:
             raise KeyError(f"no problem {problem_id!r} in the register; `hotline-qc problems` lists them")
@@ -175,23 +166,16 @@ def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: 
     return actions(db, action_id=action_id)[0]
 
 
-def update_action(db: Database, action_id: int, *, status: str | None = None, owner: str | None = None,
-                  due_date: date | None = None, note: str | None = None, on: date | None = None) -> CorrectiveAction:
-    """Change an action's status, owner or due date; every change is kept in its history with `note`."""
+def save_action_change(db: Database, action_id: int, was: str, status: str, owner: str, due_date: date,
+                       note: str | None, on: date) -> CorrectiveAction:
+    """Store a change of an action that had status `was`, with `note` in its history; refused when another change
+    came first, so a change is always checked against the status it changes."""
     with db.write() as cur:
-        row = cur.execute("SELECT status, owner, due_date FROM corrective_actions WHERE action_id = ?",
-                          [action_id]).fetchone()
-        if row is None:
-            raise KeyError(f"no corrective action {action_id}")
-        new_status = status or row[0]
-        check_change(row[0], new_status)
-        new_owner = check_text(owner, "an owner") if owner is not None else row[1]
-        new_due = due_date or row[2]
-        if (new_status, new_owner, new_due) == tuple(row) and not note:
-            raise ValueError("nothing to change: give a status, owner, due date or note")
-        cur.execute("UPDATE corrective_actions SET status = ?, owner = ?, due_date = ?, updated_at = now()"
-                    " WHERE action_id = ?", [new_status, new_owner, new_due, action_id])
-        _add_event(cur, action_id, new_status, new_owner, new_due, note, on or date.today())
+        if not cur.execute("UPDATE corrective_actions SET status = ?, owner = ?, due_date = ?, updated_at = now()"
+                           " WHERE action_id = ? AND status = ? RETURNING action_id",
+                           [status, owner, due_date, action_id, was]).fetchall():
+            raise ValueError(f"corrective action {action_id} changed meanwhile; look at it again")
+        _add_event(cur, action_id, status, owner, due_date, note, on)
     return actions(db, action_id=action_id)[0]
 
 
@@ -225,17 +209,14 @@ class OperatorCompliance:
 
 
 _OPERATOR_COMPLIANCE = """
-WITH latest AS (
-    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY ALL
+WITH windowed AS (
+    SELECT call_id, operator_id FROM calls
+    WHERE operator_id IS NOT NULL AND started_at >= $start AND started_at < $end
 ), effective AS (
-    SELECT c.operator_id, v.call_id, v.item_id, coalesce(o.verdict, v.verdict) AS verdict, v.weight, v.critical
-    FROM checklist_verdicts AS v JOIN calls AS c USING (call_id) LEFT JOIN latest AS o USING (call_id, item_id)
-    WHERE c.operator_id IS NOT NULL AND c.started_at >= $start AND c.started_at < $end
+    SELECT w.operator_id, v.call_id, v.item_id, v.verdict FROM verdicts_in_force AS v JOIN windowed AS w USING (call_id)
 ), per_call AS (
-    SELECT operator_id, call_id,
-           100.0 * sum(weight) FILTER (WHERE verdict = 'passed') / nullif(sum(weight) FILTER (WHERE verdict <> 'not_applicable'), 0) AS score,
-           bool_or(critical AND verdict = 'failed') AS critical_failed
-    FROM effective GROUP BY ALL
+    SELECT w.operator_id, s.call_id, s.score, len(s.critical_failures) > 0 AS critical_failed
+    FROM scores_in_force AS s JOIN windowed AS w USING (call_id)
 ), per_item AS (
     SELECT operator_id, item_id, count(*) FILTER (WHERE verdict = 'failed') / count(*) AS failure_rate
     FROM effective WHERE verdict <> 'not_applicable' GROUP BY ALL

@@ -6,48 +6,12 @@ Writes go through the `Database` writer like every other write; reads use their 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from feedback.records import Pilot, PilotCall, PilotDecision
 from storage.db import Database
 from storage.improvement import RATINGS_SQL, day_start
-
-
-@dataclass(frozen=True)
-class Pilot:
-    pilot_id: str
-    script_name: str
-    script_version: str
-    control_version: str
-    operators: tuple[str, ...]
-    share: float
-    started_on: date
-    ended_on: date | None = None
-
-
-@dataclass(frozen=True)
-class PilotDecision:
-    pilot_id: str
-    decision: str
-    note: str | None
-    analysis: dict
-    decided_at: datetime
-
-
-@dataclass(frozen=True)
-class PilotCall:
-    """A call as pilot analysis sees it: its arm's inputs and the outcomes compared."""
-
-    call_id: str
-    operator_id: str | None
-    started_at: datetime
-    script_version: str | None  # the version the call's stored score was made with
-    score: float | None
-    rating: float | None  # mean survey rating; None when not surveyed
-    repeated: bool  # the caller called again about it
-    resolution_hours: float  # from this call to the last repeat call about it; 0 when there was none
 
 
 def save_pilot(db: Database, pilot: Pilot) -> None:
@@ -91,7 +55,8 @@ def pilot(db: Database, pilot_id: str) -> Pilot:
 
 
 def pilot_calls(db: Database, start: date, end: date | None) -> list[PilotCall]:
-    """Scored calls that started on the days from `start` through `end` (UTC; open-ended when None)."""
+    """Scored calls that started on the days from `start` through `end` (UTC; open-ended when None), with their
+    score in force; whether each was repeated is for `feedback.pilots.with_repeats` to say."""
     with db.read() as cur:
         rows = cur.execute(
             f"WITH ratings AS ({RATINGS_SQL}) SELECT c.call_id, c.operator_id, c.started_at, s.script_version, s.score,"
@@ -99,25 +64,14 @@ def pilot_calls(db: Database, start: date, end: date | None) -> list[PilotCall]:
             " WHERE c.status = 'done' AND c.started_at >= ? AND (? IS NULL OR c.started_at < ?)"
             " ORDER BY c.started_at, c.call_id",
             [day_start(start), end, day_start(end + timedelta(days=1)) if end else None]).fetchall()
-        followers = defaultdict(list)
-        for call_id, repeat_of, hours in cur.execute("SELECT call_id, repeat_of, hours_apart FROM repeat_calls").fetchall():
-            followers[repeat_of].append((call_id, hours))
-    return [PilotCall(call_id, operator_id, started_at, version, score, rating, bool(followers.get(call_id)),
-                      _resolution_hours(call_id, followers))
+    return [PilotCall(call_id, operator_id, started_at, version, score, rating)
             for call_id, operator_id, started_at, version, score, rating in rows]
 
 
-def _resolution_hours(call_id: str, followers: dict[str, list[tuple[str, float]]]) -> float:
-    """Hours to the last call of the chain of repeats that follows `call_id`."""
-    longest, stack, seen = 0.0, [(call_id, 0.0)], {call_id}
-    while stack:
-        current, hours = stack.pop()
-        longest = max(longest, hours)
-        for follower, apart in followers.get(current, ()):
-            if follower not in seen:
-                seen.add(follower)
-                stack.append((follower, hours + apart))
-    return longest
+def repeat_links(db: Database) -> list[tuple[str, str, float]]:
+    """(call, the call it repeats, hours between them) of every repeat call found."""
+    with db.read() as cur:
+        return cur.execute("SELECT call_id, repeat_of, hours_apart FROM repeat_calls").fetchall()
 
 
 def record_decision(db: Database, pilot_id: str, decision: str, analysis: dict, note: str | None = None) -> None:

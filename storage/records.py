@@ -3,13 +3,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from asr.records import Transcript
 from diarization.records import SpeakerRole, SpeakerTurn
-from ingest.metadata import CallMetadata
+from ingest.records import CallMetadata
 from privacy.records import PiiInterval
 from scoring.records import CallScore
-from scoring.script import Script
+
+
+class ScriptVersion(Protocol):
+    """What storage keeps of a checklist script (scoring.script.Script): its version and its whole text."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -53,5 +66,5 @@ class ProcessedCall:
     roles: tuple[SpeakerRole, ...]
     speaker_turns: tuple[SpeakerTurn, ...]
     pii: tuple[PiiInterval, ...]
-    script: Script
+    script: ScriptVersion
     score: CallScore

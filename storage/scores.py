@@ -13,10 +13,9 @@ from datetime import datetime
 
 from asr.records import Segment, Transcript, Word
 from scoring.records import VERDICTS, CallScore
-from scoring.scorecard import ItemOutcome, ScoredCall, critical_failures, weighted_score
-from scoring.script import Script
+from scoring.records import ItemOutcome, ScoredCall
 from storage.db import Database, local_datetime
-from storage.records import ProcessedCall
+from storage.records import ProcessedCall, ScriptVersion
 from storage.calls import put_call
 
 
@@ -42,14 +41,14 @@ class StoredCall:
     transcript: Transcript
 
 
-def save_script(db: Database, script: Script) -> None:
+def save_script(db: Database, script: ScriptVersion) -> None:
     """Store a script version once; a different text under a known version is refused, so a stored version
     always names exactly the checklist its scores were made with."""
     with db.write() as cur:
         _put_script(cur, script)
 
 
-def save_call_scores(db: Database, script: Script, scores: Iterable[tuple[str, CallScore]]) -> int:
+def save_call_scores(db: Database, script: ScriptVersion, scores: Iterable[tuple[str, CallScore]]) -> int:
     """Store the scores of calls made with `script`, replacing each call's earlier automatic score (overrides
     stay). All in one transaction: a re-scoring run is either stored whole or not at all."""
     with db.write() as cur:
@@ -64,7 +63,7 @@ def save_processed_call(db: Database, run_id: str, call: ProcessedCall) -> None:
         _put_call_scores(cur, call.script, [(call.metadata.call_id, call.score)])
 
 
-def _put_call_scores(cur, script: Script, scores: Iterable[tuple[str, CallScore]]) -> int:
+def _put_call_scores(cur, script: ScriptVersion, scores: Iterable[tuple[str, CallScore]]) -> int:
     count = 0
     _put_script(cur, script)
     for call_id, score in scores:
@@ -199,22 +198,13 @@ def automatic_verdicts(db: Database) -> dict[str, dict[str, str]]:
     return verdicts
 
 
-_EFFECTIVE_VERDICTS = """
-WITH latest AS (
-    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict
-    FROM verdict_overrides GROUP BY call_id, item_id
-)
-SELECT v.call_id, v.item_id, coalesce(o.verdict, v.verdict), v.weight, v.critical, o.verdict IS NOT NULL
-FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id)
-ORDER BY v.call_id, v.item_no
-"""
-
-
 def scored_calls(db: Database) -> list[ScoredCall]:
     """Every scored call with the verdicts scorecards count: an analyst's latest override where there is one."""
     with db.read() as cur:
         items = defaultdict(list)
-        for call_id, item_id, verdict, weight, critical, overridden in cur.execute(_EFFECTIVE_VERDICTS).fetchall():
+        for call_id, item_id, verdict, weight, critical, overridden in cur.execute(
+                "SELECT call_id, item_id, verdict, weight, critical, override_id IS NOT NULL FROM verdicts_in_force"
+                " ORDER BY call_id, item_no").fetchall():
             items[call_id].append(ItemOutcome(item_id, verdict, weight, critical, overridden))
         rows = cur.execute(
             "SELECT s.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, t.team, c.regional_center,"
@@ -234,40 +224,34 @@ def export_fields(db: Database, call_ids: Iterable[str]) -> dict[str, dict]:
     if not ids:
         return {}
     with db.read() as cur:
-        latest = {}
-        for call_id, item_id, verdict, reason, analyst, at in cur.execute(
-                "SELECT call_id, item_id, verdict, reason, analyst, overridden_at FROM verdict_overrides"
-                " WHERE list_contains($ids, call_id) ORDER BY override_id", {"ids": ids}).fetchall():
-            latest[(call_id, item_id)] = {"verdict": verdict, "reason": reason, "analyst": analyst,
-                                          "at": at.isoformat()}
+        overrides = {(call_id, item_id): {"verdict": verdict, "reason": reason, "analyst": analyst, "at": at.isoformat()}
+                     for call_id, item_id, verdict, reason, analyst, at in cur.execute(
+                         "SELECT o.call_id, o.item_id, o.verdict, o.reason, o.analyst, o.overridden_at"
+                         " FROM verdicts_in_force AS v JOIN verdict_overrides AS o USING (override_id)"
+                         " WHERE list_contains($ids, v.call_id)", {"ids": ids}).fetchall()}
         checklists: dict[str, dict] = defaultdict(dict)
-        outcomes = defaultdict(list)
-        for call_id, item_id, verdict, weight, critical, reason, evidence in cur.execute(
-                "SELECT call_id, item_id, verdict, weight, critical, reason, evidence FROM checklist_verdicts"
-                " WHERE list_contains($ids, call_id) ORDER BY call_id, item_no", {"ids": ids}).fetchall():
-            override = latest.get((call_id, item_id))
-            effective = override["verdict"] if override else verdict
+        for call_id, item_id, automatic, verdict, weight, critical, reason, evidence in cur.execute(
+                "SELECT call_id, item_id, automatic_verdict, verdict, weight, critical, reason, evidence"
+                " FROM verdicts_in_force WHERE list_contains($ids, call_id) ORDER BY call_id, item_no",
+                {"ids": ids}).fetchall():
             checklists[call_id][item_id] = {
-                "verdict": effective, "evidence": json.loads(evidence), "reason": reason,
-                "automatic_verdict": verdict, "override": override, "weight": weight, "critical": critical,
+                "verdict": verdict, "evidence": json.loads(evidence), "reason": reason, "automatic_verdict": automatic,
+                "override": overrides.get((call_id, item_id)), "weight": weight, "critical": critical,
             }
-            outcomes[call_id].append(ItemOutcome(item_id, effective, weight, critical, override is not None))
         result = {}
-        for call_id, name, version, encoder, score, metrics, scored_at in cur.execute(
-                "SELECT call_id, script_name, script_version, encoder, score, metrics, scored_at FROM call_scores"
-                " WHERE list_contains($ids, call_id)", {"ids": ids}).fetchall():
-            items = outcomes[call_id]
+        for call_id, name, version, encoder, total, automatic, critical, metrics, scored_at in cur.execute(
+                "SELECT call_id, script_name, script_version, encoder, score, automatic_score, critical_failures,"
+                " metrics, scored_at FROM scores_in_force WHERE list_contains($ids, call_id)", {"ids": ids}).fetchall():
             result[call_id] = {
                 "checklist": checklists[call_id],
                 "metrics": json.loads(metrics),
-                "score": {"total": weighted_score(items), "automatic": score,
-                          "critical_failures": list(critical_failures(items)), "script": name,
+                "score": {"total": total, "automatic": automatic, "critical_failures": list(critical), "script": name,
                           "script_version": version, "encoder": encoder, "scored_at": scored_at.isoformat()},
             }
     return result
 
 
-def _put_script(cur, script: Script) -> None:
+def _put_script(cur, script: ScriptVersion) -> None:
     row = cur.execute("SELECT sha256 FROM scoring_scripts WHERE name = ? AND version = ?",
                       [script.name, script.version]).fetchone()
     if row is None:

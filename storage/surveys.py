@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ingest.surveys import ParsedBatch, RejectedRow
+from ingest.records import ParsedBatch, RejectedRow
 from storage.db import Database
 
 _INSERT_RESULTS = """

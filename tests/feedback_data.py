@@ -11,7 +11,7 @@ from ingest.surveys import POST_CALL, parse_rows
 from insights.records import ClusterAssignment, ClusterLabel, ComplaintCluster, RepeatLink, TopicAssignment
 from scoring.records import CallScore, ConversationMetrics, ItemVerdict
 from scoring.script import load_script
-from storage import insights
+from storage import complaint_clusters
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
@@ -38,20 +38,20 @@ def store_call(db: Database, call_id: str, day: float, operator: str = "op-1", *
                       tuple(v.item_id for v in items if v.critical and v.verdict == "failed"))
     save_call_scores(db, script, [(call_id, score)])
     if topic is not None:
-        insights.save_topics(db, [TopicAssignment(call_id, topic, 1.0, ())], {}, {})
+        complaint_clusters.save_topics(db, [TopicAssignment(call_id, topic, 1.0, ())], {}, {})
 
 
 def store_cluster(db: Database, cluster_id: int, call_ids: list[str], quote: str) -> None:
     vector = np.zeros(512)
     vector[cluster_id] = len(call_ids)
-    insights.save_clustering(
+    complaint_clusters.save_clustering(
         db, kind="assign", clusters=[ComplaintCluster(cluster_id, vector, len(call_ids))],
         assignments=[ClusterAssignment(c, cluster_id, 0.9) for c in call_ids],
         labels=[ClusterLabel(cluster_id, ("кабинет",), quote)], settings={})
 
 
 def store_repeat(db: Database, call_id: str, repeat_of: str, hours: float) -> None:
-    insights.save_repeats(db, [RepeatLink(call_id, repeat_of, hours)], [call_id])
+    complaint_clusters.save_repeats(db, [RepeatLink(call_id, repeat_of, hours)], [call_id])
 
 
 def store_ratings(db: Database, ratings: dict[str, int]) -> None:

@@ -18,6 +18,7 @@ import dashboard_data
 from dashboard_data import PASSWORDS, TEAMS
 from dashboards import auth
 from dashboards.app import SESSION_COOKIE, Settings, create_app
+from pipelines.survey_import import import_payload
 from ingest.keys import Keyring
 from storage.db import Database
 from storage.scores import overrides
@@ -37,7 +38,7 @@ def built(tmp_path_factory):
 @pytest.fixture(scope="module")
 def app(built):
     db, keyring = built
-    return create_app(db, Settings(keyring=keyring))
+    return create_app(db, Settings(keyring=keyring, survey_intake=import_payload))
 
 
 @pytest.fixture(scope="module")
@@ -333,10 +334,11 @@ def test_problems_actions_and_pilots_page_for_analysts_only(app, built):
     from dataclasses import replace
     from datetime import date
 
-    from feedback.register import rebuild_problems
+    from pipelines.problem_register import rebuild_problems
     from scoring.script import load_script
-    from storage.improvement import add_action
-    from storage.pilots import Pilot, save_pilot
+    from pipelines.problem_register import add_action
+    from feedback.records import Pilot
+    from storage.pilots import save_pilot
     from storage.scores import save_script
 
     db, _ = built

@@ -14,7 +14,8 @@ from dashboards import auth
 from dashboards.evidence import marked_lines
 from ingest.metadata import CallMetadata
 from scoring.script import load_script
-from scoring.scorecard import GROUPINGS, PERIODS, scorecards
+from scoring.scorecard import scorecard_rows, scorecards
+from scoring.records import GROUPINGS, PERIODS
 from storage import dashboard as pages
 from storage.db import Database
 from storage.records import RecordingInfo
@@ -36,9 +37,9 @@ def test_scorecards_from_summaries_match_scoring_scorecards(db):
     assert len(calls) == 24
     for by in GROUPINGS:
         for period in PERIODS:
-            assert pages.scorecard(db, by, period) == scorecards(calls, by, period)
+            assert scorecard_rows(pages.scorecard_cells(db, by, period)) == scorecards(calls, by, period)
             north = [c for c in calls if c.team == "north"]
-            assert pages.scorecard(db, by, period, teams=["north"]) == scorecards(north, by, period)
+            assert scorecard_rows(pages.scorecard_cells(db, by, period, teams=["north"])) == scorecards(north, by, period)
 
 
 def test_an_override_reaches_scorecards_and_the_call_page(db):
@@ -51,7 +52,7 @@ def test_an_override_reaches_scorecards_and_the_call_page(db):
     assert (reviewed.automatic_verdict, reviewed.verdict, reviewed.override_by) == ("passed", "failed", "analyst")
     assert review.call.score < before
     assert review.call.score == next(c for c in scored_calls(db) if c.call_id == call.call_id).score
-    assert pages.scorecard(db, "operator", "day") == scorecards(scored_calls(db), "operator", "day")
+    assert scorecard_rows(pages.scorecard_cells(db, "operator", "day")) == scorecards(scored_calls(db), "operator", "day")
     assert pages.refresh_summaries(db) == []  # the page read rebuilt what the override made stale
 
 

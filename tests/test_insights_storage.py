@@ -11,8 +11,9 @@ from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
 from insights.records import Complaint
 from pipelines.insights_steps import (analyse_new_calls, cluster_new_complaints, deadline_report, link_repeat_calls,
-                                      recluster_all_complaints, relabel_call_topic, repeat_report, routing_report)
-from storage import insights as store
+                                      problem_calls, recluster_all_complaints, relabel_call_topic, repeat_report,
+                                      routing_report)
+from storage import complaint_clusters as store
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.calls import save_call
@@ -123,7 +124,7 @@ def test_a_caller_quoting_their_request_number_is_linked_from_the_stored_calls(t
         store_call(db, "rings_back", "+7002", 3, 3, ("caller", "Здравствуйте, мне дали номер 5512-004."),
                    ("caller", "Скажите, что там с моим вопросом, до сих пор никто не ответил."))
         analyse_new_calls(db)
-        first, rings_back = store.load_problem_calls(db)
+        first, rings_back = problem_calls(db)
         assert first.request_number == "55120042" and rings_back.request_number is None
         assert rings_back.numbers_said == ("5512004",) and not rings_back.refers_to_earlier_call
         assert link_repeat_calls(db) == 1
@@ -141,7 +142,7 @@ def test_complaint_vectors_come_back_exactly_and_in_call_order(tmp_path):
         loaded, loaded_vectors = store.load_complaints(db)
         assert loaded == [complaints[1], complaints[0], complaints[2]]
         assert np.array_equal(loaded_vectors, vectors[[1, 0, 2]])
-        problem_calls = store.load_problem_calls(db)
+        problem_calls = problem_calls(db)
         assert [p.call_id for p in problem_calls] == ["a", "b", "c"]
         assert np.array_equal(np.stack([p.vector for p in problem_calls]), vectors[[1, 0, 2]])
         assert problem_calls[1].refers_to_earlier_call and not problem_calls[0].refers_to_earlier_call

@@ -6,12 +6,13 @@ import pytest
 from scipy import stats
 
 from demo_calls.pilot import PILOT_VERSION, pilot_script, run_pilot
-from feedback.pilots import (analyse, compare_means, compare_rates, holm, in_pilot, recommend, script_choice,
-                             scripts_for_calls)
+from feedback.pilots import analyse, compare_means, compare_rates, holm, in_pilot, recommend
+from pipelines.pilots import script_choice, scripts_for_calls
 from pipelines.rescore import rescore
 from storage import pilots as pilot_store
 from storage.db import Database
 from feedback_data import SCRIPT, START, store_call, store_repeat
+from pipelines.pilots import pilot_calls
 
 
 def test_assignment_is_deterministic_and_takes_the_share():
@@ -97,7 +98,7 @@ def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
         with db.read() as cur:
             assert dict(cur.execute("SELECT call_id, script_version FROM call_scores").fetchall()) == {
                 "c-pilot": PILOT_VERSION, "c-other": SCRIPT.version, "c-later": SCRIPT.version}
-        calls = {c.call_id: c for c in pilot_store.pilot_calls(db, START.date(), None)}
+        calls = {c.call_id: c for c in pilot_calls(db, START.date(), None)}
         assert (calls["c-other"].repeated, calls["c-other"].resolution_hours) == (True, 24.0)
         assert (calls["c-later"].repeated, calls["c-later"].resolution_hours) == (False, 0.0)
 

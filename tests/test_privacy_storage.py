@@ -18,9 +18,9 @@ from insights.records import ClusterAssignment, ClusterLabel, Complaint, Complai
 from privacy.transcript import PiiInterval, redact_transcript
 from storage import audit
 from storage.db import Database
-from privacy.erasure import erase_caller_from_file, personal_data
+from pipelines.erasure import erase_caller_from_file, personal_data
 from storage.erasure import caller_ref, caller_texts, erase_caller, find_traces
-from storage.insights import save_clustering, save_complaints, save_topics
+from storage.complaint_clusters import save_clustering, save_complaints, save_topics
 from storage.pii import pii_spans, save_pii_spans
 from storage.records import RecordingInfo
 from storage.retention import purge_older_than

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback.problems import KINDS, URGENCIES, ProblemStats, UrgencyRule, WindowTotals, rank, urgency
-from feedback.register import action_outcome, rebuild_problems
+from feedback.problems import KINDS, URGENCIES, rank, urgency
+from feedback.records import ProblemStats, UrgencyRule, WindowTotals
+from pipelines.problem_register import action_outcome, add_action, rebuild_problems, update_action
 from storage import improvement as store
 from storage.db import Database
 from feedback_data import START, store_call, store_cluster, store_ratings
@@ -94,20 +95,20 @@ def test_actions_keep_history_and_measure_outcome(tmp_path):
         store_cluster(db, 1, ["after-0", "after-5"], "не могу войти в личный кабинет")
         rebuild_problems(db, AS_OF)
         started = (START + timedelta(days=28)).date()
-        action = store.add_action(db, "cluster:1", "Fix the login page error text", "Portal team",
-                                  date(2025, 3, 10), started_on=started, note="from the weekly review")
+        action = add_action(db, "cluster:1", "Fix the login page error text", "Portal team",
+                            date(2025, 3, 10), started_on=started, note="from the weekly review")
         assert (action.action_id, action.status, len(action.history)) == (1, "planned", 1)
         with pytest.raises(KeyError, match="no problem"):
-            store.add_action(db, "cluster:99", "x", "y", date(2025, 3, 10))
+            add_action(db, "cluster:99", "x", "y", date(2025, 3, 10))
         with pytest.raises(ValueError, match="needs an owner"):
-            store.add_action(db, "cluster:1", "x", "  ", date(2025, 3, 10))
+            add_action(db, "cluster:1", "x", "  ", date(2025, 3, 10))
 
-        store.update_action(db, 1, status="in_progress", owner="Portal team lead", on=started)
+        update_action(db, 1, status="in_progress", owner="Portal team lead", on=started)
         with pytest.raises(ValueError, match="cannot go back"):
-            store.update_action(db, 1, status="planned")
-        done = store.update_action(db, 1, status="done", note="new text deployed", on=AS_OF + timedelta(days=1))
+            update_action(db, 1, status="planned")
+        done = update_action(db, 1, status="done", note="new text deployed", on=AS_OF + timedelta(days=1))
         with pytest.raises(ValueError, match="add a new action"):
-            store.update_action(db, 1, status="in_progress")
+            update_action(db, 1, status="in_progress")
         assert [(e.status, e.owner) for e in done.history] == [
             ("planned", "Portal team"), ("in_progress", "Portal team lead"), ("done", "Portal team lead")]
         assert done.done_on == AS_OF + timedelta(days=1)

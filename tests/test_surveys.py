@@ -13,8 +13,8 @@ from dashboards.survey_api import create_survey_app, issue_token, survey_router
 from demo_calls.generate import write_calls
 from demo_calls.surveys import survey_rows
 from demo_calls.truth_db import store_truth
-from feedback.kpis import weekly_kpis
-from ingest.survey_import import import_path, import_payload
+from pipelines.survey_analysis import weekly_kpis
+from pipelines.survey_import import import_path, import_payload
 from ingest.surveys import MAX_COMMENT_CHARS, parse_payload
 from pipelines.cli import main
 from storage.db import Database
@@ -146,7 +146,7 @@ def _post(client, body, token, content_type="application/json", source=None):
 
 def test_the_endpoint_takes_results_from_known_clients_only(db):
     app = FastAPI()
-    app.include_router(survey_router(db, max_body_bytes=2000))
+    app.include_router(survey_router(db, import_payload, max_body_bytes=2000))
     client = TestClient(app)
     token = issue_token(db, "ivr-survey")
     body = json.dumps([GOOD, {**GOOD, "call_id": "call-2", "rating": "five"}]).encode()
@@ -182,7 +182,7 @@ def test_the_standalone_app_opens_and_closes_its_database(tmp_path):
     with Database(path) as db:
         token = issue_token(db, "portal")
     comment = {"call_id": "call-1", "comment": "Спасибо", "answered_at": "2025-03-04T10:00:00+03:00"}
-    with TestClient(create_survey_app(path)) as client:
+    with TestClient(create_survey_app(path, import_payload)) as client:
         response = _post(client, json.dumps([comment]).encode(), token, source="account_comment")
         assert response.json()["accepted"] == 1
     with Database(path) as db:
@@ -236,7 +236,7 @@ def test_archived_survey_files_hold_no_caller_id_name_or_phone_and_reports_run_n
 
 def test_json_nested_100000_deep_is_a_400_not_a_500(db):
     app = FastAPI()
-    app.include_router(survey_router(db))
+    app.include_router(survey_router(db, import_payload))
     client = TestClient(app, raise_server_exceptions=False)
     token = issue_token(db, "deep-nesting")
     response = _post(client, b"[" * 100_000 + b"]" * 100_000, token)

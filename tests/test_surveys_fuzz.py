@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest.survey_import import import_payload
+from pipelines.survey_import import import_payload
 from ingest.surveys import MAX_COMMENT_CHARS
 from storage.db import Database
 

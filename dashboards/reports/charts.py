@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from dashboards.reports.data import PilotResult, ProblemWithActions, ReportData
+from dashboards.reports.records import PilotResult, ProblemWithActions, ReportData
 from feedback.kpis import WeeklyKpis
 from storage.improvement import OperatorCompliance
 

@@ -12,7 +12,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from dashboards.reports.charts import draw_coaching, draw_kpis, draw_pilot, draw_problems
-from dashboards.reports.data import ReportData
+from dashboards.reports.records import ReportData
 
 A4 = (8.27, 11.69)
 TITLE_CHARS = 70

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from insights.numbers import numbers_in
 from insights.records import (CallText, ClusterAssignment, ClusterLabel, Complaint, ComplaintCluster, ProblemCall,
                               RepeatLink, Request, TopicAssignment, Utterance)
 from kernel.roles import channel_role
@@ -274,8 +273,8 @@ def load_requests(db: Database) -> list[Request]:
 
 
 def load_problem_calls(db: Database) -> list[ProblemCall]:
-    """Every call with an extracted complaint, as repeat detection needs it, in start order: with the number of
-    the request registered on it and the numbers said in it, read from its stored (redacted) transcript."""
+    """Every call with an extracted complaint, as repeat detection needs it, in start order, with the number of
+    the request registered on it; the numbers said in it come from `texts_with_digits`."""
     query = ("FROM complaints AS p JOIN calls AS c USING (call_id) LEFT JOIN call_topics AS t USING (call_id)"
              " LEFT JOIN requests AS r USING (call_id) ORDER BY c.started_at, c.call_id")
     with db.read() as cur:
@@ -283,12 +282,16 @@ def load_problem_calls(db: Database) -> list[ProblemCall]:
             "SELECT c.call_id, c.caller_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id,"
             " coalesce(t.topic, 'other'), p.refers_to_earlier_call, r.number " + query).fetchall()
         vectors = _matrix(cur.execute("SELECT p.embedding " + query).fetchnumpy()["embedding"])
-        with_digits = dict(cur.execute(
+    return [ProblemCall(call_id, caller_id, local_datetime(us, offset), operator_id, topic, vector, earlier, number)
+            for (call_id, caller_id, us, offset, operator_id, topic, earlier, number), vector in zip(rows, vectors)]
+
+
+def texts_with_digits(db: Database) -> dict[str, list[str]]:
+    """The stored (redacted) segment texts with a digit of every call with an extracted complaint, in order."""
+    with db.read() as cur:
+        return dict(cur.execute(
             "SELECT s.call_id, list(s.text ORDER BY s.segment_no) FROM segments AS s JOIN complaints USING (call_id)"
             " WHERE regexp_matches(s.text, '[0-9]') GROUP BY s.call_id").fetchall())
-    return [ProblemCall(call_id, caller_id, local_datetime(us, offset), operator_id, topic, vector, earlier, number,
-                        tuple(n for text in with_digits.get(call_id, ()) for n in numbers_in(text)))
-            for (call_id, caller_id, us, offset, operator_id, topic, earlier, number), vector in zip(rows, vectors)]
 
 
 def load_routing(db: Database) -> list[tuple[str, int | None]]:

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from feedback.actions import CorrectiveAction, Outcome
-from feedback.problems import RankedProblem, UrgencyRule, rank_all
+from feedback.actions import changed, check_text
+from feedback.records import CorrectiveAction, Outcome
+from feedback.problems import WINDOW_DAYS, rank_all
+from feedback.records import RankedProblem, UrgencyRule
 from storage import improvement as store
 from storage.db import Database
-
-WINDOW_DAYS = 28
 
 
 def rebuild_problems(db: Database, as_of: date | None = None, window_days: int = WINDOW_DAYS,
@@ -38,3 +38,21 @@ def action_outcome(db: Database, action: CorrectiveAction, until: date | None = 
         return Outcome(float(weeks_before), before, 0.0, 0)
     after = store.problem_calls(db, action.problem_id, done_on, until)
     return Outcome(float(weeks_before), before, (until - done_on).days / 7, after)
+
+
+def add_action(db: Database, problem_id: str, title: str, owner: str, due_date: date, *,
+               started_on: date | None = None, note: str | None = None) -> CorrectiveAction:
+    """A planned corrective action for a problem of the register; `started_on` (default today) is the day from
+    which its outcome is measured."""
+    return store.add_action(db, problem_id, check_text(title, "a title"), check_text(owner, "an owner"), due_date,
+                            started_on or date.today(), note)
+
+
+def update_action(db: Database, action_id: int, *, status: str | None = None, owner: str | None = None,
+                  due_date: date | None = None, note: str | None = None, on: date | None = None) -> CorrectiveAction:
+    """Change an action's status, owner or due date; every change is kept in its history with `note`."""
+    found = store.actions(db, action_id=action_id)
+    if not found:
+        raise KeyError(f"no corrective action {action_id}")
+    status, owner, due_date = changed(found[0], status, owner, due_date, note)
+    return store.save_action_change(db, action_id, found[0].status, status, owner, due_date, note, on or date.today())

@@ -9,46 +9,28 @@ import json
 from feedback.records import KpiCall, RatedCall
 from storage.db import Database, local_datetime
 
-# the scorecard's weighted score (scoring.scorecard.weighted_score) over the verdicts in force, unrounded
-_EFFECTIVE_SCORES = """
-WITH latest AS (
-    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY call_id, item_id
-), effective AS (
-    SELECT v.call_id, coalesce(o.verdict, v.verdict) AS verdict, v.weight, v.critical
-    FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id)
-)
-SELECT call_id,
-       CASE WHEN sum(weight) FILTER (WHERE verdict <> 'not_applicable') > 0
-            THEN 100.0 * coalesce(sum(weight) FILTER (WHERE verdict = 'passed'), 0)
-                 / sum(weight) FILTER (WHERE verdict <> 'not_applicable') END AS score,
-       coalesce(bool_or(critical AND verdict = 'failed'), false) AS critical_failure
-FROM effective WHERE call_id IN (SELECT call_id FROM call_scores) GROUP BY call_id
-"""
 _LATEST_SURVEYS = """
 SELECT call_id, arg_max(rating, answered_at) AS rating, arg_max(resolved, answered_at) AS resolved
 FROM survey_results WHERE source = 'post_call' GROUP BY call_id
 """
 _KPI_CALLS = f"""
-WITH scores AS ({_EFFECTIVE_SCORES}), surveys AS ({_LATEST_SURVEYS})
+WITH surveys AS ({_LATEST_SURVEYS})
 SELECT c.call_id, epoch_us(c.started_at), c.utc_offset_s, c.duration_s, r.repeat_of,
        q.call_id IS NOT NULL AND q.closed_at IS NULL, epoch_us(q.closed_at), s.rating, s.resolved,
-       k.score, k.critical_failure
+       k.score, len(k.critical_failures) > 0
 FROM calls AS c
 LEFT JOIN repeat_calls AS r USING (call_id)
 LEFT JOIN requests AS q USING (call_id)
 LEFT JOIN surveys AS s USING (call_id)
-LEFT JOIN scores AS k USING (call_id)
+LEFT JOIN scores_in_force AS k USING (call_id)
 WHERE c.status = 'done' AND c.started_at IS NOT NULL
 ORDER BY c.started_at, c.call_id
 """
 _RATED_CALLS = f"""
-WITH latest AS (
-    SELECT call_id, item_id, arg_max(verdict, override_id) AS verdict FROM verdict_overrides GROUP BY call_id, item_id
-), verdicts AS (
+WITH verdicts AS (
     -- two lists, not a MAP: fetching DuckDB maps into Python took twice as long
-    SELECT v.call_id, list(v.item_id ORDER BY v.item_no) AS items,
-           list(coalesce(o.verdict, v.verdict) ORDER BY v.item_no) AS verdicts
-    FROM checklist_verdicts AS v LEFT JOIN latest AS o USING (call_id, item_id) GROUP BY v.call_id
+    SELECT call_id, list(item_id ORDER BY item_no) AS items, list(verdict ORDER BY item_no) AS verdicts
+    FROM verdicts_in_force GROUP BY call_id
 ), surveys AS ({_LATEST_SURVEYS})
 SELECT c.call_id, c.operator_id, t.topic, s.rating, v.items, v.verdicts, k.metrics
 FROM calls AS c

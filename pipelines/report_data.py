@@ -1,16 +1,14 @@
-"""What the weekly management report shows, gathered from the database in one place: KPI trends, the most urgent
-problems with their corrective actions, pilot results, satisfaction drivers and the operators to coach."""
+"""The weekly management report's data (dashboards.reports.records), gathered from the database in one place."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from feedback.actions import CorrectiveAction, Outcome
-from feedback.kpis import WeeklyKpis, weekly_kpis
-from feedback.pilots import PilotAnalysis, analyse
-from feedback.problems import RankedProblem
-from feedback.register import action_outcome, rebuild_problems
-from feedback.satisfaction import Driver, satisfaction_drivers
+from dashboards.reports.records import PilotResult, ProblemWithActions, ReportData
+from feedback.records import CorrectiveAction
+from feedback.pilots import analyse
+from pipelines.pilots import pilot_calls
+from pipelines.problem_register import action_outcome, rebuild_problems
+from pipelines.survey_analysis import satisfaction_drivers, weekly_kpis
 from storage import improvement as store
 from storage import pilots as pilot_store
 from storage.db import Database
@@ -20,40 +18,6 @@ TOP_PROBLEMS = 8
 COACHING_WEEKS = 4
 COACHING_OPERATORS = 8
 TOP_DRIVERS = 5
-
-
-@dataclass(frozen=True)
-class ProblemWithActions:
-    problem: RankedProblem
-    actions: tuple[tuple[CorrectiveAction, Outcome], ...]
-
-
-@dataclass(frozen=True)
-class PilotResult:
-    pilot: pilot_store.Pilot
-    analysis: PilotAnalysis
-    decision: str | None  # the latest recorded decision
-
-
-@dataclass(frozen=True)
-class ReportData:
-    as_of: date
-    week_start: date
-    kpis: tuple[WeeklyKpis, ...]
-    problems: tuple[ProblemWithActions, ...]
-    problem_count: int
-    overdue_actions: int
-    pilots: tuple[PilotResult, ...]
-    drivers: tuple[Driver, ...]
-    coaching: tuple[store.OperatorCompliance, ...]
-
-    @property
-    def this_week(self) -> WeeklyKpis | None:
-        return self.kpis[-1] if self.kpis else None
-
-    @property
-    def last_week(self) -> WeeklyKpis | None:
-        return self.kpis[-2] if len(self.kpis) > 1 else None
 
 
 def gather(db: Database, as_of: date | None = None) -> ReportData:
@@ -72,7 +36,7 @@ def gather(db: Database, as_of: date | None = None) -> ReportData:
     overdue = sum(a.overdue(as_of) for listed in actions_by_problem.values() for a in listed)
     latest_decision = {d.pilot_id: d.decision for d in pilot_store.decisions(db)}
     pilots = tuple(
-        PilotResult(p, analyse(p, pilot_store.pilot_calls(db, p.started_on, min(p.ended_on or as_of, as_of))),
+        PilotResult(p, analyse(p, pilot_calls(db, p.started_on, min(p.ended_on or as_of, as_of))),
                     latest_decision.get(p.pilot_id))
         for p in pilot_store.pilots(db) if p.started_on <= as_of
     )
