@@ -14,7 +14,9 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/hotline-qc demo --out demo-run
 
+# the import contracts first (pyproject's [tool.importlinter], docs/architecture.md): a broken layer fails at once
 test: $(BIN)/.installed /usr/bin/chromium
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 
 # Whisper's int8 output differs between CPU instruction sets: the model tests once more under other ones than this

@@ -24,12 +24,12 @@ from demo_calls.generate import write_calls
 from ingest.metadata import CallMetadata
 from pipelines.erasure import erase_caller_from_file
 from privacy.transcript import redact_transcript
+from storage.calls import save_call, start_run
+from storage.correction import correct_caller_in_file
 from storage.db import Database
 from storage.pii import replace_call_texts
-from storage.correction import correct_caller_in_file
 from storage.records import RecordingInfo
 from storage.retention import purge_file
-from storage.calls import save_call, start_run
 
 SEED = 23
 

@@ -19,13 +19,12 @@ from demo_calls.generate import write_calls
 from demo_calls.surveys import survey_rows
 from demo_calls.truth_db import store_truth
 from feedback.kpis import kpis_by_week
-from pipelines.survey_analysis import weekly_kpis
 from feedback.satisfaction import drivers_of
-from pipelines.survey_analysis import satisfaction_drivers
-from pipelines.survey_import import import_payload, mask_pii
 from ingest.surveys import parse_payload
-from storage.db import Database
+from pipelines.survey_analysis import satisfaction_drivers, weekly_kpis
+from pipelines.survey_import import import_payload, mask_pii
 from storage.call_outcomes import kpi_calls, rated_calls
+from storage.db import Database
 from storage.surveys import save_batch
 
 BAD_SHARE = 0.05

@@ -30,15 +30,14 @@ from ingest.audio import AudioError
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from privacy.audio import muted_wav
-from scoring.records import VERDICTS
-from scoring.records import GROUPINGS, PERIODS
+from scoring.records import GROUPINGS, PERIODS, VERDICTS
 from scoring.scorecard import scorecard_rows
 from storage import dashboard as pages
 from storage.audit import record as record_audit
+from storage.db import Database
 from storage.improvement import actions, current_problems
 from storage.pii import pii_spans
 from storage.pilots import decisions, pilots
-from storage.db import Database
 from storage.scores import override_verdict
 from storage.users import ROLES, Session, list_users
 

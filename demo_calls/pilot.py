@@ -16,23 +16,23 @@ from datetime import datetime, timezone
 from asr.records import Segment, Transcript
 from demo_calls.generate import write_calls
 from demo_calls.records import CallScript
-from kernel.roles import OPERATOR
 from demo_calls.surveys import survey_rows
 from demo_calls.timeline import place
 from feedback.pilots import PilotAnalysis, analyse, in_pilot, with_repeats
 from ingest.metadata import CallMetadata
 from ingest.surveys import POST_CALL, parse_rows
 from insights.records import RepeatLink
+from kernel.roles import OPERATOR
 from scoring.encoder import SentenceEncoder
 from scoring.scorer import CallScorer
 from scoring.script import Script, default_script_path, load_script, parse_script
-from storage import pilots as pilot_store
 from storage import complaint_clusters
+from storage import pilots as pilot_store
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores, save_script
 from storage.surveys import save_batch
-from storage.calls import save_call
 
 PILOT_VERSION = "2025.03.2-pilot"
 PILOT_SHARE = 0.5
@@ -94,7 +94,7 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
         started = datetime.fromisoformat(call.started_at)
         save_call(db, "pilot", CallMetadata(call.call_id, started, operator, call.caller.caller_id, call.ivr_branch,
                                            call.operators[0].regional_center, "stereo", 0, "ru"),
-                     RecordingInfo(f"rec-{call.call_id}", f"/generated/{call.call_id}", 0), Transcript("ru", 1.0, 0.0, ()))
+                  RecordingInfo(f"rec-{call.call_id}", f"/generated/{call.call_id}", 0), Transcript("ru", 1.0, 0.0, ()))
         trained = in_pilot(pilot, call.call_id, operator)
         scores[trained].append((call.call_id, scorers[trained].score(transcript(call, trained), 0)))
     save_call_scores(db, control_script, scores[False])

@@ -11,7 +11,8 @@ import random
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from demo_calls import people, pii, script_lines as say
+from demo_calls import people, pii
+from demo_calls import script_lines as say
 from demo_calls.records import CHECKLIST_ITEMS, FAILED, NOT_APPLICABLE, PASSED, CallScript, Line, PiiMention, Request
 from demo_calls.schedule import CallSpec
 from demo_calls.topics import AGO, DAYS_OF_MONTH, REQUEST, SERVICE_CENTRES, SERVICES, SOLVED, TRANSFER

@@ -14,17 +14,16 @@ from pathlib import Path
 
 from asr.records import Segment, Transcript
 from demo_calls.records import CallScript
-from kernel.roles import OPERATOR
 from ingest.metadata import CallMetadata
 from insights.records import RepeatLink, Request, TopicAssignment
-from scoring.records import CallScore, ConversationMetrics, Evidence, ItemVerdict
-from scoring.records import critical_failures, weighted_score
+from kernel.roles import OPERATOR
+from scoring.records import CallScore, ConversationMetrics, Evidence, ItemVerdict, critical_failures, weighted_score
 from scoring.script import Script, load_script
-from storage.db import Database
+from storage.calls import save_call, start_run
 from storage.complaint_clusters import save_repeats, save_requests, save_topics, update_request
+from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
-from storage.calls import save_call, start_run
 
 SECONDS_PER_WORD = 0.4
 GAP_S = 0.5

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 
 from asr.records import Transcript
 from diarization.records import Diarization, SpeakerRole
-from kernel.roles import CALLER, OPERATOR, channel_role
 from diarization.stereo import channel_speaker
+from kernel.roles import CALLER, OPERATOR, channel_role
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable
 
 from insights.lemmas import content_lemmas
-from kernel.language import is_numeral, is_personal_name, words
 from insights.records import CallText, Complaint, Utterance
+from kernel.language import is_numeral, is_personal_name, words
 from kernel.roles import CALLER
 
 # a statement this long is complete: further caller turns are answers to the operator's questions

@@ -16,11 +16,11 @@ from datetime import date, datetime, time, timedelta
 
 import holidays
 
-from kernel.language import lemmas
 from insights.numbers import numbers_in
 from insights.records import Request, Utterance
-from kernel.roles import OPERATOR
 from insights.topics import OTHER
+from kernel.language import lemmas
+from kernel.roles import OPERATOR
 
 SIMPLE, DOCUMENTS, COMPLEX = "simple", "documents", "complex"
 REQUEST_TYPES = (SIMPLE, DOCUMENTS, COMPLEX)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from insights.lemmas import content_lemmas
-from kernel.language import is_dictionary_word
 from insights.records import ClusterLabel
+from kernel.language import is_dictionary_word
 
 KEYWORDS_PER_LABEL = 5
 # a quote is read by a person: among the most typical complaints prefer one that is not a monologue

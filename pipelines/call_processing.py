@@ -20,21 +20,21 @@ from asr.records import Transcript
 from asr.transcribe import DecodingSettings, transcribe_windows
 from diarization.assign import attribute_speakers
 from diarization.records import AttributedTranscript
+from feedback.pilots import ScriptChoice
 from ingest.audio import AudioError, AudioReader, AudioWindow, KeptAudio
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
-from feedback.pilots import ScriptChoice
 from pipelines.memory import return_freed_memory
-from privacy.transcript import redact_quotes, redact_transcript
 from privacy.records import PiiInterval
+from privacy.transcript import redact_quotes, redact_transcript
 from scoring.judges import LabelledExample
 from scoring.records import CallScore
 from scoring.scorer import CallScorer, shared_scorer, shared_script
+from storage.calls import call_status, save_failure, stored_recording
 from storage.db import Database
 from storage.records import ProcessedCall, RecordingInfo
 from storage.scores import save_processed_call
-from storage.calls import call_status, save_failure, stored_recording
 
 RECORDING_SUFFIX = ".enc"
 
@@ -285,7 +285,7 @@ def reject(recording: Path, db: Database, run_id: str, settings: ProcessingSetti
            metadata: CallMetadata | None, timings: dict[str, float] | None = None) -> CallOutcome:
     moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", rejected.reason)
     save_failure(db, run_id, recording=rejected.recording, metadata=metadata, stage=rejected.stage,
-                    reason=rejected.reason, quarantined_to=str(moved))
+                 reason=rejected.reason, quarantined_to=str(moved))
     call_id = metadata.call_id if metadata else recording.stem
     return CallOutcome(str(recording), call_id, "failed", reason=f"{rejected.stage}: {rejected.reason}",
                        stage_seconds=timings or {})

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from pipelines import offline  # noqa: F401
 from pipelines.cli_checks import KEYS_ENV, UsageError, openable_db, require_db
-from pipelines.reaper import reap_on_exit
-from pipelines.cli_privacy import add_commands as add_privacy_commands
 from pipelines.cli_dashboard import add_commands as add_dashboard_commands
 from pipelines.cli_feedback import add_commands as add_feedback_commands
-from pipelines.cli_reports import add_commands as add_report_commands
 from pipelines.cli_insights import add_commands as add_insights_commands
+from pipelines.cli_privacy import add_commands as add_privacy_commands
+from pipelines.cli_reports import add_commands as add_report_commands
+from pipelines.reaper import reap_on_exit
 
 
 def _key_paths(args) -> list[Path]:
@@ -100,8 +100,8 @@ def cmd_search(args) -> int:
 
 
 def cmd_score(args) -> int:
-    from scoring.encoder import load_encoder
     from pipelines.rescore import rescore
+    from scoring.encoder import load_encoder
     from storage.db import Database
 
     require_db(args.db)

@@ -96,8 +96,8 @@ def cmd_actions_list(args) -> int:
 
 
 def cmd_pilots_add(args) -> int:
-    from scoring.script import load_script, parse_script
     from pipelines.pilots import pilot_calls
+    from scoring.script import load_script, parse_script
     from storage import pilots as pilot_store
     from storage.scores import save_script
 

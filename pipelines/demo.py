@@ -12,9 +12,9 @@ from ingest.keys import generate_key_pair
 from pipelines.cli_insights import cluster_table
 from pipelines.flows import process_calls
 from pipelines.insights_flows import cluster_complaints
+from storage.complaint_clusters import clustered_calls
 from storage.db import Database
 from storage.export import export_calls
-from storage.complaint_clusters import clustered_calls
 from storage.search import search
 
 MARKER = ".hotline-qc-demo"

@@ -17,17 +17,16 @@ from prefect.futures import as_completed
 from prefect_dask import DaskTaskRunner
 
 from asr.model import ModelSettings
-from pipelines.pilots import script_choice
 from ingest.keys import Keyring
-from pipelines.call_processing import (CallOutcome, ProcessingSettings, admit, find_recordings, record_unfinished,
-                                       store)
+from pipelines.call_processing import CallOutcome, ProcessingSettings, admit, find_recordings, record_unfinished, store
 from pipelines.call_task import process_call_task
+from pipelines.pilots import script_choice
 from pipelines.progress import CallProgress
 from pipelines.rescore import taught_examples
 from scoring.scorer import shared_script
 from scoring.script import load_script
-from storage.db import Database
 from storage.calls import finish_run, start_run
+from storage.db import Database
 from storage.search import rebuild_index
 
 PIPELINE_VERSION = version("hotline-qc")
@@ -135,7 +134,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
         rebuild_index(db)
         wall = time.perf_counter() - started
         finish_run(db, run_id, calls_total=len(recordings), calls_done=counts["done"], calls_failed=counts["failed"],
-                      calls_skipped=counts["skipped"], audio_seconds=audio_seconds, wall_seconds=wall,
-                      stage_seconds=dict(stages))
+                   calls_skipped=counts["skipped"], audio_seconds=audio_seconds, wall_seconds=wall,
+                   stage_seconds=dict(stages))
     return BatchSummary(run_id, len(recordings), counts["done"], counts["failed"], counts["skipped"],
                         audio_seconds, wall, tuple(failures))

@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from feedback.actions import changed, check_text
-from feedback.records import CorrectiveAction, Outcome
 from feedback.problems import WINDOW_DAYS, rank_all
-from feedback.records import RankedProblem, UrgencyRule
+from feedback.records import CorrectiveAction, Outcome, RankedProblem, UrgencyRule
 from storage import improvement as store
 from storage.db import Database
 

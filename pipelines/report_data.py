@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dashboards.reports.records import PilotResult, ProblemWithActions, ReportData
-from feedback.records import CorrectiveAction
 from feedback.pilots import analyse
+from feedback.records import CorrectiveAction
 from pipelines.pilots import pilot_calls
 from pipelines.problem_register import action_outcome, rebuild_problems
 from pipelines.survey_analysis import satisfaction_drivers, weekly_kpis

@@ -11,8 +11,8 @@ from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, t
 
 from dashboards.reports.charts import chart_pngs
 from dashboards.reports.records import ReportData
-from pipelines.report_data import gather
 from dashboards.reports.render import render_html, write_pdf
+from pipelines.report_data import gather
 from storage.db import Database
 
 # On 2 cores shared with other jobs the temporary API server a flow starts without PREFECT_API_URL took longer

@@ -11,13 +11,12 @@ from pathlib import Path
 
 from asr.records import Transcript
 from insights import encoder as insights_encoder
+from insights.catalogue import default_catalogue
 from insights.complaints import call_context, extract_complaint
 from insights.records import CallText, Utterance
-from insights.catalogue import default_catalogue
 from insights.topics import TopicClassifier, assign_topics
 from pipelines.call_processing import score_then_redact
-from scoring.records import CallScore
-from scoring.records import critical_failures
+from scoring.records import CallScore, critical_failures
 from scoring.scorer import shared_scorer, shared_script
 from scoring.turns import TurnsError, transcript_from_turns
 

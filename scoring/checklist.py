@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, replace
 from itertools import dropwhile, takewhile
 
-from scoring.conversation import Conversation, Sentence
 from kernel.roles import CALLER, OPERATOR
+from scoring.conversation import Conversation, Sentence
 from scoring.matching import Hit, Matcher
 from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict
 from scoring.script import ChecklistItem, Condition, RequestType, Script

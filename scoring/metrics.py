@@ -4,8 +4,8 @@ a mono recording without diarization has no roles, and its role metrics stay emp
 from __future__ import annotations
 
 from asr.records import Transcript
-from scoring.conversation import segment_role
 from kernel.roles import CALLER, OPERATOR
+from scoring.conversation import segment_role
 from scoring.records import ConversationMetrics
 
 Interval = tuple[float, float]

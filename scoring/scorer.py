@@ -12,8 +12,7 @@ from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.judges import LabelledExample, build_judges
 from scoring.matching import Lemmatizer, Matcher
 from scoring.metrics import conversation_metrics
-from scoring.records import CallScore
-from scoring.records import critical_failures, weighted_score
+from scoring.records import CallScore, critical_failures, weighted_score
 from scoring.script import Phrases, Script, load_script, parse_script
 
 

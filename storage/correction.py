@@ -25,12 +25,12 @@ from pathlib import Path
 
 from asr.records import Transcript, Word
 from storage import audit
+from storage.calls import replace_transcript
 from storage.compact import compact
 from storage.db import Database
 from storage.erasure import Scope, Trace, caller_ref, scoped_rows, traces_in_files, traces_in_tables, whole_word
 from storage.files import recording_files
 from storage.scores import stored_calls
-from storage.calls import replace_transcript
 from storage.search import rebuild_index
 
 # a shorter value («Ян», a day of the month) is a word of too many other things to replace blindly

@@ -12,8 +12,7 @@ from datetime import date, datetime, timedelta
 
 from scoring.records import GROUPINGS, PERIODS, ScorecardCell
 from storage.db import Database, local_datetime
-from storage.search import MatchedSegment, SearchHit
-from storage.search import ensure_index
+from storage.search import MatchedSegment, SearchHit, ensure_index
 
 # the regional centre's local time: its day is the day the operator worked
 _LOCAL_START = "make_timestamp(epoch_us(c.started_at) + coalesce(c.utc_offset_s, 0)::BIGINT * 1000000)"

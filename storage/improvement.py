@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from feedback.records import ActionEvent, CorrectiveAction
-from feedback.records import ProblemStats, RankedProblem, UrgencyRule, WindowTotals
+from feedback.records import ActionEvent, CorrectiveAction, ProblemStats, RankedProblem, UrgencyRule, WindowTotals
 from storage.db import Database
 
 # the latest post-call rating of each call (a caller may answer the survey again)

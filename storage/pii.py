@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from asr.records import Transcript
 from privacy.records import PiiInterval
-from storage.db import Database
 from storage.calls import replace_pii_spans, replace_transcript
+from storage.db import Database
 
 
 def save_pii_spans(db: Database, call_id: str, spans: Iterable[PiiInterval]) -> None:

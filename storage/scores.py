@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from asr.records import Segment, Transcript, Word
-from scoring.records import VERDICTS, CallScore
-from scoring.records import ItemOutcome, ScoredCall
+from scoring.records import VERDICTS, CallScore, ItemOutcome, ScoredCall
+from storage.calls import put_call
 from storage.db import Database, local_datetime
 from storage.records import ProcessedCall, ScriptVersion
-from storage.calls import put_call
 
 
 @dataclass(frozen=True)

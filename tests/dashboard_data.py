@@ -14,13 +14,13 @@ from ingest.envelope import encrypt_file
 from ingest.keys import generate_key_pair
 from ingest.metadata import parse_sidecar
 from pipelines.insights_steps import analyse_new_calls, recluster_all_complaints
+from pipelines.rescore import rescore
 from privacy.transcript import redact_transcript
 from scoring.encoder import shared_encoder
-from pipelines.rescore import rescore
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_operator_teams
-from storage.calls import save_call
 
 # odd operators work in the north team, even ones in the south team
 TEAMS = {f"op-{n:02d}": "north" if n % 2 else "south" for n in range(1, 10)}

@@ -12,11 +12,11 @@ from insights.records import ClusterAssignment, ClusterLabel, ComplaintCluster, 
 from scoring.records import CallScore, ConversationMetrics, ItemVerdict
 from scoring.script import load_script
 from storage import complaint_clusters
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import save_call_scores
 from storage.surveys import save_batch
-from storage.calls import save_call
 
 START = datetime(2025, 1, 6, 9, tzinfo=timezone.utc)  # a Monday
 SCRIPT = load_script()
@@ -28,8 +28,8 @@ def store_call(db: Database, call_id: str, day: float, operator: str = "op-1", *
     """A stored, scored call: every item of the script passed except `failed`."""
     save_call(db, "run", CallMetadata(call_id, START + timedelta(days=day), operator, f"caller-{call_id}", 1, "Казань",
                                      "stereo", 0, "ru"),
-                 RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
-                 Transcript("ru", 1.0, 60.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),)))
+              RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
+              Transcript("ru", 1.0, 60.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),)))
     items = tuple(ItemVerdict(i.item_id, "failed" if i.item_id in failed else "passed", "test", (), i.weight,
                               i.critical) for i in script.items)
     passed = sum(v.weight for v in items if v.verdict == "passed")

@@ -21,9 +21,9 @@ from ingest.metadata import parse_sidecar
 from inbox import deliver
 from privacy.audio import MARGIN_S
 from privacy.records import PiiInterval
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
-from storage.calls import save_call
 
 PASSWORD = "a-long-password"
 # the first demo call: the caller (channel 1) talks from 3.3 s to 10.2 s, the operator (channel 0) 10.8 s to 15.1 s
@@ -44,7 +44,7 @@ def stored(tmp_path_factory):
                               encrypted.stat().st_size, keys.key_id, "vorbis", 48000, 2)
     with Database(folder / "qc.duckdb") as db:
         save_call(db, "demo", parse_sidecar(call.sidecar_data()), recording,
-                     Transcript("ru", 1.0, truth["duration_s"], segments), pii=[NAME, PHONE])
+                  Transcript("ru", 1.0, truth["duration_s"], segments), pii=[NAME, PHONE])
         for role in ("analyst", "admin"):
             create_user(db, role, PASSWORD, role)
         yield create_app(db, Settings(keyring=Keyring.from_paths([folder / "keys"]))), call

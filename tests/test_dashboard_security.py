@@ -18,8 +18,8 @@ import dashboard_data
 from dashboard_data import PASSWORDS, TEAMS
 from dashboards import auth
 from dashboards.app import SESSION_COOKIE, Settings, create_app
-from pipelines.survey_import import import_payload
 from ingest.keys import Keyring
+from pipelines.survey_import import import_payload
 from storage.db import Database
 from storage.scores import overrides
 
@@ -334,10 +334,9 @@ def test_problems_actions_and_pilots_page_for_analysts_only(app, built):
     from dataclasses import replace
     from datetime import date
 
-    from pipelines.problem_register import rebuild_problems
-    from scoring.script import load_script
-    from pipelines.problem_register import add_action
     from feedback.records import Pilot
+    from pipelines.problem_register import add_action, rebuild_problems
+    from scoring.script import load_script
     from storage.pilots import save_pilot
     from storage.scores import save_script
 

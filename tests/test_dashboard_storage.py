@@ -13,16 +13,16 @@ from dashboard_data import TEAMS
 from dashboards import auth
 from dashboards.evidence import marked_lines
 from ingest.metadata import CallMetadata
-from scoring.script import load_script
-from scoring.scorecard import scorecard_rows, scorecards
 from scoring.records import GROUPINGS, PERIODS
+from scoring.scorecard import scorecard_rows, scorecards
+from scoring.script import load_script
 from storage import dashboard as pages
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
 from storage.scores import override_verdict, scored_calls
 from storage.search import search
 from storage.users import list_users, load_session, load_user, save_session
-from storage.calls import save_call
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_search_follows_new_calls(db):
     assert pages.search_calls(db, "квазаров") == []
     segment = Segment(0.5, 3.0, "Здравствуйте, звоню насчёт квазара в личном кабинете.", channel=1, role="caller")
     save_call(db, "later", CallMetadata("call-quasar", datetime(2025, 3, 31, 10, tzinfo=timezone.utc), "op-01"),
-                 RecordingInfo("f" * 64, Path("/in/call-quasar.enc"), 1), Transcript("ru", 1.0, 3.0, (segment,)))
+              RecordingInfo("f" * 64, Path("/in/call-quasar.enc"), 1), Transcript("ru", 1.0, 3.0, (segment,)))
     (hit,) = pages.search_calls(db, "квазаров")
     assert hit.call_id == "call-quasar" and hit.segments[0].text == segment.text
     assert pages.search_calls(db, "квазаров", teams=["south"]) == []

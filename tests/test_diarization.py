@@ -15,18 +15,18 @@ import yaml
 from pyannote.core import Annotation, Segment, Timeline
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from asr.records import Segment as AsrSegment
 from asr.records import Transcript, Word
+from asr.records import Segment as AsrSegment
 from asr.transcribe import transcribe_windows
 from conftest import eval_file
 from diarization.assign import MissingAudio, attribute_speakers
 from diarization.records import Diarization, SpeakerTurn
-from kernel.roles import CALLER, OPERATOR
 from diarization.roles import roles_from_content
 from diarization.settings import DiarizationSettings
 from diarization.stereo import stereo_turns
 from diarization.words import assign_speakers
 from ingest.audio import SAMPLE_RATE, AudioReader
+from kernel.roles import CALLER, OPERATOR
 
 # Module-wide filters: pytest resets warning filters for each test, so the package's own do not reach here.
 pytestmark = [pytest.mark.filterwarnings(r"ignore:\s*torchcodec is not installed correctly:UserWarning"),

@@ -16,12 +16,11 @@ from demo_calls.generate import write_calls
 from demo_calls.surveys import RATING_EFFECTS, survey_rows
 from demo_calls.truth_db import store_truth
 from feedback.kpis import kpis_by_week, week_start
-from pipelines.survey_analysis import weekly_kpis
 from feedback.records import KpiCall, RatedCall
 from feedback.satisfaction import MIN_CALLS, adjusted_item_effects, compare
-from pipelines.survey_analysis import satisfaction_drivers
-from pipelines.survey_import import import_payload
 from pipelines.cli import main
+from pipelines.survey_analysis import satisfaction_drivers, weekly_kpis
+from pipelines.survey_import import import_payload
 from storage.db import Database
 from storage.scores import override_verdict, scored_calls
 

@@ -15,14 +15,14 @@ from insights.complaints import call_context, extract_complaint
 from insights.deadlines import (COMPLEX, DOCUMENTS, SIMPLE, add_working_days, deadline_status, due_at, extend,
                                 find_request, requests_needing_attention)
 from insights.labels import document_frequency, label_cluster
-from kernel.language import is_dictionary_word
 from insights.numbers import numbers_said
 from insights.records import CallText, ProblemCall, Request, Utterance
-from kernel.roles import CALLER, OPERATOR
 from insights.repeats import RepeatSettings, find_repeats, quotes_request_of, resolution_rates
 from insights.topics import (OTHER, OUT_OF_SCOPE, assign_topics, build_classifier, is_misrouted, misrouting_by_branch,
                              topic_of)
 from insights.trends import cluster_trends
+from kernel.language import is_dictionary_word
+from kernel.roles import CALLER, OPERATOR
 
 MSK = timezone(timedelta(hours=3))
 

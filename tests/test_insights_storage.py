@@ -14,9 +14,9 @@ from pipelines.insights_steps import (analyse_new_calls, cluster_new_complaints,
                                       problem_calls, recluster_all_complaints, relabel_call_topic, repeat_report,
                                       routing_report)
 from storage import complaint_clusters as store
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
-from storage.calls import save_call
 
 MSK = timezone(timedelta(hours=3))
 START = datetime(2025, 3, 3, 10, tzinfo=MSK)
@@ -28,7 +28,7 @@ def store_call(db: Database, call_id: str, caller: str, days: float, branch: int
     segments = tuple(Segment(float(n * 5), float(n * 5 + 4), text, channel=0 if role == "operator" else 1, role=role)
                      for n, (role, text) in enumerate((("operator", OPENING), *lines)))
     save_call(db, "run", metadata, RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
-                 Transcript("ru", 1.0, 30.0, segments))
+              Transcript("ru", 1.0, 30.0, segments))
 
 
 def test_periodic_steps_keep_cluster_ids_and_link_repeats(tmp_path):

@@ -15,17 +15,17 @@ import pytest
 from asr.records import Segment, Transcript, Word
 from ingest.metadata import CallMetadata
 from insights.records import ClusterAssignment, ClusterLabel, Complaint, ComplaintCluster, TopicAssignment
+from pipelines.erasure import erase_caller_from_file, personal_data
 from privacy.transcript import PiiInterval, redact_transcript
 from storage import audit
-from storage.db import Database
-from pipelines.erasure import erase_caller_from_file, personal_data
-from storage.erasure import caller_ref, caller_texts, erase_caller, find_traces
+from storage.calls import save_call, start_run
 from storage.complaint_clusters import save_clustering, save_complaints, save_topics
+from storage.db import Database
+from storage.erasure import caller_ref, caller_texts, erase_caller, find_traces
 from storage.pii import pii_spans, save_pii_spans
 from storage.records import RecordingInfo
 from storage.retention import purge_older_than
 from storage.search import search
-from storage.calls import save_call, start_run
 
 CALLER_A, CALLER_B = "c-aaaa11112222", "c-bbbb33334444"
 NAME_A = "Николаева Вера Юрьевна"

@@ -8,8 +8,8 @@ import pytest
 from asr.records import Segment, Transcript, Word
 from scoring.encoder import load_encoder
 from scoring.metrics import conversation_metrics
-from scoring.scorecard import scorecards, worst_items
 from scoring.records import ItemOutcome, ScoredCall, weighted_score
+from scoring.scorecard import scorecards, worst_items
 from scoring.scorer import CallScorer
 from scoring.script import ScriptError, load_script, parse_script
 

@@ -12,11 +12,10 @@ import pytest
 
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
+from storage.calls import save_call, start_run
 from storage.db import Database
 from storage.records import RecordingInfo
-from storage.search import MatchedSegment, search
-from storage.calls import save_call, start_run
-from storage.search import ensure_index, rebuild_index
+from storage.search import MatchedSegment, ensure_index, rebuild_index, search
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,10 +14,10 @@ import pytest
 from asr.records import Segment, Transcript, Word
 from ingest.metadata import CallMetadata
 from privacy.records import PiiInterval
+from storage.calls import call_status, finish_run, save_call, save_failure, start_run
 from storage.db import Database, apply_migrations, load_migrations
 from storage.export import export_calls
 from storage.records import CallStatus, RecordingInfo
-from storage.calls import call_status, finish_run, save_call, save_failure, start_run
 
 EXPORT_KEYS = {
     "call_id", "started_at", "operator_id", "caller_id", "language", "duration_s", "status", "error",
@@ -117,7 +117,7 @@ def test_older_database_is_upgraded_and_keeps_its_data(tmp_path):
         ]
         run_id = start_run(db, "0.1.0", "whisper-base", {})
         save_failure(db, run_id, recording=recording("new"), metadata=None, stage="decrypt",
-                        reason="tag mismatch", quarantined_to=None)
+                     reason="tag mismatch", quarantined_to=None)
         assert count(db, "SELECT count(*) FROM failures") == 1
 
 
@@ -137,8 +137,8 @@ def test_save_call_then_export_round_trip(tmp_path):
         run_id = start_run(db, "0.1.0", "whisper-base", {"workers": 4, "input": tmp_path})
         meta = metadata("call-1", "2024-05-01T10:00:00+05:00")
         save_call(db, run_id, meta, recording("call-1"),
-                     transcript("Здравствуйте, горячая линия.", "Не могу войти в личный кабинет."),
-                     pii=[PiiInterval(3.5, 4.4, "name", 1), PiiInterval(0.5, 0.9, "phone")])
+                  transcript("Здравствуйте, горячая линия.", "Не могу войти в личный кабинет."),
+                  pii=[PiiInterval(3.5, 4.4, "name", 1), PiiInterval(0.5, 0.9, "phone")])
         assert export_calls(db, out) == 1
         assert call_status(db, "call-1") == CallStatus("done", recording("call-1").recording_id)
 
@@ -177,7 +177,7 @@ def test_export_orders_by_start_then_call_id_with_unknown_starts_last(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
         run_id = start_run(db, "0.1.0", "whisper-base", {})
         save_failure(db, run_id, recording=recording("no-sidecar"), metadata=None, stage="sidecar",
-                        reason="missing sidecar no-sidecar.json", quarantined_to=None)
+                     reason="missing sidecar no-sidecar.json", quarantined_to=None)
         save_call(db, run_id, metadata("b", "2024-05-01T10:00:00+03:00"), recording("b"), transcript("да"))
         save_call(db, run_id, metadata("a", "2024-05-01T07:00:00+00:00"), recording("a"), transcript("да"))
         save_call(db, run_id, metadata("c", "2024-05-01T09:00:00+03:00"), recording("c"), transcript("да"))
@@ -220,7 +220,7 @@ def test_speakers_and_turns_are_stored_with_the_call_and_replaced_with_it(tmp_pa
         # overlaps are kept: they feed the overtalk metric
         assert count(db, "SELECT count(*) FROM speaker_turns WHERE call_id = 'call-1'") == 3
         save_failure(db, run_id, recording=recording("call-1"), metadata=metadata("call-1"), stage="asr",
-                        reason="silence only", quarantined_to=None)
+                     reason="silence only", quarantined_to=None)
         assert count(db, "SELECT count(*) FROM call_speakers") == count(db, "SELECT count(*) FROM speaker_turns") == 0
 
 
@@ -241,8 +241,8 @@ def test_failure_with_unusable_sidecar_falls_back_to_the_file_stem(tmp_path):
         run_id = start_run(db, "0.1.0", "whisper-base", {})
         broken = recording("2024-05-01_0042")
         save_failure(db, run_id, recording=broken, metadata=None, stage="sidecar",
-                        reason="sidecar 2024-05-01_0042.json is not valid JSON",
-                        quarantined_to="/quarantine/2024-05-01_0042.enc")
+                     reason="sidecar 2024-05-01_0042.json is not valid JSON",
+                     quarantined_to="/quarantine/2024-05-01_0042.enc")
 
         assert call_status(db, "2024-05-01_0042") == CallStatus("failed", broken.recording_id)
         [call] = export_lines(db)
@@ -267,7 +267,7 @@ def test_failure_of_another_recording_does_not_downgrade_a_done_call(tmp_path):
         save_call(db, run_id, metadata("call-1"), good, transcript("всё хорошо"))
         duplicate = recording("call-1-copy")
         save_failure(db, run_id, recording=duplicate, metadata=metadata("call-1"), stage="decode",
-                        reason="unsupported codec", quarantined_to="/quarantine/call-1-copy.enc")
+                     reason="unsupported codec", quarantined_to="/quarantine/call-1-copy.enc")
 
         assert call_status(db, "call-1") == CallStatus("done", good.recording_id)
         [call] = export_lines(db)
@@ -282,7 +282,7 @@ def test_failure_of_the_same_recording_marks_the_call_failed(tmp_path):
         rec = recording("call-1")
         save_call(db, run_id, metadata("call-1"), rec, transcript("старый текст"))
         save_failure(db, run_id, recording=rec, metadata=metadata("call-1"), stage="asr",
-                        reason="model crashed", quarantined_to=None)
+                     reason="model crashed", quarantined_to=None)
         assert call_status(db, "call-1") == CallStatus("failed", rec.recording_id)
         [call] = export_lines(db)
         assert (call["status"], call["error"], call["segments"]) == ("failed", "model crashed", [])
@@ -315,8 +315,8 @@ def test_runs_are_recorded_with_totals(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
         run_id = start_run(db, "0.1.0", "whisper-base", {"input": tmp_path, "workers": 2})
         finish_run(db, run_id, calls_total=5, calls_done=3, calls_failed=1, calls_skipped=1,
-                      audio_seconds=600.0, wall_seconds=70.5,
-                      stage_seconds={"decode": 2.0, "asr": 60.0, "store": 0.5})
+                   audio_seconds=600.0, wall_seconds=70.5,
+                   stage_seconds={"decode": 2.0, "asr": 60.0, "store": 0.5})
         with db.read() as cur:
             row = cur.execute(
                 "SELECT settings::VARCHAR, calls_total, calls_done, calls_failed, calls_skipped, audio_seconds,"
@@ -327,10 +327,10 @@ def test_runs_are_recorded_with_totals(tmp_path):
 
         with pytest.raises(ValueError, match="diarization"):
             finish_run(db, run_id, calls_total=0, calls_done=0, calls_failed=0, calls_skipped=0,
-                          audio_seconds=0, wall_seconds=0, stage_seconds={"diarization": 1.0})
+                       audio_seconds=0, wall_seconds=0, stage_seconds={"diarization": 1.0})
         with pytest.raises(KeyError):
             finish_run(db, "no-such-run", calls_total=0, calls_done=0, calls_failed=0, calls_skipped=0,
-                          audio_seconds=0, wall_seconds=0, stage_seconds={})
+                       audio_seconds=0, wall_seconds=0, stage_seconds={})
 
 
 def test_export_to_a_path_with_no_calls_writes_an_empty_file(tmp_path):

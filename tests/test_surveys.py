@@ -13,10 +13,10 @@ from dashboards.survey_api import create_survey_app, issue_token, survey_router
 from demo_calls.generate import write_calls
 from demo_calls.surveys import survey_rows
 from demo_calls.truth_db import store_truth
-from pipelines.survey_analysis import weekly_kpis
-from pipelines.survey_import import import_path, import_payload
 from ingest.surveys import MAX_COMMENT_CHARS, parse_payload
 from pipelines.cli import main
+from pipelines.survey_analysis import weekly_kpis
+from pipelines.survey_import import import_path, import_payload
 from storage.db import Database
 from storage.surveys import revoke_client, stored_rejects, stored_results, survey_counts
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.survey_import import import_payload
 from ingest.surveys import MAX_COMMENT_CHARS
+from pipelines.survey_import import import_payload
 from storage.db import Database
 
 # short comments keep PII masking (tens of milliseconds a comment) from dominating the run

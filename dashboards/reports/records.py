@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from feedback.records import CorrectiveAction, Outcome
 from feedback.kpis import WeeklyKpis
 from feedback.pilots import PilotAnalysis
-from feedback.records import RankedProblem
-from feedback.records import Pilot
+from feedback.records import CorrectiveAction, Outcome, Pilot, RankedProblem
 from feedback.satisfaction import Driver
 from storage.improvement import OperatorCompliance
 
