@@ -39,6 +39,7 @@ from storage.improvement import actions, current_problems
 from storage.pii import pii_spans
 from storage.pilots import decisions, pilots
 from storage.scores import override_verdict
+from storage.search import search
 from storage.users import ROLES, Session, list_users
 
 
@@ -290,7 +291,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def transcript_search(request: Request, session: Session = Depends(current), q: str = Query("", max_length=200)):
         hits = []
         if q.strip():
-            hits = pages.search_calls(db, q, teams=auth.visible_teams(session.user), limit=PAGE_SIZE)
+            hits = search(db, q, teams=auth.visible_teams(session.user), limit=PAGE_SIZE)
         return render(request, session, "search.html", q=q, hits=hits)
 
     @app.get("/admin/users", response_class=HTMLResponse)

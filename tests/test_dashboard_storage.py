@@ -18,10 +18,11 @@ from scoring.scorecard import scorecard_rows, scorecards
 from scoring.script import load_script
 from storage import dashboard as pages
 from storage.calls import save_call
-from storage.db import Database
+from storage.db import Database, local_datetime
 from storage.records import RecordingInfo
 from storage.scores import override_verdict, scored_calls
-from storage.search import search
+from storage.search import MatchedSegment, SearchHit, ensure_index, search
+from storage.summaries import refresh_summaries
 from storage.users import list_users, load_session, load_user, save_session
 
 
@@ -53,7 +54,7 @@ def test_an_override_reaches_scorecards_and_the_call_page(db):
     assert review.call.score < before
     assert review.call.score == next(c for c in scored_calls(db) if c.call_id == call.call_id).score
     assert scorecard_rows(pages.scorecard_cells(db, "operator", "day")) == scorecards(scored_calls(db), "operator", "day")
-    assert pages.refresh_summaries(db) == []  # the page read rebuilt what the override made stale
+    assert refresh_summaries(db) == []  # the page read rebuilt what the override made stale
 
 
 def test_call_lists_filter_by_team_operator_and_centre(db):
@@ -159,23 +160,49 @@ def ranked(hits) -> list[tuple]:
     return [(h.call_id, h.started_at, h.operator_id, round(h.score, 9), h.segments) for h in hits]
 
 
+# fts's own BM25 (match_bm25 over every segment), the reference the search's postings must rank as
+_MATCH_BM25 = """
+WITH scored AS (
+    SELECT call_id, segment_no, start_s, end_s, text, fts_main_segments.match_bm25(segment_id, $query) AS score
+    FROM segments
+), per_call AS (
+    SELECT call_id, max(score) AS score,
+           list({'start': start_s, 'end': end_s, 'text': text} ORDER BY score DESC, segment_no)[1:3] AS best
+    FROM scored WHERE score IS NOT NULL GROUP BY call_id
+)
+SELECT p.call_id, epoch_us(c.started_at), c.utc_offset_s, c.operator_id, p.score, p.best
+FROM per_call AS p JOIN calls AS c USING (call_id)
+ORDER BY p.score DESC, p.call_id
+LIMIT $limit
+"""
+
+
+def match_bm25(db, query: str, limit: int) -> list[SearchHit]:
+    ensure_index(db)
+    with db.read() as cur:
+        rows = cur.execute(_MATCH_BM25, {"query": query, "limit": limit}).fetchall()
+    return [SearchHit(call_id, local_datetime(us, offset), operator_id, score,
+                      tuple(MatchedSegment(m["start"], m["end"], m["text"]) for m in best))
+            for call_id, us, offset, operator_id, score, best in rows]
+
+
 @pytest.mark.parametrize("query", ["паспорт", "паспорта снилс", "личный кабинет", "госуслуги", "' OR 1=1 --", "ъъъ"])
-def test_page_search_ranks_as_storage_search(db, query):
-    expected = search(db, query, limit=5)
-    assert ranked(pages.search_calls(db, query, limit=5)) == ranked(expected)
-    north = [h for h in search(db, query, limit=50) if TEAMS[h.operator_id] == "north"]
-    assert ranked(pages.search_calls(db, query, teams=["north"], limit=50)) == ranked(north)
+def test_search_ranks_as_fts_match_bm25(db, query):
+    expected = match_bm25(db, query, limit=5)
+    assert ranked(search(db, query, limit=5)) == ranked(expected)
+    north = [h for h in match_bm25(db, query, limit=50) if TEAMS[h.operator_id] == "north"]
+    assert ranked(search(db, query, teams=["north"], limit=50)) == ranked(north)
     if query == "госуслуги":
         assert len(expected) == 5 and len(north) > 5  # more matches than the page size: the widening is exercised
     with pytest.raises(ValueError, match="empty"):
-        pages.search_calls(db, "  ")
+        search(db, "  ")
 
 
 def test_search_follows_new_calls(db):
-    assert pages.search_calls(db, "квазаров") == []
+    assert search(db, "квазаров") == []
     segment = Segment(0.5, 3.0, "Здравствуйте, звоню насчёт квазара в личном кабинете.", channel=1, role="caller")
     save_call(db, "later", CallMetadata("call-quasar", datetime(2025, 3, 31, 10, tzinfo=timezone.utc), "op-01"),
               RecordingInfo("f" * 64, Path("/in/call-quasar.enc"), 1), Transcript("ru", 1.0, 3.0, (segment,)))
-    (hit,) = pages.search_calls(db, "квазаров")
+    (hit,) = search(db, "квазаров")
     assert hit.call_id == "call-quasar" and hit.segments[0].text == segment.text
-    assert pages.search_calls(db, "квазаров", teams=["south"]) == []
+    assert search(db, "квазаров", teams=["south"]) == []

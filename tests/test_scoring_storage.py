@@ -13,10 +13,11 @@ from pipelines.rescore import rescore
 from scoring.encoder import shared_encoder
 from scoring.scorecard import scorecards, worst_items
 from scoring.script import default_script_path, load_script
+from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
-from storage.scores import (export_fields, from storage.calls import save_call save_script, override_verdict,
-                            overrides, overrides_in_force, save_operator_teams, scored_calls)
+from storage.scores import (export_fields, override_verdict, overrides, overrides_in_force, save_operator_teams,
+                            save_script, scored_calls)
 
 TURNS = (
     (0, "Здравствуйте, горячая линия госуслуг. Меня зовут Анна. Чем могу помочь?"),
