@@ -16,7 +16,7 @@ demo: $(BIN)/.installed
 
 # the import contracts first (pyproject's [tool.importlinter], docs/architecture.md): a broken layer fails at once
 test: $(BIN)/.installed /usr/bin/chromium
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 # Whisper's int8 output differs between CPU instruction sets: the model tests once more under other ones than this

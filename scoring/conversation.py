@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from asr.records import Segment, Transcript
 from kernel.roles import CALLER, OPERATOR, channel_role
-from scoring.matching import Lemmatizer, Token
+from scoring.tokens import Lemmatizer, Token
 
 _SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
 _ENDS_SENTENCE = re.compile(r"[.?!…][»\"')]*$")

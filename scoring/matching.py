@@ -11,58 +11,27 @@ matches only that form, and `{name}` matches any personal first name.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from kernel.language import is_dictionary_word, reading
-from kernel.pii import LABELS
 from scoring.script import Phrases
+from scoring.tokens import Lemmatizer, Token
 
 if TYPE_CHECKING:
     from scoring.conversation import Sentence
     from scoring.judges import Judgement, Judges
 
-# A redaction label («[ФИО]», «[СНИЛС]») is one token that matches no word: «[ФИО]» must not count as the operator
-# asking for the caller's «ФИО». The name label does stand for a name, so {name} takes it.
-_WORD = re.compile(r"\[[^\W\d_]+(?:-[^\W\d_]+)*\]|\d+|[^\W\d_]+(?:-[^\W\d_]+)*")
-NAME_LABEL = LABELS["name"].lower()
 MAX_GAP = 2  # words allowed between two words of a rule
 FUZZY_MIN_LENGTH = 6
 MAX_KNOWN_WORDS = 200_000
 MAX_KNOWN_SENTENCES = 50_000
 MIN_JUDGED_WORDS = 3  # a word or two («Да.», «Соединяю.») means nothing to a judge: rules alone decide them
 TURN_GAP_SECONDS = 1.5  # the parts of a multi-part rule are said in one turn: sentences at most this far apart
-
-
-@dataclass(frozen=True)
-class Token:
-    surface: str
-    lemma: str
-    first_name: bool = False  # a personal first name («Анна», «Михаил»): what the rule word {name} matches
-
-
-class Lemmatizer:
-    def __init__(self) -> None:
-        self._token = lru_cache(maxsize=50_000)(self._token_uncached)
-
-    def _token_uncached(self, word: str) -> Token:
-        if word.isdigit():
-            return Token(word, word)
-        if word.startswith("["):
-            return Token(word, word, word == NAME_LABEL)
-        best = reading(word)
-        # a guessed parse of an unknown (often ASR-garbled) word says Name too easily
-        return Token(word, best.lemma, "Name" in best.grammemes and is_dictionary_word(word))
-
-    def tokens(self, text: str) -> tuple[Token, ...]:
-        return tuple(self._token(w) for w in _WORD.findall(text.lower().replace("ё", "е")))
 
 
 @dataclass(frozen=True)

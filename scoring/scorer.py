@@ -10,10 +10,11 @@ from scoring.checklist import Checklist
 from scoring.conversation import conversation
 from scoring.encoder import SentenceEncoder, shared_encoder
 from scoring.judges import LabelledExample, build_judges
-from scoring.matching import Lemmatizer, Matcher
+from scoring.matching import Matcher
 from scoring.metrics import conversation_metrics
 from scoring.records import CallScore, critical_failures, weighted_score
 from scoring.script import Phrases, Script, load_script, parse_script
+from scoring.tokens import Lemmatizer
 
 
 class CallScorer:
