@@ -107,4 +107,5 @@ def run_pilot(db: Database, count: int, seed: int, encoder: SentenceEncoder | No
     # are dropped, as they may carry the caller's personal data
     rows = [{**row, "comment": ""} for row in survey_rows(calls, seed)]
     save_batch(db, parse_rows(rows, POST_CALL), "generated surveys")
-    return analyse(pilot, with_repeats(pilot_store.pilot_calls(db, pilot.started_on, None), pilot_store.repeat_links(db)))
+    calls = pilot_store.pilot_calls(db, pilot.started_on, None)
+    return analyse(pilot, with_repeats(calls, pilot_store.repeat_links(db)))

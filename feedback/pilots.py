@@ -57,8 +57,8 @@ def with_repeats(calls: Sequence[PilotCall], links: Sequence[tuple[str, str, flo
     followers: dict[str, list[tuple[str, float]]] = {}
     for call_id, repeat_of, hours in links:
         followers.setdefault(repeat_of, []).append((call_id, hours))
-    return [replace(c, repeated=bool(followers.get(c.call_id)), resolution_hours=_resolution_hours(c.call_id, followers))
-            for c in calls]
+    return [replace(c, repeated=bool(followers.get(c.call_id)),
+                    resolution_hours=_resolution_hours(c.call_id, followers)) for c in calls]
 
 
 def _resolution_hours(call_id: str, followers: dict[str, list[tuple[str, float]]]) -> float:

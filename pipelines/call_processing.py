@@ -298,6 +298,7 @@ def record_unfinished(recording: Path, db: Database, run_id: str, error: BaseExc
         metadata = read_sidecar(recording)
     except InvalidSidecar:
         metadata = None
-    save_failure(db, run_id, recording=_unopened(recording), metadata=metadata, stage="transient", reason=reason, quarantined_to=None)
+    save_failure(db, run_id, recording=_unopened(recording), metadata=metadata, stage="transient", reason=reason,
+                 quarantined_to=None)
     return CallOutcome(str(recording), metadata.call_id if metadata else recording.stem, "failed",
                        reason=f"transient: {reason}")

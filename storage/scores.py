@@ -223,7 +223,8 @@ def export_fields(db: Database, call_ids: Iterable[str]) -> dict[str, dict]:
     if not ids:
         return {}
     with db.read() as cur:
-        overrides = {(call_id, item_id): {"verdict": verdict, "reason": reason, "analyst": analyst, "at": at.isoformat()}
+        overrides = {(call_id, item_id): {"verdict": verdict, "reason": reason, "analyst": analyst,
+                                          "at": at.isoformat()}
                      for call_id, item_id, verdict, reason, analyst, at in cur.execute(
                          "SELECT o.call_id, o.item_id, o.verdict, o.reason, o.analyst, o.overridden_at"
                          " FROM verdicts_in_force AS v JOIN verdict_overrides AS o USING (override_id)"
