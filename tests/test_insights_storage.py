@@ -142,7 +142,7 @@ def test_complaint_vectors_come_back_exactly_and_in_call_order(tmp_path):
         loaded, loaded_vectors = store.load_complaints(db)
         assert loaded == [complaints[1], complaints[0], complaints[2]]
         assert np.array_equal(loaded_vectors, vectors[[1, 0, 2]])
-        problem_calls = problem_calls(db)
+        problem_calls = store.load_problem_calls(db)
         assert [p.call_id for p in problem_calls] == ["a", "b", "c"]
         assert np.array_equal(np.stack([p.vector for p in problem_calls]), vectors[[1, 0, 2]])
         assert problem_calls[1].refers_to_earlier_call and not problem_calls[0].refers_to_earlier_call
