@@ -96,7 +96,6 @@ def cmd_actions_list(args) -> int:
 
 
 def cmd_pilots_add(args) -> int:
-    from pipelines.pilots import pilot_calls
     from scoring.script import load_script, parse_script
     from storage import pilots as pilot_store
     from storage.scores import save_script
@@ -119,6 +118,7 @@ def cmd_pilots_add(args) -> int:
 
 def _analysis(db, pilot_id: str):
     from feedback.pilots import analyse
+    from pipelines.pilots import pilot_calls
     from storage import pilots as pilot_store
 
     pilot = pilot_store.pilot(db, pilot_id)
