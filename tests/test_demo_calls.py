@@ -24,7 +24,7 @@ from demo_calls.people import OPERATORS, caller_id_for
 from demo_calls.records import CHECKLIST_ITEMS, PII_TYPES, REQUEST_TYPES, TOPICS, VERDICTS
 from demo_calls.rhvoice import RHVoiceMissing, find_rhvoice, rhvoice_available
 from demo_calls.schedule import plan_calls
-from demo_calls.topics import PROBLEMS_BY_ID, TOPIC_BRANCHES
+from demo_calls.topics import PROBLEMS_BY_ID, TOPIC_BRANCHES, ProblemsError, load_problems, problems_path
 from ingest.metadata import parse_sidecar
 
 DATA = committed_set()
@@ -286,6 +286,26 @@ def test_a_plan_has_repeats_transfers_holds_and_both_recordings():
     assert sum(s.channels == "stereo" for s in specs) == 16
     assert sum(s.problem is None for s in specs) == 1
     assert len(plan_calls(2, 0)) == 2
+
+
+def test_a_wrong_problem_entry_names_the_file_problem_and_field(tmp_path):
+    text = problems_path().read_text(encoding="utf-8")
+    cases = {
+        "resolutions:\n    - solved\n": ("resolutions:\n    - solvd\n", "field 'resolutions'[0]"),
+        "request_type: simple": ("request_type: urgent", "field 'request_type'"),
+        "specialist_team: technical support specialists": ("specialist_team: nobody", "field 'specialist_team'"),
+        "  restore_access.sms_code_missing:": ("  restore.sms_code_missing:", "problem 'restore.sms_code_missing'"),
+    }
+    for original, (broken, field) in cases.items():
+        path = tmp_path / "problems.yaml"
+        path.write_text(text.replace(original, broken, 1), encoding="utf-8")
+        with pytest.raises(ProblemsError) as error:
+            load_problems(path)
+        assert str(path) in str(error.value) and field in str(error.value)
+    path.write_text(text.replace("    restatements:", "    restatement:", 1), encoding="utf-8")
+    with pytest.raises(ProblemsError, match="unknown field.*restatement"):
+        load_problems(path)
+    assert load_problems() == tuple(PROBLEMS_BY_ID.values())
 
 
 def test_personal_data_is_valid():
