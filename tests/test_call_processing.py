@@ -7,6 +7,8 @@ from scoring.encoder import shared_encoder
 from scoring.scorer import CallScorer
 from scoring.script import load_script
 
+pytestmark = pytest.mark.slow  # loads the sentence encoder to score calls
+
 
 def said(channel: int, role: str, start: float, text: str) -> Segment:
     words, at = [], start

@@ -22,6 +22,8 @@ from storage.scores import override_verdict, scored_calls
 from storage.search import search
 from storage.users import list_users, load_session, load_user, save_session
 
+pytestmark = pytest.mark.slow  # builds the dashboard's database of scored, clustered demo calls
+
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):

@@ -182,6 +182,7 @@ def test_committed_truth_is_consistent(call):
     check_truth(call.truth())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("call", CALLS, ids=[c.call_id for c in CALLS])
 def test_committed_audio_matches_truth(call):
     check_audio(call.audio, call.truth())
@@ -352,6 +353,7 @@ def test_missing_rhvoice_says_how_to_install(tmp_path, monkeypatch):
 RENDER_SEED = 162
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not rhvoice_available(), reason="RHVoice is not installed (../shared/tools/install-rhvoice.sh)")
 def test_generate_renders_calls_with_truth(tmp_path):
     seen = []
@@ -368,6 +370,7 @@ def test_generate_renders_calls_with_truth(tmp_path):
         check_audio(call.audio, call.truth())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not rhvoice_available(), reason="RHVoice is not installed (../shared/tools/install-rhvoice.sh)")
 def test_all_mono_records_the_same_calls_as_one_mix(tmp_path):
     scripts = write_calls(2, RENDER_SEED)

@@ -23,6 +23,8 @@ from pipelines.cli import main
 from storage.db import Database
 from storage.scores import override_verdict, scored_calls
 
+pytestmark = pytest.mark.slow  # builds a database of scored calls and survey answers
+
 SEED = 11
 CALLS = 240
 

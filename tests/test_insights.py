@@ -179,6 +179,7 @@ def test_gibberish_is_other(gibberish):
     assert topic_of(gibberish)[0] == OTHER
 
 
+@pytest.mark.slow
 def test_a_relabel_teaches_the_classifier_a_similar_complaint():
     # the catalogue has no example of a sanatorium voucher; an analyst files one under benefits
     relabelled = "Как получить льготную путёвку в санаторий для ветерана через портал?"
@@ -251,6 +252,7 @@ FINES = ["Оплатил штраф ГИБДД, а он всё ещё висит
          "Пришёл штраф, который я уже оплатил со скидкой.", "На портале висит неоплаченный штраф, хотя я заплатил."]
 
 
+@pytest.mark.slow
 def test_cluster_ids_are_kept_when_new_calls_arrive_and_on_a_full_recluster():
     texts = ACCESS[:3] + PENSION[:3]
     first, assignments = recluster([f"a{i}" for i in range(6)], encoder.embed(texts), count=2)
@@ -274,6 +276,7 @@ def test_cluster_ids_are_kept_when_new_calls_arrive_and_on_a_full_recluster():
     assert again_ids["a0"] == ids["a0"] and again_ids["a3"] == ids["a3"] and again_ids["n2"] == got["n2"]
 
 
+@pytest.mark.slow
 def test_a_cluster_label_shows_only_dictionary_words():
     # as recognition heard «сертификат подписи» and «через портал» in one cluster's calls, the same way each time
     garbled = ["Фертификат подписья отозвали, не могу подписать договор.",

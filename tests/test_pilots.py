@@ -85,6 +85,7 @@ def test_a_pilot_without_effect_is_not_reported_better():
     assert harmed <= 0.08
 
 
+@pytest.mark.slow
 def test_a_real_effect_is_found_as_often_as_the_sample_size_promises():
     # 3 points at sd 10 needs 175 calls per arm for 80 % power: with that many, about four pilots in five see it
     analyses = simulated_pilots(200, 175, score_gain=3.0)
@@ -99,6 +100,7 @@ def test_a_real_effect_is_found_as_often_as_the_sample_size_promises():
     assert sum(a.recommendation == "reject" for a in harmful) / len(harmful) >= 0.8
 
 
+@pytest.mark.slow
 def test_pilot_on_generated_calls_is_analysed_end_to_end(tmp_path):
     # the pilot's operators are trained on its new item by construction: this checks that generated calls are
     # scored per arm, stored and analysed, while the statistics are tested above on pilots whose truth is known
@@ -113,6 +115,7 @@ def test_pilot_on_generated_calls_is_analysed_end_to_end(tmp_path):
     assert analysis.comparison("repeat-call share").pilot_n == analysis.pilot_calls
 
 
+@pytest.mark.slow
 def test_running_pilot_and_adopted_version_choose_the_script(tmp_path):
     piloted = pilot_script()
     with Database(tmp_path / "hotline.duckdb") as db:

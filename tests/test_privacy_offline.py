@@ -20,6 +20,8 @@ except OSError:
 from privacy.redact import redact_text
 from storage import audit
 from storage.db import Database
+
+pytestmark = pytest.mark.slow  # runs redaction in a loopback-only namespace
 masked = redact_text("Меня зовут Николаев Михаил Анатольевич, мой телефон восемь девятьсот шестнадцать 123 45 67.")
 assert masked.text == "Меня зовут [ФИО], мой телефон [телефон].", masked.text
 with Database(Path(tempfile.mkdtemp()) / "qc.duckdb") as db:

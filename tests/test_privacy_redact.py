@@ -38,6 +38,7 @@ def test_number_runs_read_digits_and_words(spoken, digits):
     assert "".join(g.digits for g in digit_groups(runs[0].group())) == digits
 
 
+@pytest.mark.slow
 def test_phone_styles_of_the_generator_are_all_caught():
     rng = random.Random(11)
     for _ in range(60):

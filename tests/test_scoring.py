@@ -3,7 +3,8 @@
 The engine's rules (conditions, `before`, request types and deadlines, forbidden phrases, script errors) are tested
 with a small fixture script, tests/scripts/engine.yaml, so an analyst's edit to the shipped script leaves them be.
 The tests on the `scorer` fixture are about the shipped script (scoring/scripts/default.yaml): that its items and
-judges catch the paraphrases, Whisper's misspellings and diarization's mistakes of real calls.
+judges catch the paraphrases, Whisper's misspellings and diarization's mistakes of real calls. They load the sentence
+encoder, and are marked slow.
 """
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ def verdict(scorer: CallScorer, transcript: Transcript, item_id: str):
     return scorer.score(transcript, operator_channel=OPERATOR_CHANNEL).item(item_id)
 
 
+@pytest.mark.slow
 def test_a_good_call_passes_every_applicable_item_with_evidence(scorer):
     score = scorer.score(GOOD_CALL, operator_channel=OPERATOR_CHANNEL)
     verdicts = {v.item_id: v.verdict for v in score.items}
@@ -85,6 +87,7 @@ def test_a_good_call_passes_every_applicable_item_with_evidence(scorer):
     assert score.script_version == load_script().version
 
 
+@pytest.mark.slow
 def test_greeting_survives_paraphrase_and_asr_errors(scorer):
     paraphrase = verdict(scorer, call(("operator", "Вас приветствует единый контактный центр."),
                                       ("caller", "Здравствуйте, у меня вопрос.")), "greeting")
@@ -97,6 +100,7 @@ def test_greeting_survives_paraphrase_and_asr_errors(scorer):
     assert bare.verdict == "failed" and "not said in the opening" in bare.reason
 
 
+@pytest.mark.slow
 def test_the_judge_catches_a_paraphrase_neither_rules_nor_examples_name(scorer):
     script = load_script()
     line = "Я вас внимательно слушаю, что привело вас к нам?"
@@ -176,6 +180,7 @@ def test_identification_after_the_case_was_discussed_fails(rules):
     assert verdict(rules, general, "identification").verdict == "not_applicable"
 
 
+@pytest.mark.slow
 def test_redacted_calls_are_judged_as_the_calls_they_were(scorer):
     """The pipeline scores redacted text: «[ФИО]» stands for the operator's name and is no request for the caller's."""
     from privacy.redact import LABELS
@@ -219,6 +224,7 @@ def mono(*turns: tuple[str, str]) -> Transcript:
     return Transcript("ru", 1.0, at, tuple(segments))
 
 
+@pytest.mark.slow
 def test_a_request_number_read_after_a_garbled_request_is_its_registration(scorer):
     """Whisper ends a sentence at the words it could not make out, and the number opens the next one."""
     transcript = call(
@@ -234,6 +240,7 @@ def test_a_request_number_read_after_a_garbled_request_is_its_registration(score
     assert verdict(scorer, transcript, "information").verdict == "failed"
 
 
+@pytest.mark.slow
 def test_one_voice_answering_after_the_opening_gave_information(scorer):
     """Diarization heard caller and operator as one voice: the answer after the opening is still an answer."""
     merged = mono(
@@ -252,6 +259,7 @@ def test_one_voice_answering_after_the_opening_gave_information(scorer):
     assert scorer.score(silent).item("information").verdict == "not_applicable"
 
 
+@pytest.mark.slow
 def test_the_callers_objections_heard_as_the_operator_are_no_answer(scorer):
     """Diarization gave the caller's protests after an evasive reply to the operator: still nothing to act on."""
     transcript = mono(
@@ -266,6 +274,7 @@ def test_the_callers_objections_heard_as_the_operator_are_no_answer(scorer):
     assert result.evidence[0].quote == "Честно говоря, не знаю, что вам посоветовать."
 
 
+@pytest.mark.slow
 def test_an_opening_heard_as_the_callers_is_still_the_operators(scorer):
     """Diarization gave the operator's first turn to the caller's voice: greeting, name and offer of help still
     count, and the caller's question after it stays the caller's."""
@@ -289,6 +298,7 @@ TRANSFER_TO_TAXES = (
 )
 
 
+@pytest.mark.slow
 def test_a_specialist_heard_as_the_caller_answers_for_the_operator(scorer):
     """After a transfer diarization gave the specialist's voice to the caller's speaker: the specialist opens as
     an operator does, and the answer and goodbye that follow count for the operator's items."""
@@ -311,6 +321,7 @@ def test_a_specialist_heard_as_the_caller_answers_for_the_operator(scorer):
     assert scorer.score(unanswered).item("information").verdict == "failed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("request_line", [
     "Теперь продиктуете, пожалуйста, номер снил.",
     "Спасибо, и номер снился, пожалуйста.",
@@ -330,6 +341,7 @@ def test_identification_requests_as_whisper_writes_them(scorer, request_line):
     assert result.verdict == "passed", result.reason
 
 
+@pytest.mark.slow
 def test_identification_request_heard_on_the_callers_side_still_asks(scorer):
     """A request for the caller's data between two of the caller's turns is easily given to the caller's voice;
     the caller's own words about the same things ask nothing."""
@@ -354,6 +366,7 @@ def test_identification_request_heard_on_the_callers_side_still_asks(scorer):
     assert scorer.score(unasked).item("identification").verdict == "failed"
 
 
+@pytest.mark.slow
 def test_a_lead_in_to_identification_is_no_answer(scorer):
     """«Для» went to the other voice and Whisper garbled «идентифицировать»: what is left is still a lead-in."""
     transcript = call(
