@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs redaction in a loopback-only namespace
+
 ROOT = Path(__file__).resolve().parents[1]
 _CHECK = """
 import socket, sys, tempfile
@@ -20,8 +22,6 @@ except OSError:
 from privacy.redact import redact_text
 from storage import audit
 from storage.db import Database
-
-pytestmark = pytest.mark.slow  # runs redaction in a loopback-only namespace
 masked = redact_text("Меня зовут Николаев Михаил Анатольевич, мой телефон восемь девятьсот шестнадцать 123 45 67.")
 assert masked.text == "Меня зовут [ФИО], мой телефон [телефон].", masked.text
 with Database(Path(tempfile.mkdtemp()) / "qc.duckdb") as db:
