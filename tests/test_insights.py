@@ -152,6 +152,7 @@ PARAPHRASES = {  # written for this test, not by the call generator
 }
 
 
+@pytest.mark.slow
 def test_topics_of_paraphrases():
     topics = list(PARAPHRASES)
     texts = [PARAPHRASES[t] for t in topics]
@@ -162,6 +163,7 @@ def test_topics_of_paraphrases():
     assert all(a.keywords for a in assigned)  # every verdict names its evidence
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("complaint", [
     "Во дворе на въезде такая яма, что я вчера колесо пробил, дорожники не приезжают.",
     "За отопление насчитали в два раза больше, чем в прошлом году, а батареи еле тёплые.",
@@ -174,6 +176,7 @@ def test_a_complaint_outside_the_portal_is_out_of_scope(complaint):
     assert topic_of(complaint)[0] == OUT_OF_SCOPE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gibberish", ["кракозябра шмурдяк трымпыр", "ээ мм а", ""])
 def test_gibberish_is_other(gibberish):
     assert topic_of(gibberish)[0] == OTHER
@@ -304,6 +307,7 @@ def test_emerging_cluster_is_the_one_that_grows():
 
 # --- repeat calls ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_repeat_call_window_edges_and_other_problems():
     v = encoder.embed([ACCESS[0], ACCESS[1], FINES[0]])
     start = datetime(2025, 3, 3, 10, tzinfo=MSK)
@@ -340,6 +344,7 @@ def problem_calls(calls: list[CallText]) -> list[ProblemCall]:
             for c, p, t, v, r in zip(calls, complaints, topics, vectors, requests)]
 
 
+@pytest.mark.slow
 def test_a_quoted_request_number_links_a_repeat_the_words_do_not():
     start = datetime(2025, 3, 3, 10, tzinfo=MSK)
     greeting = (OPERATOR, "Здравствуйте, горячая линия госуслуг, оператор Ирина, чем могу помочь?")
