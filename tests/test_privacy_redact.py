@@ -324,7 +324,7 @@ def test_the_complaint_after_the_identification_and_the_operators_words_stay():
 
 
 def test_a_wrong_dialogue_cue_names_the_file_and_field(tmp_path):
-    from privacy.dialogue import CuesError, cues_path, load_cues
+    from privacy.dialogue_cues import CuesError, cues_path, load_cues
 
     text = cues_path().read_text(encoding="utf-8")
     for original, broken, field in [("your: '\\bваш'", "your: '(ваш'", "field 'your'"),
