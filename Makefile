@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-isa test-offline bench calls
+.PHONY: demo test test-unit test-isa test-offline bench calls
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed /usr/bin/chromium
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
+
+# the fast tests alone (tests/conftest.py marks `unit` every test not marked model, browser or slow)
+test-unit: $(BIN)/.installed
+	$(BIN)/pytest -q -m unit
 
 # Whisper's int8 output differs between CPU instruction sets: the model tests once more under other ones than this
 # CPU's own (CTranslate2 and torch each pick their kernels from these variables)

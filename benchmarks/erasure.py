@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.erasure --calls 10000
 
 Calls are the generator's reference text (demo_calls.generate.write_calls) with words timed evenly, stored
-unredacted as a database filled before redaction was wired in would be. Measured: redacting every transcript
+unredacted, so that redacting a whole stored database can be measured too. Measured: redacting every transcript
 word by word, correcting one caller's id with the proof, erasing one caller with the proof (every text column
 searched), rewriting the file
 (storage/compact.py, which erasure and retention both need), and a retention purge of the older half.

@@ -1,7 +1,7 @@
 """Complaint clustering, duplicates, topics and routing, repeat calls and the 100,000-complaint scale-up.
 
     .venv/bin/python -m benchmarks.insights             # report set (seed 23)
-    .venv/bin/python -m benchmarks.insights --set tune  # the set topic rules and thresholds were tuned on (seed 11)
+    .venv/bin/python -m benchmarks.insights --set tune  # the set topic rules and thresholds are tuned on (seed 11)
 
 Texts: kzgov (1,200 Russian complaints, 10 categories, a duplicate flag) and banking77 (3,080 English queries,
 77 intents) from ../shared/eval/text; generated calls: the sets benchmarks/scoring.py renders and transcribes

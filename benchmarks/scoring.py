@@ -4,7 +4,7 @@ Generated calls are scored on real ASR transcripts and on the reference text; th
 hand-written dialogues on their reference text.
 
     .venv/bin/python -m benchmarks.scoring            # report set (seed 23)
-    .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher was tuned on (seed 11)
+    .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher is tuned on (seed 11)
     .venv/bin/python -m benchmarks.scoring --set report-mono  # the report set's calls, all recorded mono
     .venv/bin/python -m benchmarks.scoring --set report --written   # the calls as written: no RHVoice, no ASR
     .venv/bin/python -m benchmarks.scoring --set independent --learning-curve

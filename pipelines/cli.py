@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     proc.add_argument("--db", type=Path, required=True)
     proc.add_argument("--keys", type=Path, action="append", help=f"private key file or folder (repeatable; or {KEYS_ENV})")
     proc.add_argument("--force", action="store_true", help="redo calls already done")
-    # --concurrency was the name when calls ran on threads; scripts that pass it keep working
+    # --concurrency: the same, so that scripts which pass it keep working
     proc.add_argument("--workers", "--concurrency", type=int, dest="workers",
                       help="worker processes on this machine (default: one per 1.5 GB of free memory, up to the cores)")
     proc.add_argument("--cluster", metavar="tcp://HOST:8786",

@@ -33,10 +33,16 @@ def tts_dialogue_text() -> str:
     return " ".join(sentences[f"s{n}"] for n in range(1, 6))
 
 
+# tests with none of these marks are fast unit tests: `pytest -m unit` runs them alone, in under a minute
+SLOW_MARKS = ("model", "browser", "slow")
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "whisper" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.model)
+        if not any(item.get_closest_marker(mark) for mark in SLOW_MARKS):
+            item.add_marker(pytest.mark.unit)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ from scoring.scorer import CallScorer
 from scoring.script import load_script
 from storage.calls import call_status
 
+pytestmark = pytest.mark.slow  # loads the sentence encoder to score calls
+
 
 def said(channel: int, role: str, start: float, text: str) -> Segment:
     words, at = [], start

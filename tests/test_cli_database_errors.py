@@ -36,6 +36,7 @@ def _mount_namespaces() -> bool:
         subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _mount_namespaces(), reason="unshare -rm is unavailable, so no read-only mount can be made "
                                                     "(file modes do not stop root, which the suite may run as)")
 def test_a_database_on_a_read_only_mount_is_one_line_without_a_flow_traceback(tmp_path):

@@ -11,9 +11,13 @@ from pathlib import Path
 from urllib.error import HTTPError
 from urllib.request import urlopen
 
+import pytest
+
 from pipelines.cli import main
 from storage.db import Database
 from storage.users import load_user
+
+pytestmark = pytest.mark.slow  # starts the dashboard as a process
 
 ROOT = Path(__file__).resolve().parents[1]
 

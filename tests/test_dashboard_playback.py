@@ -25,6 +25,8 @@ from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
 
+pytestmark = pytest.mark.slow  # encrypts and stores recordings to play back
+
 PASSWORD = "a-long-password"
 # the first demo call: the caller (channel 1) talks from 3.3 s to 10.2 s, the operator (channel 0) 10.8 s to 15.1 s
 NAME = PiiInterval(6.0, 8.0, "name", 1)

@@ -23,6 +23,8 @@ from pipelines.survey_import import import_payload
 from storage.db import Database
 from storage.scores import overrides
 
+pytestmark = pytest.mark.slow  # builds the dashboard's database of scored, clustered demo calls
+
 HOSTILE = ["' OR '1'='1", "'); DROP TABLE calls; --", "\" OR \"\"=\"", "op-01' --", "%' OR 1=1 --",
            "\\'; SELECT * FROM users; --", "<script>alert(1)</script>", "* OR 1", "'", "NULL", "\x00"]
 

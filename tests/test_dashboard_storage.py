@@ -25,6 +25,8 @@ from storage.search import MatchedSegment, SearchHit, ensure_index, search
 from storage.summaries import refresh_summaries
 from storage.users import list_users, load_session, load_user, save_session
 
+pytestmark = pytest.mark.slow  # builds the dashboard's database of scored, clustered demo calls
+
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):

@@ -24,7 +24,7 @@ from demo_calls.people import OPERATORS, caller_id_for
 from demo_calls.records import CHECKLIST_ITEMS, PII_TYPES, REQUEST_TYPES, TOPICS, VERDICTS
 from demo_calls.rhvoice import RHVoiceMissing, find_rhvoice, rhvoice_available
 from demo_calls.schedule import plan_calls
-from demo_calls.topics import PROBLEMS_BY_ID, TOPIC_BRANCHES
+from demo_calls.topics import PROBLEMS_BY_ID, TOPIC_BRANCHES, ProblemsError, load_problems, problems_path
 from ingest.metadata import parse_sidecar
 
 DATA = committed_set()
@@ -182,6 +182,7 @@ def test_committed_truth_is_consistent(call):
     check_truth(call.truth())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("call", CALLS, ids=[c.call_id for c in CALLS])
 def test_committed_audio_matches_truth(call):
     check_audio(call.audio, call.truth())
@@ -288,6 +289,26 @@ def test_a_plan_has_repeats_transfers_holds_and_both_recordings():
     assert len(plan_calls(2, 0)) == 2
 
 
+def test_a_wrong_problem_entry_names_the_file_problem_and_field(tmp_path):
+    text = problems_path().read_text(encoding="utf-8")
+    cases = {
+        "resolutions:\n    - solved\n": ("resolutions:\n    - solvd\n", "field 'resolutions'[0]"),
+        "request_type: simple": ("request_type: urgent", "field 'request_type'"),
+        "specialist_team: technical support specialists": ("specialist_team: nobody", "field 'specialist_team'"),
+        "  restore_access.sms_code_missing:": ("  restore.sms_code_missing:", "problem 'restore.sms_code_missing'"),
+    }
+    for original, (broken, field) in cases.items():
+        path = tmp_path / "problems.yaml"
+        path.write_text(text.replace(original, broken, 1), encoding="utf-8")
+        with pytest.raises(ProblemsError) as error:
+            load_problems(path)
+        assert str(path) in str(error.value) and field in str(error.value)
+    path.write_text(text.replace("    restatements:", "    restatement:", 1), encoding="utf-8")
+    with pytest.raises(ProblemsError, match="unknown field.*restatement"):
+        load_problems(path)
+    assert load_problems() == tuple(PROBLEMS_BY_ID.values())
+
+
 def test_personal_data_is_valid():
     rng = random.Random(7)
     for _ in range(200):
@@ -332,6 +353,7 @@ def test_missing_rhvoice_says_how_to_install(tmp_path, monkeypatch):
 RENDER_SEED = 162
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not rhvoice_available(), reason="RHVoice is not installed (../shared/tools/install-rhvoice.sh)")
 def test_generate_renders_calls_with_truth(tmp_path):
     seen = []
@@ -348,6 +370,7 @@ def test_generate_renders_calls_with_truth(tmp_path):
         check_audio(call.audio, call.truth())
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not rhvoice_available(), reason="RHVoice is not installed (../shared/tools/install-rhvoice.sh)")
 def test_all_mono_records_the_same_calls_as_one_mix(tmp_path):
     scripts = write_calls(2, RENDER_SEED)

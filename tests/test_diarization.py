@@ -378,7 +378,7 @@ def phone_call(plan) -> tuple[np.ndarray, list[SpeakerTurn], Transcript]:
 
 
 def test_a_callers_turns_clustered_with_the_operator_go_back_to_the_caller():
-    """Two women on a narrow-band line, and pyannote's clusters as they came out on failing generated calls:
+    """Two women on a narrow-band line, clustered by pyannote as it clusters such generated calls:
     the operator's holds most of the caller's turns too. Its print is then a mixture that the caller's turns
     match better than the caller's own one-turn print; the voices found from the long turns themselves do not."""
     from diarization.mono import SAME_VOICE_SIMILARITY, campplus
@@ -413,7 +413,7 @@ def test_a_caller_heard_in_two_voices_is_one_speaker():
 
 def test_alike_voices_in_a_short_call_are_found_from_its_shorter_turns():
     """Two women on a narrow-band line that pyannote heard as one speaker, in a call too short to have more turns
-    of 3 s than voices to cluster on (a generated call failed so). Its turns of 1 s and more, clustered in two,
+    of 3 s than voices to cluster on, as generated calls have. Its turns of 1 s and more, clustered in two,
     are the operator and the caller, and the words say so."""
     from diarization.assign import words_checks
     from diarization.mono import MAX_PAUSE_IN_TURN_S, SAME_VOICE_SIMILARITY, campplus, keep_parties_apart

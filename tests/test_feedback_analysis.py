@@ -24,6 +24,8 @@ from pipelines.survey_import import import_payload
 from storage.db import Database
 from storage.scores import override_verdict, scored_calls
 
+pytestmark = pytest.mark.slow  # builds a database of scored calls and survey answers
+
 SEED = 11
 CALLS = 240
 

@@ -153,6 +153,7 @@ PARAPHRASES = {  # written for this test, not by the call generator
 }
 
 
+@pytest.mark.slow
 def test_topics_of_paraphrases():
     topics = list(PARAPHRASES)
     texts = [PARAPHRASES[t] for t in topics]
@@ -163,6 +164,7 @@ def test_topics_of_paraphrases():
     assert all(a.keywords for a in assigned)  # every verdict names its evidence
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("complaint", [
     "Во дворе на въезде такая яма, что я вчера колесо пробил, дорожники не приезжают.",
     "За отопление насчитали в два раза больше, чем в прошлом году, а батареи еле тёплые.",
@@ -175,11 +177,13 @@ def test_a_complaint_outside_the_portal_is_out_of_scope(complaint):
     assert topic_of(complaint)[0] == OUT_OF_SCOPE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gibberish", ["кракозябра шмурдяк трымпыр", "ээ мм а", ""])
 def test_gibberish_is_other(gibberish):
     assert topic_of(gibberish)[0] == OTHER
 
 
+@pytest.mark.slow
 def test_a_relabel_teaches_the_classifier_a_similar_complaint():
     # the catalogue has no example of a sanatorium voucher; an analyst files one under benefits
     relabelled = "Как получить льготную путёвку в санаторий для ветерана через портал?"
@@ -252,6 +256,7 @@ FINES = ["Оплатил штраф ГИБДД, а он всё ещё висит
          "Пришёл штраф, который я уже оплатил со скидкой.", "На портале висит неоплаченный штраф, хотя я заплатил."]
 
 
+@pytest.mark.slow
 def test_cluster_ids_are_kept_when_new_calls_arrive_and_on_a_full_recluster():
     texts = ACCESS[:3] + PENSION[:3]
     first, assignments = recluster([f"a{i}" for i in range(6)], encoder.embed(texts), count=2)
@@ -275,6 +280,7 @@ def test_cluster_ids_are_kept_when_new_calls_arrive_and_on_a_full_recluster():
     assert again_ids["a0"] == ids["a0"] and again_ids["a3"] == ids["a3"] and again_ids["n2"] == got["n2"]
 
 
+@pytest.mark.slow
 def test_a_cluster_label_shows_only_dictionary_words():
     # as recognition heard «сертификат подписи» and «через портал» in one cluster's calls, the same way each time
     garbled = ["Фертификат подписья отозвали, не могу подписать договор.",
@@ -302,6 +308,7 @@ def test_emerging_cluster_is_the_one_that_grows():
 
 # --- repeat calls ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_repeat_call_window_edges_and_other_problems():
     v = encoder.embed([ACCESS[0], ACCESS[1], FINES[0]])
     start = datetime(2025, 3, 3, 10, tzinfo=MSK)
@@ -338,6 +345,7 @@ def problem_calls(calls: list[CallText]) -> list[ProblemCall]:
             for c, p, t, v, r in zip(calls, complaints, topics, vectors, requests)]
 
 
+@pytest.mark.slow
 def test_a_quoted_request_number_links_a_repeat_the_words_do_not():
     start = datetime(2025, 3, 3, 10, tzinfo=MSK)
     greeting = (OPERATOR, "Здравствуйте, горячая линия госуслуг, оператор Ирина, чем могу помочь?")

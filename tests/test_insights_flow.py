@@ -4,10 +4,14 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
+
 from pipelines.cli import main
 from pipelines.insights_flows import cluster_complaints
 from storage.db import Database
 from test_insights_storage import START, store_call
+
+pytestmark = pytest.mark.slow  # runs the insights flows on scored calls
 
 ACCESS = "Не могу войти в личный кабинет, пишет ошибку авторизации."
 PENSION = "Мне не пересчитали пенсию после увольнения."

@@ -18,6 +18,8 @@ from storage.calls import save_call
 from storage.db import Database
 from storage.records import RecordingInfo
 
+pytestmark = pytest.mark.slow  # clusters and classifies complaints with the sentence encoder
+
 MSK = timezone(timedelta(hours=3))
 START = datetime(2025, 3, 3, 10, tzinfo=MSK)
 OPENING = "Здравствуйте, горячая линия госуслуг, оператор Анна, чем могу помочь?"

@@ -13,6 +13,8 @@ from storage import audit  # noqa: E402
 from storage.db import Database  # noqa: E402
 from test_privacy_storage import CALLER_A, NAME_A, PHONE_A, _two_callers  # noqa: E402
 
+pytestmark = pytest.mark.slow  # runs the privacy commands as processes on a stored database
+
 
 @pytest.fixture
 def stored(tmp_path) -> tuple[Path, Path]:

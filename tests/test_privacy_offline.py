@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # runs redaction in a loopback-only namespace
+
 ROOT = Path(__file__).resolve().parents[1]
 _CHECK = """
 import socket, sys, tempfile

@@ -38,6 +38,7 @@ def test_number_runs_read_digits_and_words(spoken, digits):
     assert "".join(g.digits for g in digit_groups(runs[0].group())) == digits
 
 
+@pytest.mark.slow
 def test_phone_styles_of_the_generator_are_all_caught():
     rng = random.Random(11)
     for _ in range(60):
@@ -320,3 +321,18 @@ def test_the_complaint_after_the_identification_and_the_operators_words_stay():
         "Понял. Окно номер пять.",
     ]
     assert [i.kind for i in intervals] == ["name", "date"]
+
+
+def test_a_wrong_dialogue_cue_names_the_file_and_field(tmp_path):
+    from privacy.dialogue_cues import CuesError, cues_path, load_cues
+
+    text = cues_path().read_text(encoding="utf-8")
+    for original, broken, field in [("your: '\\bваш'", "your: '(ваш'", "field 'your'"),
+                                    ("    budget: 4", "    budget: four", "kind 'name' field 'budget'"),
+                                    ("    numeric: true", "    numeric: 1", "kind 'date' field 'numeric'"),
+                                    ("spelled_budget: 25", "spelled_budgets: 25", "unknown field(s) spelled_budgets")]:
+        path = tmp_path / "cues.yaml"
+        path.write_text(text.replace(original, broken, 1), encoding="utf-8")
+        with pytest.raises(CuesError) as error:
+            load_cues(path)
+        assert str(path) in str(error.value) and field in str(error.value)

@@ -27,6 +27,8 @@ from storage.records import RecordingInfo
 from storage.retention import purge_older_than
 from storage.search import search
 
+pytestmark = pytest.mark.slow  # erases and corrects callers in stored databases, rewriting the file
+
 CALLER_A, CALLER_B = "c-aaaa11112222", "c-bbbb33334444"
 NAME_A = "Николаева Вера Юрьевна"
 PHONE_A = "+7 916 555-12-34"

@@ -14,6 +14,8 @@ from storage import improvement as store
 from storage.db import Database
 from feedback_data import START, store_call, store_cluster, store_ratings
 
+pytestmark = pytest.mark.slow  # builds the problem register from scored, clustered calls
+
 AS_OF = (START + timedelta(days=55)).date()  # window: days 28-55; the window before: days 0-27
 
 

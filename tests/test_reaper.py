@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # starts and kills process trees
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -20,6 +20,8 @@ from pipelines.report_flows import run_weekly_report
 from scoring.script import load_script
 from storage.db import Database
 
+pytestmark = pytest.mark.slow  # builds the weekly report, its charts and PDF pages
+
 ROOT = Path(__file__).resolve().parents[1]
 CALLS = 3000
 

@@ -9,6 +9,8 @@ from scoring.encoder import ENCODER_ENV, EncoderNotFound, FolderEncoder, load_en
 from scoring.scorer import CallScorer
 from scoring.script import parse_script
 
+pytestmark = pytest.mark.slow  # loads a transformers model folder
+
 ENGLISH_SCRIPT = """
 name: english-line
 version: "1"

@@ -10,6 +10,8 @@ from scoring.script import load_script, parse_script
 from scoring.turns import TurnsError, transcript_from_turns
 from test_scoring import GOOD_CALL, OPERATOR_CHANNEL, call
 
+pytestmark = pytest.mark.slow  # loads the sentence encoder and trains judges
+
 CASE = (("operator", "Здравствуйте, горячая линия госуслуг. Меня зовут Анна. Чем могу помочь?"),
         ("caller", "У меня не открывается личный кабинет, пишет, что пароль неверный."))
 

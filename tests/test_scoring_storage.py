@@ -19,6 +19,8 @@ from storage.records import RecordingInfo
 from storage.scores import (export_fields, override_verdict, overrides, overrides_in_force, save_operator_teams,
                             save_script, scored_calls)
 
+pytestmark = pytest.mark.slow  # scores calls with the sentence encoder and re-scores them
+
 TURNS = (
     (0, "Здравствуйте, горячая линия госуслуг. Меня зовут Анна. Чем могу помочь?"),
     (1, "Мне нужна справка о размере пенсии, как её заказать через портал?"),

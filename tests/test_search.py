@@ -122,6 +122,7 @@ with Database(Path(sys.argv[1]) / "qc.duckdb") as db:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("home", ["unset", "set"])
 def test_fts_loads_without_touching_home(tmp_path, home):
     env = {k: v for k, v in os.environ.items() if k not in {"HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"}}

@@ -290,6 +290,7 @@ def test_failure_of_the_same_recording_marks_the_call_failed(tmp_path):
         assert count(db, "SELECT count(*) FROM words") == 0
 
 
+@pytest.mark.slow
 def test_concurrent_saves_from_four_threads(tmp_path):
     with Database(tmp_path / "qc.duckdb") as db:
         run_id = start_run(db, "0.1.0", "whisper-base", {})

@@ -123,6 +123,7 @@ def test_a_drop_folder_is_imported_once_whatever_is_sent_again(db, tmp_path):
     assert (counts.results, counts.rejects, counts.batches) == (3, 2, 4)
 
 
+@pytest.mark.slow
 def test_results_that_arrive_before_their_call_join_it_when_it_is_stored(db):
     scripts = write_calls(24, seed=5)
     rows = survey_rows(scripts, seed=5, response_share=1.0)
@@ -189,6 +190,7 @@ def test_the_standalone_app_opens_and_closes_its_database(tmp_path):
         assert [r[1:4] for r in stored_results(db)] == [("account_comment", "call-1", None)]
 
 
+@pytest.mark.slow
 def test_cli_adds_a_client_and_imports_a_folder(tmp_path, capsys):
     db_path, drop = tmp_path / "qc.duckdb", tmp_path / "drop"
     drop.mkdir()

@@ -16,6 +16,8 @@ from ingest.surveys import MAX_COMMENT_CHARS
 from pipelines.survey_import import import_payload
 from storage.db import Database
 
+pytestmark = pytest.mark.slow  # fuzzes survey ingestion with many generated batches
+
 # short comments keep PII masking (tens of milliseconds a comment) from dominating the run
 COMMENT = st.text(alphabet="абвгдежзий клмно.,!?-xyz", max_size=30)
 TIMES = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2025, 12, 31),
