@@ -6,6 +6,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from language import LANGUAGES, gettext as _
+
 
 def cmd_dashboard(args) -> int:
     import uvicorn
@@ -82,6 +84,19 @@ def cmd_users_reset_password(args) -> int:
     return 0
 
 
+def cmd_users_set_lang(args) -> int:
+    from pipelines.cli import UsageError, _require_db
+    from storage.db import Database
+    from storage.users import set_language
+
+    _require_db(args.db)
+    with Database(args.db) as db:
+        if not set_language(db, args.name, args.language):
+            raise UsageError(_("no user %(name)s") % {"name": args.name.strip()})
+    print(_("%(name)s reads the dashboard in %(language)s") % {"name": args.name.strip(), "language": args.language})
+    return 0
+
+
 def _actor(args) -> str:
     return args.actor or getpass.getuser()
 
@@ -116,32 +131,36 @@ def _read_password(name: str) -> str:
 
 
 def add_commands(sub) -> None:
-    from pipelines.cli import KEYS_ENV
-
-    dash = sub.add_parser("dashboard", help="serve the supervisor and analyst web app")
+    dash = sub.add_parser("dashboard", help=_("serve the supervisor and analyst web app"))
     dash.add_argument("--db", type=Path, required=True)
     dash.add_argument("--host", default="127.0.0.1")
     dash.add_argument("--port", type=int, default=8080)
     dash.add_argument("--keys", type=Path, action="append",
-                      help=f"private key file or folder to play recordings (repeatable; not read from {KEYS_ENV})")
-    dash.add_argument("--session-hours", type=float, default=8.0, help="sign-in lifetime (default 8)")
+                      help=_("private key file or folder to play recordings (repeatable; not read from "
+                             "HOTLINE_QC_PRIVATE_KEYS)"))
+    dash.add_argument("--session-hours", type=float, default=8.0, help=_("sign-in lifetime (default 8)"))
     dash.set_defaults(func=cmd_dashboard)
 
-    users = sub.add_parser("users", help="dashboard accounts").add_subparsers(dest="users_command", required=True)
-    add = users.add_parser("add", help="create a user (password from a prompt or stdin); an existing name is refused")
-    role = users.add_parser("set-role", help="change a user's role (and a supervisor's teams); signs them out")
-    disable = users.add_parser("disable", help="stop a user signing in, and sign them out (the name stays)")
-    enable = users.add_parser("enable", help="let a disabled user sign in again")
-    reset = users.add_parser("reset-password", help="set a new password (from a prompt or stdin); signs them out")
+    users = sub.add_parser("users", help=_("dashboard accounts")).add_subparsers(dest="users_command", required=True)
+    add = users.add_parser("add", help=_("create a user (password from a prompt or stdin); an existing name is refused"))
+    role = users.add_parser("set-role", help=_("change a user's role (and a supervisor's teams); signs them out"))
+    disable = users.add_parser("disable", help=_("stop a user signing in, and sign them out (the name stays)"))
+    enable = users.add_parser("enable", help=_("let a disabled user sign in again"))
+    reset = users.add_parser("reset-password", help=_("set a new password (from a prompt or stdin); signs them out"))
     for command, func in ((add, cmd_users_add), (role, cmd_users_set_role), (disable, cmd_users_disable),
                           (enable, cmd_users_disable), (reset, cmd_users_reset_password)):
         command.add_argument("--db", type=Path, required=True)
         command.add_argument("--name", required=True)
-        command.add_argument("--actor", help="who makes the change, for the audit log (default: the OS user)")
+        command.add_argument("--actor", help=_("who makes the change, for the audit log (default: the OS user)"))
         command.set_defaults(func=func)
     for command in (add, role):
         command.add_argument("--role", choices=("admin", "analyst", "supervisor"), required=True)
-        command.add_argument("--team", action="append", help="a team a supervisor reads (repeatable)")
-    ls = users.add_parser("list", help="list users with their roles and teams")
+        command.add_argument("--team", action="append", help=_("a team a supervisor reads (repeatable)"))
+    lang = users.add_parser("set-lang", help=_("set the language a user reads the dashboard in"))
+    lang.add_argument("--db", type=Path, required=True)
+    lang.add_argument("--name", required=True)
+    lang.add_argument("language", choices=LANGUAGES)
+    lang.set_defaults(func=cmd_users_set_lang)
+    ls = users.add_parser("list", help=_("list users with their roles and teams"))
     ls.add_argument("--db", type=Path, required=True)
     ls.set_defaults(func=cmd_users_list)

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from language import gettext as _
+
 
 def cmd_surveys_import(args) -> int:
     from ingest.survey_import import import_path
@@ -120,41 +122,41 @@ def _num(value: float | None, spec: str) -> str:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     from ingest.surveys import SOURCES
 
-    surveys = sub.add_parser("surveys", help="post-call survey results and personal-account comments") \
+    surveys = sub.add_parser("surveys", help=_("post-call survey results and personal-account comments")) \
         .add_subparsers(dest="surveys_command", required=True)
-    imp = surveys.add_parser("import", help="import a CSV/JSON file, or every such file in a drop folder "
-                                            "(moved to done/ with a report of rejected rows)")
+    imp = surveys.add_parser("import", help=_("import a CSV/JSON file, or every such file in a drop folder "
+                                            "(moved to done/ with a report of rejected rows)"))
     imp.add_argument("path", type=Path, metavar="FOLDER|FILE")
     imp.add_argument("--db", type=Path, required=True)
     imp.add_argument("--source", choices=SOURCES, default="post_call")
-    imp.add_argument("--show-rejects", type=int, default=5, help="rejected rows to print per file (default 5)")
+    imp.add_argument("--show-rejects", type=int, default=5, help=_("rejected rows to print per file (default 5)"))
     imp.add_argument("--no-progress", action="store_true")
     imp.set_defaults(func=cmd_surveys_import)
 
-    serve = surveys.add_parser("serve", help="run the survey intake endpoint (POST /api/surveys) on its own")
+    serve = surveys.add_parser("serve", help=_("run the survey intake endpoint (POST /api/surveys) on its own"))
     serve.add_argument("--db", type=Path, required=True)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8300)
     serve.set_defaults(func=cmd_surveys_serve)
 
-    clients = sub.add_parser("survey-clients", help="systems allowed to push survey results") \
+    clients = sub.add_parser("survey-clients", help=_("systems allowed to push survey results")) \
         .add_subparsers(dest="clients_command", required=True)
-    add = clients.add_parser("add", help="register a client and print its token once")
+    add = clients.add_parser("add", help=_("register a client and print its token once"))
     add.add_argument("name")
     add.add_argument("--db", type=Path, required=True)
     add.set_defaults(func=cmd_survey_clients_add)
-    revoke = clients.add_parser("revoke", help="stop accepting a client's token")
+    revoke = clients.add_parser("revoke", help=_("stop accepting a client's token"))
     revoke.add_argument("name")
     revoke.add_argument("--db", type=Path, required=True)
     revoke.set_defaults(func=cmd_survey_clients_revoke)
 
-    kpis = sub.add_parser("kpis", help="weekly KPIs: resolution time, repeat calls, first-call resolution, "
-                                       "satisfaction, script compliance")
+    kpis = sub.add_parser("kpis", help=_("weekly KPIs: resolution time, repeat calls, first-call resolution, "
+                                       "satisfaction, script compliance"))
     kpis.add_argument("--db", type=Path, required=True)
-    kpis.add_argument("--weeks", type=int, help="only the last N weeks")
+    kpis.add_argument("--weeks", type=int, help=_("only the last N weeks"))
     kpis.set_defaults(func=cmd_kpis)
 
-    drivers = sub.add_parser("drivers", help="checklist items and metrics that go with low survey ratings")
+    drivers = sub.add_parser("drivers", help=_("checklist items and metrics that go with low survey ratings"))
     drivers.add_argument("--db", type=Path, required=True)
     drivers.add_argument("--by", choices=("topic", "operator"))
     drivers.add_argument("--limit", type=int, default=15)

@@ -8,6 +8,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from language import gettext as _
+
 REPORTS = ("clusters", "repeats", "routing", "deadlines")
 RELABEL = "relabel"
 GROUPINGS = ("topic", "operator", "week")
@@ -15,23 +17,23 @@ GROUPINGS = ("topic", "operator", "week")
 
 def add_commands(sub) -> None:
     cc = sub.add_parser("cluster-complaints",
-                        help="analyse new calls, add their complaints to the clusters and link repeat calls")
+                        help=_("analyse new calls, add their complaints to the clusters and link repeat calls"))
     cc.add_argument("--db", type=Path, required=True)
     cc.add_argument("--full-recluster", action="store_true",
-                    help="group every complaint afresh (clusters that match old ones keep their ids)")
+                    help=_("group every complaint afresh (clusters that match old ones keep their ids)"))
     cc.set_defaults(func=cmd_cluster_complaints)
 
-    ins = sub.add_parser("insights", help="complaint clusters, repeat calls, misrouting or request deadlines; "
-                                          "`relabel` corrects a call's topic")
+    ins = sub.add_parser("insights", help=_("complaint clusters, repeat calls, misrouting or request deadlines; "
+                                          "`relabel` corrects a call's topic"))
     ins.add_argument("report", choices=(*REPORTS, RELABEL))
     ins.add_argument("--db", type=Path, required=True)
     ins.add_argument("--by", choices=GROUPINGS, action="append",
-                     help="repeats: group by topic, operator or week (repeatable; default all three)")
-    ins.add_argument("--as-of", type=_moment, help="judge trends and deadlines at this ISO time (default now)")
-    ins.add_argument("--call-id", help="relabel: the call whose topic is wrong")
-    ins.add_argument("--topic", help="relabel: the right topic id from the catalogue (insights/topics.yaml)")
-    ins.add_argument("--analyst", help="relabel: who corrects it")
-    ins.add_argument("--reason", help="relabel: why (optional)")
+                     help=_("repeats: group by topic, operator or week (repeatable; default all three)"))
+    ins.add_argument("--as-of", type=_moment, help=_("judge trends and deadlines at this ISO time (default now)"))
+    ins.add_argument("--call-id", help=_("relabel: the call whose topic is wrong"))
+    ins.add_argument("--topic", help=_("relabel: the right topic id from the catalogue (insights/topics.yaml)"))
+    ins.add_argument("--analyst", help=_("relabel: who corrects it"))
+    ins.add_argument("--reason", help=_("relabel: why (optional)"))
     ins.set_defaults(func=cmd_insights)
 
 

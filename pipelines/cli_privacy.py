@@ -6,6 +6,8 @@ import argparse
 import getpass
 from pathlib import Path
 
+from language import gettext as _
+
 # the audit log's actions (storage.audit.ACTIONS), spelled out so `--help` does not open the database modules
 AUDIT_ACTIONS = ("sign_in", "sign_in_failed", "call_view", "audio_playback", "export", "override",
                  "decryption", "erasure", "correction", "retention_purge", "user_change")
@@ -104,7 +106,7 @@ def cmd_redact_stored(args) -> int:
         with db.read() as cur:
             (total,) = cur.execute("SELECT count(*) FROM calls WHERE status = 'done'").fetchone()
         spans = 0
-        for call in track(stored_calls(db), total=total, description="redacting transcripts",
+        for call in track(stored_calls(db), total=total, description=_("redacting transcripts"),
                           disable=args.no_progress):
             transcript, intervals = redact_transcript(call.transcript)
             replace_call_texts(db, call.call_id, transcript, intervals)
@@ -143,54 +145,54 @@ def cmd_audit_verify(args) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    ret = sub.add_parser("retention", help="apply the retention period").add_subparsers(
+    ret = sub.add_parser("retention", help=_("apply the retention period")).add_subparsers(
         dest="retention_command", required=True)
-    purge = ret.add_parser("purge", help="remove recordings and transcripts of calls older than the period; "
-                                         "aggregates stay")
+    purge = ret.add_parser("purge", help=_("remove recordings and transcripts of calls older than the period; "
+                                         "aggregates stay"))
     purge.add_argument("--db", type=Path, required=True)
     purge.add_argument("--older-than", type=int, required=True, metavar="DAYS")
-    purge.add_argument("--recordings", type=Path, help="folder whose recording files may be removed")
-    purge.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
+    purge.add_argument("--recordings", type=Path, help=_("folder whose recording files may be removed"))
+    purge.add_argument("--actor", help=_("who runs it, for the audit log (default: the OS user)"))
     purge.set_defaults(func=cmd_retention_purge)
 
-    erase = sub.add_parser("erase-caller", help="remove every trace of one caller on request and prove it gone")
+    erase = sub.add_parser("erase-caller", help=_("remove every trace of one caller on request and prove it gone"))
     erase.add_argument("--db", type=Path, required=True)
     erase.add_argument("--caller-id", required=True)
-    erase.add_argument("--recordings", type=Path, help="folder whose recording files may be removed and searched")
+    erase.add_argument("--recordings", type=Path, help=_("folder whose recording files may be removed and searched"))
     erase.add_argument("--also", action="append", metavar="TEXT",
-                       help="more personal data of the caller to prove gone (repeatable): a name, a phone")
+                       help=_("more personal data of the caller to prove gone (repeatable): a name, a phone"))
     erase.add_argument("--archive", type=Path, action="append", metavar="DIR",
-                       help="a folder of kept files to search too, such as the survey drop folder (repeatable)")
-    erase.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
+                       help=_("a folder of kept files to search too, such as the survey drop folder (repeatable)"))
+    erase.add_argument("--actor", help=_("who runs it, for the audit log (default: the OS user)"))
     erase.set_defaults(func=cmd_erase_caller)
 
-    fix = sub.add_parser("correct-caller", help="correct one caller's wrong or outdated personal data on request "
-                                                "wherever it is stored, and prove it")
+    fix = sub.add_parser("correct-caller", help=_("correct one caller's wrong or outdated personal data on request "
+                                                "wherever it is stored, and prove it"))
     fix.add_argument("--db", type=Path, required=True)
-    fix.add_argument("--caller-id", required=True, help="the caller's id as stored now")
+    fix.add_argument("--caller-id", required=True, help=_("the caller's id as stored now"))
     fix.add_argument("--replace", action="append", required=True, metavar="OLD",
-                     help="the wrong value (the caller id itself, a name, a date), replaced as whole words in any "
-                          "case (repeatable, each with its --with)")
-    fix.add_argument("--with", dest="with_", action="append", required=True, metavar="NEW", help="its correct value")
-    fix.add_argument("--recordings", type=Path, help="folder whose recording sidecars may be corrected and searched")
-    fix.add_argument("--actor", help="who runs it, for the audit log (default: the OS user)")
+                     help=_("the wrong value (the caller id itself, a name, a date), replaced as whole words in any "
+                          "case (repeatable, each with its --with)"))
+    fix.add_argument("--with", dest="with_", action="append", required=True, metavar="NEW", help=_("its correct value"))
+    fix.add_argument("--recordings", type=Path, help=_("folder whose recording sidecars may be corrected and searched"))
+    fix.add_argument("--actor", help=_("who runs it, for the audit log (default: the OS user)"))
     fix.set_defaults(func=cmd_correct_caller)
 
-    red = sub.add_parser("redact-stored", help="mask personal data in a database filled before redaction was "
-                                               "wired in (transcripts, complaints, evidence quotes)")
+    red = sub.add_parser("redact-stored", help=_("mask personal data in a database filled before redaction was "
+                                               "wired in (transcripts, complaints, evidence quotes)"))
     red.add_argument("--db", type=Path, required=True)
     red.add_argument("--no-progress", action="store_true")
     red.set_defaults(func=cmd_redact_stored)
 
-    aud = sub.add_parser("audit", help="read and check the audit log").add_subparsers(dest="audit_command",
+    aud = sub.add_parser("audit", help=_("read and check the audit log")).add_subparsers(dest="audit_command",
                                                                                     required=True)
-    show = aud.add_parser("list", help="entries, newest first")
+    show = aud.add_parser("list", help=_("entries, newest first"))
     show.add_argument("--db", type=Path, required=True)
     show.add_argument("--action", choices=AUDIT_ACTIONS)
     show.add_argument("--actor")
     show.add_argument("--target")
     show.add_argument("--limit", type=int, default=100)
     show.set_defaults(func=cmd_audit_list)
-    check = aud.add_parser("verify", help="check that no entry was changed or removed (exit 1 if one was)")
+    check = aud.add_parser("verify", help=_("check that no entry was changed or removed (exit 1 if one was)"))
     check.add_argument("--db", type=Path, required=True)
     check.set_defaults(func=cmd_audit_verify)

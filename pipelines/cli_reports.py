@@ -6,6 +6,9 @@ import argparse
 from datetime import date
 from pathlib import Path
 
+import language
+from language import gettext as _
+
 
 def _require(path: Path) -> Path:
     if not path.exists():
@@ -166,69 +169,72 @@ def cmd_weekly_report(args) -> int:
     from pipelines.report_flows import run_weekly_report
 
     _require_db(args.db)
-    with Console(stderr=True).status("building the weekly report: register, KPIs, pilots, charts, PDF"):
-        paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of)
-    print(f"report for the week of {paths.week_start}: {paths.html}\n    {paths.pdf} ({paths.pages} pages)")
+    with Console(stderr=True).status(_("building the weekly report: register, KPIs, pilots, charts, PDF")):
+        paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of, lang=language.current().code)
+    print(_("report for the week of %(date)s: %(html)s") % {"date": language.current().date(paths.week_start),
+                                                            "html": paths.html})
+    print("    " + language.ngettext("%(path)s (%(num)d page)", "%(path)s (%(num)d pages)", paths.pages)
+          % {"path": paths.pdf, "num": paths.pages})
     return 0
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    problems = sub.add_parser("problems", help="rebuild and show the problem register, most urgent first")
+    problems = sub.add_parser("problems", help=_("rebuild and show the problem register, most urgent first"))
     problems.add_argument("--db", type=Path, required=True)
-    problems.add_argument("--as-of", type=_day, help="last day of the window (default: the latest call's day)")
+    problems.add_argument("--as-of", type=_day, help=_("last day of the window (default: the latest call's day)"))
     problems.add_argument("--window-days", type=int, default=28)
     problems.set_defaults(func=cmd_problems)
 
-    actions = sub.add_parser("actions", help="corrective actions for problems of the register") \
+    actions = sub.add_parser("actions", help=_("corrective actions for problems of the register")) \
         .add_subparsers(dest="actions_command", required=True)
-    add = actions.add_parser("add", help="plan a corrective action")
+    add = actions.add_parser("add", help=_("plan a corrective action"))
     add.add_argument("--db", type=Path, required=True)
-    add.add_argument("--problem", required=True, help="problem id from `hotline-qc problems`")
+    add.add_argument("--problem", required=True, help=_("problem id from `hotline-qc problems`"))
     add.add_argument("--title", required=True)
     add.add_argument("--owner", required=True)
     add.add_argument("--due", type=_day, required=True)
-    add.add_argument("--started", type=_day, help="day its outcome is measured from (default today)")
+    add.add_argument("--started", type=_day, help=_("day its outcome is measured from (default today)"))
     add.add_argument("--note")
     add.set_defaults(func=cmd_actions_add)
-    update = actions.add_parser("update", help="change an action's status, owner or due date")
+    update = actions.add_parser("update", help=_("change an action's status, owner or due date"))
     update.add_argument("action_id", type=int)
     update.add_argument("--db", type=Path, required=True)
     update.add_argument("--status", choices=("planned", "in_progress", "done", "dropped"))
     update.add_argument("--owner")
     update.add_argument("--due", type=_day)
     update.add_argument("--note")
-    update.add_argument("--on", type=_day, help="day the change took effect (default today)")
+    update.add_argument("--on", type=_day, help=_("day the change took effect (default today)"))
     update.set_defaults(func=cmd_actions_update)
-    listing = actions.add_parser("list", help="actions with their history and outcome")
+    listing = actions.add_parser("list", help=_("actions with their history and outcome"))
     listing.add_argument("--db", type=Path, required=True)
     listing.add_argument("--problem")
     listing.set_defaults(func=cmd_actions_list)
 
-    pilots = sub.add_parser("pilots", help="pilot a new script version against the one in force") \
+    pilots = sub.add_parser("pilots", help=_("pilot a new script version against the one in force")) \
         .add_subparsers(dest="pilots_command", required=True)
-    start = pilots.add_parser("add", help="start a pilot of a script YAML on chosen operators or a share of calls")
+    start = pilots.add_parser("add", help=_("start a pilot of a script YAML on chosen operators or a share of calls"))
     start.add_argument("pilot_id")
     start.add_argument("--db", type=Path, required=True)
     start.add_argument("--script", type=Path, required=True)
     start.add_argument("--operators", type=lambda s: [o for o in s.split(",") if o], default=[],
-                       help="comma-separated operator ids whose every call is in the pilot")
-    start.add_argument("--share", type=float, default=0.0, help="share of other calls in the pilot (0-1)")
+                       help=_("comma-separated operator ids whose every call is in the pilot"))
+    start.add_argument("--share", type=float, default=0.0, help=_("share of other calls in the pilot (0-1)"))
     start.add_argument("--start", type=_day, default=date.today())
     start.add_argument("--end", type=_day)
     start.set_defaults(func=cmd_pilots_add)
-    analyse = pilots.add_parser("analyse", help="compare pilot and control calls")
+    analyse = pilots.add_parser("analyse", help=_("compare pilot and control calls"))
     analyse.add_argument("pilot_id")
     analyse.add_argument("--db", type=Path, required=True)
     analyse.set_defaults(func=cmd_pilots_analyse)
-    decide = pilots.add_parser("decide", help="record adopt, extend or reject with the analysis it rests on")
+    decide = pilots.add_parser("decide", help=_("record adopt, extend or reject with the analysis it rests on"))
     decide.add_argument("pilot_id")
     decide.add_argument("--db", type=Path, required=True)
     decide.add_argument("--decision", choices=("adopt", "extend", "reject"), required=True)
     decide.add_argument("--note")
     decide.set_defaults(func=cmd_pilots_decide)
 
-    report = sub.add_parser("weekly-report", help="build the management report (HTML and PDF with charts)")
+    report = sub.add_parser("weekly-report", help=_("build the management report (HTML and PDF with charts)"))
     report.add_argument("--db", type=Path, required=True)
     report.add_argument("--out", type=Path, required=True)
-    report.add_argument("--as-of", type=_day, help="the report's last day (default: the latest call's day)")
+    report.add_argument("--as-of", type=_day, help=_("the report's last day (default: the latest call's day)"))
     report.set_defaults(func=cmd_weekly_report)
