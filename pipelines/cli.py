@@ -74,10 +74,9 @@ def cmd_process(args) -> int:
                             script=args.script,
                             show_progress=not args.no_progress)
     lang = language.current()
-    print(_("%(done)s done, %(failed)s failed, %(skipped)s skipped of %(total)s; %(hours)s h of audio in %(time)s") % {
-        "done": summary.done, "failed": summary.failed, "skipped": summary.skipped,
-        "total": language.ngettext("%(num)d call", "%(num)d calls", summary.total) % {"num": summary.total},
-        "hours": lang.number(summary.audio_seconds / 3600, 2), "time": lang.duration(summary.wall_seconds)})
+    print(_("%(done)s done, %(failed)s failed, %(skipped)s skipped of %(total)s calls; %(hours)s h of audio in %(time)s")
+          % {"done": summary.done, "failed": summary.failed, "skipped": summary.skipped, "total": summary.total,
+             "hours": lang.number(summary.audio_seconds / 3600, 2), "time": lang.duration(summary.wall_seconds)})
     print(_("results: %(path)s") % {"path": args.db})
     if summary.failed:
         print(_("failed calls are in %(path)s with their reasons")

@@ -144,8 +144,8 @@ def _problems_page(data: ReportData, lang: Language) -> Figure:
 def _pilots_and_coaching_page(data: ReportData, lang: Language) -> Figure:
     _ = lang.gettext
     fig = _page(_("Script pilots, satisfaction drivers, coaching"),
-                _("Pilot minus control with 95 % confidence intervals; drivers: mean rating where an item failed "
-                  "minus where it passed"))
+                _("Pilot minus control with confidence intervals (95 %); drivers: mean rating where an item "
+                  "failed minus where it passed"))
     top = 0.92
     for result in data.pilots[:2]:
         a = result.analysis
