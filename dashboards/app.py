@@ -211,7 +211,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def scorecards(request: Request, session: Session = Depends(current), by: str = "operator",
                    period: str = "week", since: date | None = None, until: date | None = None):
         if by not in GROUPINGS or period not in PERIODS:
-            raise HTTPException(400, N_("group by operator, team or regional centre, and a period of a day, week or month"))
+            raise HTTPException(400, N_("group by operator, team or regional centre, and a period of a day, week "
+                                        "or month"))
         until = until or pages.latest_call_start(db)
         if since is None and until is not None:
             since = until - DEFAULT_SPAN[period]
@@ -244,7 +245,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             raise HTTPException(404, N_("no such call"))
         audit(session.user.name, "call_view", call_id)
         return render(request, session, "call.html", review=review, lines=marked_lines(review.lines, review.items),
-                      verdicts=VERDICTS, line_of=lambda evidence: evidence_line(review.lines, evidence), can_listen=auth.may(session.user, "listen") and settings.keyring is not None
+                      verdicts=VERDICTS, line_of=lambda evidence: evidence_line(review.lines, evidence),
+                      can_listen=auth.may(session.user, "listen") and settings.keyring is not None
                       and review.recording_id is not None)
 
     @app.get("/calls/{call_id}/audio")
@@ -329,7 +331,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             user = auth.create_user(db, name, password, role, teams.split(","))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
-                          error=reader_language(session).gettext(str(exc)), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+                          error=reader_language(session).gettext(str(exc)),
+                          key_ids=settings.keyring.key_ids() if settings.keyring else [])
         audit(session.user.name, "user_change", user.name,
               {"change": "add", "role": user.role, "teams": list(user.teams)})
         return RedirectResponse("/admin/users", status_code=303)
@@ -354,7 +357,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
                 raise ValueError(N_("choose role, disable, enable or reset_password"))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
-                          error=reader_language(session).gettext(str(exc)), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+                          error=reader_language(session).gettext(str(exc)),
+                          key_ids=settings.keyring.key_ids() if settings.keyring else [])
         audit(session.user.name, "user_change", name.strip(), detail)
         return RedirectResponse("/admin/users", status_code=303)
 

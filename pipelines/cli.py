@@ -74,7 +74,8 @@ def cmd_process(args) -> int:
                             script=args.script,
                             show_progress=not args.no_progress)
     lang = language.current()
-    print(_("%(done)s done, %(failed)s failed, %(skipped)s skipped of %(total)s calls; %(hours)s h of audio in %(time)s")
+    print(_("%(done)s done, %(failed)s failed, %(skipped)s skipped of %(total)s calls; "
+            "%(hours)s h of audio in %(time)s")
           % {"done": summary.done, "failed": summary.failed, "skipped": summary.skipped, "total": summary.total,
              "hours": lang.number(summary.audio_seconds / 3600, 2), "time": lang.duration(summary.wall_seconds)})
     print(_("results: %(path)s") % {"path": args.db})
@@ -218,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=_("language of messages and reports: ru (default) or en; else from LANG"))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    keys = sub.add_parser("keys", help=_("manage recording encryption keys")).add_subparsers(dest="keys_command", required=True)
+    keys = sub.add_parser("keys", help=_("manage recording encryption keys")).add_subparsers(dest="keys_command",
+                                                                                           required=True)
     new = keys.add_parser("new", help=_("make a key pair: the public key for the recording system, the private for QC"))
     new.add_argument("--out", type=Path, required=True)
     new.add_argument("--algorithm", choices=("x25519", "rsa"), default="x25519")
@@ -233,13 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     proc = sub.add_parser("process", help=_("decrypt, transcribe and store every recording in INBOX"))
     proc.add_argument("inbox", type=Path)
     proc.add_argument("--db", type=Path, required=True)
-    proc.add_argument("--keys", type=Path, action="append", help=_("private key file or folder (repeatable; or HOTLINE_QC_PRIVATE_KEYS)"))
+    proc.add_argument("--keys", type=Path, action="append",
+                      help=_("private key file or folder (repeatable; or HOTLINE_QC_PRIVATE_KEYS)"))
     proc.add_argument("--force", action="store_true", help=_("redo calls already done"))
     # --concurrency was the name when calls ran on threads; scripts that pass it keep working
     proc.add_argument("--workers", "--concurrency", type=int, dest="workers",
-                      help=_("worker processes on this machine (default: one per 1.5 GB of free memory, up to the cores)"))
+                      help=_("worker processes on this machine (default: one per 1.5 GB of free memory, up to the "
+                             "cores)"))
     proc.add_argument("--cluster", metavar="tcp://HOST:8786",
-                      help=_("run calls on an existing Dask cluster; recordings and keys must be at the same paths there"))
+                      help=_("run calls on an existing Dask cluster; recordings and keys must be at the same paths "
+                             "there"))
     proc.add_argument("--model", type=Path, help=_("CTranslate2 Whisper model folder (default: packaged base)"))
     proc.add_argument("--quarantine", type=Path, help=_("where bad recordings go (default INBOX/quarantine)"))
     proc.add_argument("--script", type=Path, help=_("operator script YAML (default: the shipped hotline script)"))
@@ -260,7 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc = sub.add_parser("score", help=_("re-score stored transcripts against the operator script (no transcription)"))
     sc.add_argument("--db", type=Path, required=True)
     sc.add_argument("--script", type=Path, help=_("script YAML (default: the shipped hotline script)"))
-    sc.add_argument("--encoder", type=Path, help=_("transformers model folder (default: packaged multilingual encoder)"))
+    sc.add_argument("--encoder", type=Path,
+                    help=_("transformers model folder (default: packaged multilingual encoder)"))
     sc.set_defaults(func=cmd_score)
 
     st = sub.add_parser("score-transcript",

@@ -142,7 +142,8 @@ def add_commands(sub) -> None:
     dash.set_defaults(func=cmd_dashboard)
 
     users = sub.add_parser("users", help=_("dashboard accounts")).add_subparsers(dest="users_command", required=True)
-    add = users.add_parser("add", help=_("create a user (password from a prompt or stdin); an existing name is refused"))
+    add = users.add_parser("add",
+                           help=_("create a user (password from a prompt or stdin); an existing name is refused"))
     role = users.add_parser("set-role", help=_("change a user's role (and a supervisor's teams); signs them out"))
     disable = users.add_parser("disable", help=_("stop a user signing in, and sign them out (the name stays)"))
     enable = users.add_parser("enable", help=_("let a disabled user sign in again"))

@@ -74,7 +74,8 @@ def test_russian_plurals_numbers_percentages_dates_and_durations():
     assert ru.number(12345.67) == f"12{NARROW_NBSP}345,7" and en.number(12345.67) == "12,345.7"
     assert ru.percent(0.1234) == f"12,3{NARROW_NBSP}%" and en.percent(0.1234) == "12.3%"
     assert ru.duration(135) == "2 мин 15 с" and ru.duration(42) == "42 с" and en.duration(135) == "2 min 15 s"
-    assert ru.date(date(2025, 3, 24)) == f"24 марта 2025{NARROW_NBSP}г." and en.date(date(2025, 3, 24)) == "March 24, 2025"
+    assert ru.date(date(2025, 3, 24)) == f"24 марта 2025{NARROW_NBSP}г."
+    assert en.date(date(2025, 3, 24)) == "March 24, 2025"
     assert ru.datetime(datetime(2025, 3, 29, 20, 48)) == "29 мар. 2025, 20:48"
     assert ru.label("not_applicable") == "неприменим" and en.label("not_applicable") == "not applicable"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import subprocess
 import sys
@@ -100,7 +101,7 @@ def test_the_report_in_english_on_request(report, tmp_path):
 
 def hqc(*args: object) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+                          cwd=ROOT, timeout=300, env={**os.environ, "LANG": "ru_RU.UTF-8"})
 
 
 def test_register_actions_and_pilot_commands(report):

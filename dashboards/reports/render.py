@@ -129,7 +129,8 @@ def _problems_page(data: ReportData, lang: Language) -> Figure:
         rows.append([lang.label(p.urgency), short(p.title, 58), lang.number(p.calls, 0), lang.signed(p.rating_effect),
                      f"{p.volume_points}+{p.effect_points}+{p.growth_points}"])
         for action, outcome in entry.actions:
-            change = (_(", %(change)s a week") % {"change": lang.percent(outcome.change, 0)}
+            change = (_(", %(change)s a week") % {"change": ("+" if outcome.change > 0 else "")
+                                                   + lang.percent(outcome.change, 0)}
                       if outcome.change is not None else "")
             rows.append(["", short("→ " + _("#%(id)s %(title)s (%(owner)s, due %(date)s)") % {
                 "id": action.action_id, "title": action.title, "owner": action.owner,
@@ -137,7 +138,7 @@ def _problems_page(data: ReportData, lang: Language) -> Figure:
     table_ax = fig.add_subplot(grid[1])
     table_ax.set_position([0.06, 0.04, 0.9, table_ax.get_position().height])
     _table(table_ax, [_("urgency"), _("problem / corrective action"), _("calls"), _("effect"), _("points")], rows,
-           [0.09, 0.57, 0.07, 0.19, 0.08], lang)
+           [0.12, 0.54, 0.07, 0.19, 0.08], lang)
     return fig
 
 
@@ -149,13 +150,14 @@ def _pilots_and_coaching_page(data: ReportData, lang: Language) -> Figure:
     top = 0.92
     for result in data.pilots[:2]:
         a = result.analysis
-        fig.text(0.06, top, _("Pilot %(id)s: %(version)s against %(control)s, %(calls)s and %(control_calls)s; "
-                              "decision: %(decision)s") % {
+        fig.text(0.06, top, short(_("Pilot %(id)s: %(version)s against %(control)s, %(calls)s and %(control_calls)s; "
+                                    "decision: %(decision)s") % {
             "id": a.pilot_id, "version": result.pilot.script_version, "control": result.pilot.control_version,
             "calls": lang.ngettext("%(num)d pilot call", "%(num)d pilot calls", a.pilot_calls) % {"num": a.pilot_calls},
             "control_calls": lang.ngettext("%(num)d control call", "%(num)d control calls", a.control_calls)
             % {"num": a.control_calls},
-            "decision": lang.label(result.decision) if result.decision else _("none yet")}, fontsize=8, weight="bold")
+            "decision": lang.label(result.decision) if result.decision else _("none yet")}, 115), fontsize=7.5,
+                 weight="bold")
         fig.text(0.06, top - 0.015, short(_("Recommendation: %(what)s (%(why)s)") % {
             "what": lang.label(a.recommendation), "why": a.reason}, 130), fontsize=7.5)
         axes = [fig.add_axes([0.06 + n * 0.235, top - 0.135, 0.19, 0.075]) for n in range(len(a.comparisons))]
@@ -181,5 +183,5 @@ def _pilots_and_coaching_page(data: ReportData, lang: Language) -> Figure:
                                                                   _("critical failures"), _("items failed most")],
            [[o.operator_id, lang.number(o.calls, 0), lang.number(o.mean_score), lang.percent(o.critical_share),
              ", ".join(f"{item} {lang.percent(rate, 0)}" for item, rate in o.worst_items)] for o in data.coaching],
-           [0.12, 0.08, 0.12, 0.14, 0.54], lang)
+           [0.1, 0.08, 0.12, 0.18, 0.52], lang)
     return fig
