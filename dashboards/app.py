@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlparse
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Form, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -195,13 +195,13 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
 
     @app.post("/profile/language")
     def choose_language(request: Request, session: Session = Depends(current), language: str = Form(...),
-                        csrf_token: str = Form("")):
+                        csrf_token: str = Form(""), next: str = Form("/")):
+        """The language switch on every page: saved to the user's profile, then back to the page it was on."""
         check_csrf(session, csrf_token)
         if language not in LANGUAGES:
             raise HTTPException(400, N_("choose Russian or English"))
         set_language(db, session.user.name, language)
-        back = request.headers.get("referer") or "/"
-        return RedirectResponse(_local_path(urlparse(back).path or "/"), status_code=303)
+        return RedirectResponse(_local_path(next), status_code=303)
 
     @app.get("/")
     def home(request: Request, session: Session = Depends(current)):
