@@ -6,6 +6,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import language
 from language import LANGUAGES, gettext as _
 
 
@@ -21,8 +22,9 @@ def cmd_dashboard(args) -> int:
     keyring = Keyring.from_paths(args.keys) if args.keys else None
     with Database(args.db) as db:
         app = create_app(db, Settings(session_ttl=timedelta(hours=args.session_hours), keyring=keyring))
-        playback = "playable" if keyring else "not playable: no --keys"
-        print(f"dashboard on http://{args.host}:{args.port}  (recordings {playback})")
+        playback = _("recordings playable") if keyring else _("recordings not playable: no --keys")
+        print(_("dashboard on %(url)s  (%(playback)s)") % {"url": f"http://{args.host}:{args.port}",
+                                                            "playback": playback})
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
@@ -36,7 +38,8 @@ def cmd_users_add(args) -> int:
     with Database(args.db) as db:
         user = create_user(db, args.name, password, args.role, args.team or ())
         record(db, _actor(args), "user_change", user.name, _change("add", role=user.role, teams=list(user.teams)))
-    print(f"added {user.role} {user.name}" + (f" for teams {', '.join(user.teams)}" if user.teams else ""))
+    print(_("added %(role)s %(name)s") % {"role": language.current().label(user.role), "name": user.name}
+          + (_(" for teams %(teams)s") % {"teams": ", ".join(user.teams)} if user.teams else ""))
     return 0
 
 
@@ -50,7 +53,8 @@ def cmd_users_set_role(args) -> int:
     with Database(args.db) as db:
         user = change_role(db, args.name, args.role, args.team or ())
         record(db, _actor(args), "user_change", user.name, _change("role", role=user.role, teams=list(user.teams)))
-    print(f"{user.name} is now {user.role}" + (f" for teams {', '.join(user.teams)}" if user.teams else ""))
+    print(_("%(name)s is now %(role)s") % {"name": user.name, "role": language.current().label(user.role)}
+          + (_(" for teams %(teams)s") % {"teams": ", ".join(user.teams)} if user.teams else ""))
     return 0
 
 
@@ -65,7 +69,8 @@ def cmd_users_disable(args) -> int:
     with Database(args.db) as db:
         disable_user(db, args.name, disabled)
         record(db, _actor(args), "user_change", args.name.strip(), _change(args.users_command))
-    print(f"{args.name.strip()} {'disabled: signed out and cannot sign in' if disabled else 'enabled'}")
+    print((_("%(name)s disabled: signed out and cannot sign in") if disabled else _("%(name)s enabled"))
+          % {"name": args.name.strip()})
     return 0
 
 
@@ -80,7 +85,7 @@ def cmd_users_reset_password(args) -> int:
     with Database(args.db) as db:
         user = reset_password(db, args.name, password)
         record(db, _actor(args), "user_change", user.name, _change("reset_password"))
-    print(f"new password set for {user.name}; their sessions are signed out")
+    print(_("new password set for %(name)s; their sessions are signed out") % {"name": user.name})
     return 0
 
 
@@ -123,9 +128,9 @@ def _read_password(name: str) -> str:
     """Asked twice at a terminal; otherwise the first line of stdin, so scripts can pipe it in (never argv,
     which other users of the machine can read)."""
     if sys.stdin.isatty():
-        password = getpass.getpass(f"password for {name}: ")
-        if getpass.getpass("again: ") != password:
-            raise ValueError("the passwords differ")
+        password = getpass.getpass(_("password for %(name)s: ") % {"name": name})
+        if getpass.getpass(_("again: ")) != password:
+            raise ValueError(_("the passwords differ"))
         return password
     return sys.stdin.readline().rstrip("\r\n")
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import language
 from language import gettext as _
 
 
@@ -17,15 +18,17 @@ def cmd_surveys_import(args) -> int:
     with Database(args.db) as db, _file_progress(not args.no_progress) as progress:
         imports = import_path(db, args.path, args.source, progress=progress)
     if not imports:
-        print(f"no .csv or .json files in {args.path}")
+        print(_("no .csv or .json files in %(path)s") % {"path": args.path})
     for item in imports:
         stored = item.stored
-        print(f"{item.source_path.name}: {stored.accepted} accepted, {stored.duplicates} already stored, "
-              f"{stored.rejected} rejected -> {item.moved_to}")
+        print(_("%(file)s: %(accepted)s accepted, %(duplicates)s already stored, %(rejected)s rejected -> %(moved)s") % {
+            "file": item.source_path.name, "accepted": stored.accepted, "duplicates": stored.duplicates,
+            "rejected": stored.rejected, "moved": item.moved_to})
         for rejected in stored.rejects[:args.show_rejects]:
-            print(f"    row {rejected.row_no if rejected.row_no is not None else '-'}: {rejected.reason}")
+            print("    " + _("row %(row)s: %(reason)s") % {
+                "row": rejected.row_no if rejected.row_no is not None else "-", "reason": rejected.reason})
         if item.report is not None:
-            print(f"    rejected rows and reasons: {item.report}")
+            print("    " + _("rejected rows and reasons: %(path)s") % {"path": item.report})
     return 0
 
 
@@ -59,7 +62,7 @@ def cmd_survey_clients_add(args) -> int:
 
     with Database(args.db) as db:
         token = issue_token(db, args.name)
-    print(f"survey client {args.name.strip()} added; its token (shown only now, keep it secret):")
+    print(_("survey client %(name)s added; its token (shown only now, keep it secret):") % {"name": args.name.strip()})
     print(token)
     return 0
 
@@ -70,7 +73,7 @@ def cmd_survey_clients_revoke(args) -> int:
 
     with Database(args.db) as db:
         revoke_client(db, args.name)
-    print(f"survey client {args.name} revoked")
+    print(_("survey client %(name)s revoked") % {"name": args.name})
     return 0
 
 
@@ -81,9 +84,11 @@ def cmd_kpis(args) -> int:
     with Database(args.db) as db:
         rows = weekly_kpis(db, args.weeks)
     if not rows:
-        print("no processed calls")
-    print(f"{'week':<10} {'calls':>6} {'resol. h':>8} {'repeat':>7} {'FCR':>6} {'rating':>6} {'4-5':>6} "
-          f"{'script':>6} {'no crit':>7}")
+        print(_("no processed calls"))
+    week, calls, resolution, repeat, fcr, rating, script, no_critical = (
+        _("week"), _("calls"), _("resol. h"), _("repeat"), _("FCR"), _("rating"), _("script"), _("no crit"))
+    print(f"{week:<10} {calls:>6} {resolution:>8} {repeat:>7} {fcr:>6} {rating:>6} {'4-5':>6} {script:>6} "
+          f"{no_critical:>7}")
     for r in rows:
         print(f"{r.week_start:%Y-%m-%d} {r.calls:>6} {_num(r.avg_resolution_hours, '8.1f')} "
               f"{_num(r.repeat_call_share, '7.0%')} {_num(r.first_call_resolution, '6.0%')} "
@@ -100,17 +105,21 @@ def cmd_drivers(args) -> int:
         drivers = satisfaction_drivers(db, args.by)
     shown = [d for d in drivers if d.enough_calls][:args.limit]
     if not shown:
-        print("no comparison has enough rated calls yet")
+        print(_("no comparison has enough rated calls yet"))
     for d in shown:
         group = f"[{d.group}] " if d.group else ""
-        adjusted = (f"; adjusted for the other items {d.adjusted_difference:+.2f} "
-                    f"[{d.adjusted_ci_low:+.2f}, {d.adjusted_ci_high:+.2f}]" if d.adjusted_difference is not None else "")
-        print(f"{group}{d.factor} ({d.comparison}): rating {d.difference:+.2f} "
-              f"[{d.ci_low:+.2f}, {d.ci_high:+.2f}], d {_num(d.cohens_d, '+.2f')}, "
-              f"Cliff's delta {d.cliffs_delta:+.2f}, n {d.n_exposed}/{d.n_reference}{adjusted}")
+        adjusted = ("; " + _("adjusted for the other items %(difference)s [%(low)s, %(high)s]") % {
+            "difference": f"{d.adjusted_difference:+.2f}", "low": f"{d.adjusted_ci_low:+.2f}",
+            "high": f"{d.adjusted_ci_high:+.2f}"} if d.adjusted_difference is not None else "")
+        print(f"{group}{d.factor} ({d.comparison}): " + _(
+            "rating %(difference)s [%(low)s, %(high)s], d %(d)s, Cliff's delta %(delta)s, n %(n)s") % {
+            "difference": f"{d.difference:+.2f}", "low": f"{d.ci_low:+.2f}", "high": f"{d.ci_high:+.2f}",
+            "d": _num(d.cohens_d, "+.2f"), "delta": f"{d.cliffs_delta:+.2f}", "n": f"{d.n_exposed}/{d.n_reference}"}
+            + adjusted)
     too_few = sum(not d.enough_calls for d in drivers)
     if too_few:
-        print(f"{too_few} comparisons have too few rated calls to estimate")
+        print(language.ngettext("%(num)d comparison has too few rated calls to estimate",
+                                "%(num)d comparisons have too few rated calls to estimate", too_few) % {"num": too_few})
     return 0
 
 

@@ -12,7 +12,7 @@ from language import gettext as _
 
 def _require(path: Path) -> Path:
     if not path.exists():
-        raise FileNotFoundError(f"database {path} does not exist; run `hotline-qc process` first")
+        raise FileNotFoundError(_("database %(path)s does not exist; run `hotline-qc process` first") % {"path": path})
     return path
 
 
@@ -26,7 +26,7 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(_("not a date (YYYY-MM-DD): %(text)r") % {"text": text}) from None
 
 
 def cmd_problems(args) -> int:
@@ -40,30 +40,41 @@ def cmd_problems(args) -> int:
             if action.status in ("planned", "in_progress"):
                 open_actions[action.problem_id] = open_actions.get(action.problem_id, 0) + 1
     if not ranked:
-        print("no problems: no calls in the window, or none above the rule's thresholds")
+        print(_("no problems: no calls in the window, or none above the rule's thresholds"))
         return 0
-    print(f"{len(ranked)} problems over the {ranked[0].window_days} days to {ranked[0].as_of}; points are "
-          "volume + satisfaction effect + growth (0-2 each)")
-    print(f"{'urgency':9} {'problem':22} {'calls':>6} {'share':>6} {'before':>6} {'effect':>7} {'points':>8} "
-          f"{'open actions':>12}  title")
+    lang = language.current()
+    print(language.ngettext("%(num)d problem over the %(days)d days to %(date)s",
+                            "%(num)d problems over the %(days)d days to %(date)s", len(ranked))
+          % {"num": len(ranked), "days": ranked[0].window_days, "date": lang.date(ranked[0].as_of)}
+          + _("; points are volume + satisfaction effect + growth (0-2 each)"))
+    urgency, problem, calls, share, before, effect, points, open_, title = (
+        _("urgency"), _("problem"), _("calls"), _("share"), _("before"), _("effect"), _("points"), _("open actions"),
+        _("title"))
+    print(f"{urgency:11} {problem:22} {calls:>6} {share:>7} {before:>6} {effect:>7} {points:>8} {open_:>16}  {title}")
     for p in ranked:
-        effect = f"{p.rating_effect:+.2f}" if p.rating_effect is not None else "-"
-        print(f"{p.urgency:9} {p.problem_id[:22]:22} {p.calls:6} {p.share:6.1%} {p.previous_calls:6} {effect:>7} "
-              f"{p.volume_points}+{p.effect_points}+{p.growth_points}={p.points} {open_actions.get(p.problem_id, 0):12}"
+        print(f"{lang.label(p.urgency):11} {p.problem_id[:22]:22} {p.calls:6} {lang.percent(p.share):>7} "
+              f"{p.previous_calls:6} {lang.signed(p.rating_effect):>7} "
+              f"{p.volume_points}+{p.effect_points}+{p.growth_points}={p.points} {open_actions.get(p.problem_id, 0):16}"
               f"  {p.title}")
     return 0
 
 
 def _print_action(action, outcome=None) -> None:
-    print(f"#{action.action_id} [{action.status}] {action.title} — {action.owner}, due {action.due_date}, "
-          f"problem {action.problem_id}")
+    lang = language.current()
+    print(_("#%(id)s [%(status)s] %(title)s — %(owner)s, due %(date)s, problem %(problem)s") % {
+        "id": action.action_id, "status": lang.label(action.status), "title": action.title, "owner": action.owner,
+        "date": lang.date(action.due_date), "problem": action.problem_id})
     for event in action.history:
         note = f": {event.note}" if event.note else ""
-        print(f"    {event.effective_on} {event.status} ({event.owner}, due {event.due_date}){note}")
+        print("    " + _("%(on)s %(status)s (%(owner)s, due %(date)s)") % {
+            "on": lang.date(event.effective_on), "status": lang.label(event.status), "owner": event.owner,
+            "date": lang.date(event.due_date)} + note)
     if outcome is not None:
-        after = (f"{outcome.weekly_after:.1f}/week since done ({outcome.change:+.0%})"
-                 if outcome.weekly_after is not None and outcome.change is not None else "not done yet")
-        print(f"    outcome: {outcome.weekly_before:.1f} calls/week before, {after}")
+        after = (_("%(calls)s a week since done (%(change)s)") % {
+            "calls": lang.number(outcome.weekly_after), "change": lang.signed(100 * outcome.change, 0) + " %"}
+                 if outcome.weekly_after is not None and outcome.change is not None else _("not done yet"))
+        print("    " + _("outcome: %(calls)s calls a week before, %(after)s") % {
+            "calls": lang.number(outcome.weekly_before), "after": after})
 
 
 def cmd_actions_add(args) -> int:
@@ -93,7 +104,7 @@ def cmd_actions_list(args) -> int:
     with _database(args.db) as db:
         listed = store.actions(db, problem_id=args.problem)
         if not listed:
-            print("no corrective actions")
+            print(_("no corrective actions"))
         for action in listed:
             _print_action(action, action_outcome(db, action))
     return 0
@@ -109,14 +120,20 @@ def cmd_pilots_add(args) -> int:
         adopted = pilot_store.adopted_script_text(db)
         control = parse_script(adopted, source="adopted script") if adopted else load_script()
         if piloted.name != control.name or piloted.version == control.version:
-            raise ValueError(f"a pilot needs a new version of {control.name} (in force: {control.version}); "
-                             f"{args.script} is {piloted.name} {piloted.version}")
+            raise ValueError(_("a pilot needs a new version of %(name)s (in force: %(version)s); %(path)s is "
+                               "%(its_name)s %(its_version)s") % {
+                "name": control.name, "version": control.version, "path": args.script, "its_name": piloted.name,
+                "its_version": piloted.version})
         save_script(db, control)
         save_script(db, piloted)
         pilot_store.save_pilot(db, pilot_store.Pilot(args.pilot_id, piloted.name, piloted.version, control.version,
                                          tuple(args.operators), args.share, args.start, args.end))
-    print(f"pilot {args.pilot_id}: {piloted.name} {piloted.version} against {control.version} from {args.start}, "
-          f"operators {', '.join(args.operators) or 'none'}, {args.share:.0%} of other calls")
+    lang = language.current()
+    print(_("pilot %(id)s: %(name)s %(version)s against %(control)s from %(start)s, operators %(operators)s, "
+            "%(share)s of other calls") % {
+        "id": args.pilot_id, "name": piloted.name, "version": piloted.version, "control": control.version,
+        "start": lang.date(args.start), "operators": ", ".join(args.operators) or _("none"),
+        "share": lang.percent(args.share, 0)})
     return 0
 
 
@@ -129,17 +146,27 @@ def _analysis(db, pilot_id: str):
 
 
 def _print_analysis(analysis) -> None:
-    print(f"pilot {analysis.pilot_id}: {analysis.pilot_calls} pilot calls, {analysis.control_calls} control calls, "
-          f"{analysis.left_out} scored with another version left out")
+    lang = language.current()
+    print(_("pilot %(id)s: %(pilot)s, %(control)s, %(left_out)s scored with another version left out") % {
+        "id": analysis.pilot_id,
+        "pilot": language.ngettext("%(num)d pilot call", "%(num)d pilot calls", analysis.pilot_calls)
+        % {"num": analysis.pilot_calls},
+        "control": language.ngettext("%(num)d control call", "%(num)d control calls", analysis.control_calls)
+        % {"num": analysis.control_calls},
+        "left_out": analysis.left_out})
     for c in analysis.comparisons:
         if c.difference is None:
-            print(f"  {c.metric:20} no data ({c.pilot_n} pilot, {c.control_n} control)")
+            print(f"  {c.metric:20} " + _("no data (%(pilot)s pilot, %(control)s control)")
+                  % {"pilot": c.pilot_n, "control": c.control_n})
             continue
-        print(f"  {c.metric:20} {c.pilot_value} vs {c.control_value}: {c.difference:+} "
-              f"[{c.ci_low}, {c.ci_high}] {c.test} p={c.p_value:.3g}"
-              + (f" (Holm {c.p_adjusted:.3g})" if c.p_adjusted is not None else "")
-              + f"; {c.needed_per_arm} calls/arm needed: {c.verdict}")
-    print(f"recommendation: {analysis.recommendation} ({analysis.reason})")
+        held = (" " + _("(Holm %(p)s)") % {"p": f"{c.p_adjusted:.3g}"}) if c.p_adjusted is not None else ""
+        print(f"  {c.metric:20} " + _("%(pilot)s vs %(control)s: %(difference)s [%(low)s, %(high)s] %(test)s p=%(p)s"
+                                      "%(held)s; %(needed)s calls/arm needed: %(verdict)s") % {
+            "pilot": c.pilot_value, "control": c.control_value, "difference": f"{c.difference:+}", "low": c.ci_low,
+            "high": c.ci_high, "test": c.test, "p": f"{c.p_value:.3g}", "held": held, "needed": c.needed_per_arm,
+            "verdict": lang.label(c.verdict)})
+    print(_("recommendation: %(what)s (%(why)s)") % {"what": lang.label(analysis.recommendation),
+                                                     "why": analysis.reason})
 
 
 def cmd_pilots_analyse(args) -> int:
@@ -157,8 +184,8 @@ def cmd_pilots_decide(args) -> int:
         analysis = _analysis(db, args.pilot_id)
         pilot_store.record_decision(db, args.pilot_id, args.decision, asdict(analysis), note=args.note)
     _print_analysis(analysis)
-    print(f"decision recorded: {args.decision}" + (" (its version is now the default for scoring)"
-                                                  if args.decision == "adopt" else ""))
+    print(_("decision recorded: %(decision)s") % {"decision": language.current().label(args.decision)}
+          + (_(" (its version is now the default for scoring)") if args.decision == "adopt" else ""))
     return 0
 
 

@@ -109,33 +109,34 @@ def test_register_actions_and_pilot_commands(report):
     db = folder / "hotline.duckdb"
     listed = hqc("problems", "--db", db, "--as-of", "2025-03-30")
     assert listed.returncode == 0, listed.stderr
-    assert re.search(r"critical\s+cluster:7 .*Complaints «не могу войти", listed.stdout)
+    assert re.search(r"критическая\s+cluster:7 .*Complaints «не могу войти", listed.stdout)
 
     added = hqc("actions", "add", "--db", db, "--problem", "item:consent", "--title", "Consent reminder in the CRM",
                 "--owner", "CRM team", "--due", "2025-04-30", "--started", "2025-03-01")
     assert added.returncode == 0, added.stderr
-    action_id = re.search(r"#(\d+) \[planned\]", added.stdout)[1]
+    action_id = re.search(r"№(\d+) \[запланировано\]", added.stdout)[1]
     done = hqc("actions", "update", action_id, "--db", db, "--status", "done", "--on", "2025-03-10")
-    assert done.returncode == 0 and "[done]" in done.stdout
+    assert done.returncode == 0 and "[выполнено]" in done.stdout
     back = hqc("actions", "update", action_id, "--db", db, "--status", "planned")
     assert back.returncode == 2 and "add a new action instead of reopening it" in back.stderr
     history = hqc("actions", "list", "--db", db, "--problem", "item:consent").stdout
-    assert "2025-03-10 done (CRM team" in history and "calls/week before" in history
+    assert "10 марта 2025\u202fг. выполнено (CRM team" in history and "звонка в неделю, " in history
 
     second = folder / "second-pilot.yaml"
     second.write_text(pilot_script().text.replace(PILOT_VERSION, "2025.04.1-pilot"), encoding="utf-8")
     started = hqc("pilots", "add", "greeting-v4", "--db", db, "--script", second, "--operators", "op-01,op-02",
                   "--start", "2025-03-20")
     assert started.returncode == 0, started.stderr
-    assert f"2025.04.1-pilot against {load_script().version} from 2025-03-20, operators op-01, op-02" in started.stdout
+    assert (f"2025.04.1-pilot против {load_script().version} с 20 марта 2025\u202fг., операторы op-01, op-02"
+            in started.stdout)
     same = hqc("pilots", "add", "again", "--db", db, "--script", ROOT / "scoring" / "scripts" / "default.yaml",
                "--share", "0.2")
-    assert same.returncode == 2 and "a pilot needs a new version" in same.stderr
+    assert same.returncode == 2 and "пилоту нужна новая версия" in same.stderr
 
     analysed = hqc("pilots", "analyse", "confirm-resolved", "--db", db)
-    assert re.search(r"compliance score .* Welch t p=\S+; \d+ calls/arm needed: better", analysed.stdout)
+    assert re.search(r"compliance score .* Welch t p=\S+; в каждой группе нужно звонков: \d+ — лучше", analysed.stdout)
     decided = hqc("pilots", "decide", "confirm-resolved", "--db", db, "--decision", "adopt", "--note", "board")
-    assert decided.returncode == 0 and "now the default for scoring" in decided.stdout
+    assert decided.returncode == 0 and "теперь используется для оценки по умолчанию" in decided.stdout
     with Database(db) as opened, opened.read() as cur:
         assert cur.execute("SELECT script_version FROM default_script").fetchone() == ("2025.03.2-pilot",)
 
@@ -143,4 +144,4 @@ def test_register_actions_and_pilot_commands(report):
     assert missing.returncode == 2 and "ошибка: базы данных" in missing.stderr and "nothing.duckdb нет" in missing.stderr
     assert not (folder / "nothing.duckdb").exists()
     bad_day = hqc("actions", "add", "--db", db, "--problem", "x", "--title", "t", "--owner", "o", "--due", "soon")
-    assert bad_day.returncode == 2 and "not a date" in bad_day.stderr
+    assert bad_day.returncode == 2 and "не дата (ГГГГ-ММ-ДД)" in bad_day.stderr

@@ -138,7 +138,7 @@ def _problems_page(data: ReportData, lang: Language) -> Figure:
     table_ax = fig.add_subplot(grid[1])
     table_ax.set_position([0.06, 0.04, 0.9, table_ax.get_position().height])
     _table(table_ax, [_("urgency"), _("problem / corrective action"), _("calls"), _("effect"), _("points")], rows,
-           [0.12, 0.54, 0.07, 0.19, 0.08], lang)
+           [0.12, 0.52, 0.07, 0.21, 0.08], lang)
     return fig
 
 
