@@ -28,6 +28,7 @@ from dashboards.charts import bar_chart, trend_chart
 from dashboards.evidence import evidence_line, marked_lines
 from dashboards.survey_api import survey_router
 from ingest.audio import AudioError
+from insights.catalogue import TopicCatalogue, default_catalogue
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from language import DEFAULT, LANGUAGES, N_, Language, language, translations
@@ -73,8 +74,8 @@ class Settings:
 
 def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None)
-    script = load_script()
-    templates = {code: _templates(language(code), script) for code in LANGUAGES}
+    script, catalogue = load_script(), default_catalogue()
+    templates = {code: _templates(language(code), script, catalogue) for code in LANGUAGES}
     # the one public route besides sign-in: the style sheet, which the sign-in page needs
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
@@ -367,9 +368,9 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     return app
 
 
-def _templates(lang: Language, script: Script) -> Jinja2Templates:
+def _templates(lang: Language, script: Script, catalogue: TopicCatalogue) -> Jinja2Templates:
     """The pages in one language: its catalogue for the messages, its formats for dates, numbers and durations,
-    and the checklist items' titles from the script."""
+    the checklist items' titles from the script and the topics' names from the topic catalogue."""
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
                       extensions=["jinja2.ext.i18n"])
     env.install_gettext_translations(translations(lang.code), newstyle=True)
@@ -379,11 +380,18 @@ def _templates(lang: Language, script: Script) -> Jinja2Templates:
         return ", ".join(items[i].title.get(lang.code) if i in items and items[i].title else i.replace("_", " ")
                          for i in item_ids)
 
+    def topic_name(topic_id: str | None) -> str:
+        topic = catalogue.topics.get(topic_id) if topic_id else None
+        if topic is None:
+            return (topic_id or "–").replace("_", " ")
+        return topic.name if lang.code == "ru" else topic.name_en
+
     def week_points(weeks):
         return [(lang.gettext("week of %(date)s") % {"date": lang.date(w, "d MMM")}, n) for w, n in weeks]
 
     env.globals.update(may=auth.may, trend_chart=trend_chart, bar_chart=bar_chart, week_points=week_points,
-                       lang=lang, languages=LANGUAGE_NAMES, titles=titles, script_items=items, clock=_clock)
+                       lang=lang, languages=LANGUAGE_NAMES, titles=titles, script_items=items, clock=_clock,
+                       topic_name=topic_name)
     env.filters.update(date=lang.date, datetime=lang.datetime, number=lang.number, percent=lang.percent,
                        signed=lang.signed, duration=lang.duration)
     return Jinja2Templates(env=env)

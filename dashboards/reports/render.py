@@ -150,15 +150,16 @@ def _pilots_and_coaching_page(data: ReportData, lang: Language) -> Figure:
     top = 0.92
     for result in data.pilots[:2]:
         a = result.analysis
-        fig.text(0.06, top, short(_("Pilot %(id)s: %(version)s against %(control)s, %(calls)s and %(control_calls)s; "
-                                    "decision: %(decision)s") % {
-            "id": a.pilot_id, "version": result.pilot.script_version, "control": result.pilot.control_version,
-            "calls": lang.ngettext("%(num)d pilot call", "%(num)d pilot calls", a.pilot_calls) % {"num": a.pilot_calls},
-            "control_calls": lang.ngettext("%(num)d control call", "%(num)d control calls", a.control_calls)
-            % {"num": a.control_calls},
-            "decision": lang.label(result.decision) if result.decision else _("none yet")}, 115), fontsize=7.5,
-                 weight="bold")
-        fig.text(0.06, top - 0.015, short(_("Recommendation: %(what)s (%(why)s)") % {
+        fig.text(0.06, top, short(_("Pilot %(id)s: %(version)s against %(control)s, %(calls)s and %(control_calls)s")
+                                  % {"id": a.pilot_id, "version": result.pilot.script_version,
+                                     "control": result.pilot.control_version,
+                                     "calls": lang.ngettext("%(num)d pilot call", "%(num)d pilot calls", a.pilot_calls)
+                                     % {"num": a.pilot_calls},
+                                     "control_calls": lang.ngettext("%(num)d control call", "%(num)d control calls",
+                                                                    a.control_calls) % {"num": a.control_calls}},
+                                  115), fontsize=8, weight="bold")
+        fig.text(0.06, top - 0.015, short(_("Decision: %(decision)s. Recommendation: %(what)s (%(why)s)") % {
+            "decision": lang.label(result.decision) if result.decision else _("none yet"),
             "what": lang.label(a.recommendation), "why": a.reason}, 130), fontsize=7.5)
         axes = [fig.add_axes([0.06 + n * 0.235, top - 0.135, 0.19, 0.075]) for n in range(len(a.comparisons))]
         draw_pilot(axes, result, lang)
