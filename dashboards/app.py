@@ -20,18 +20,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException
 
 from dashboards import auth
 from dashboards.charts import bar_chart, trend_chart
-from dashboards.evidence import marked_lines
+from dashboards.evidence import evidence_line, marked_lines
 from dashboards.survey_api import Intake, survey_router
 from ingest.audio import AudioError
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
+from insights.catalogue import TopicCatalogue, default_catalogue
+from language import DEFAULT, LANGUAGES, N_, Language, language, translations
 from privacy.audio import muted_wav
 from scoring.records import GROUPINGS, PERIODS, VERDICTS
 from scoring.scorecard import scorecard_rows
+from scoring.script import Script, load_script
 from storage import dashboard as pages
 from storage.audit import record as record_audit
 from storage.db import Database
@@ -40,7 +44,7 @@ from storage.pii import pii_spans
 from storage.pilots import decisions, pilots
 from storage.scores import override_verdict
 from storage.search import search
-from storage.users import ROLES, Session, list_users
+from storage.users import ROLES, Session, list_users, set_language
 
 
 SESSION_COOKIE = "hqc_session"
@@ -52,6 +56,8 @@ DEFAULT_SPAN = {"day": timedelta(days=13), "week": timedelta(weeks=11), "month":
 # a player fetches one recording by many range requests; those of one session for one call that follow each other
 # within this many seconds are one playback, audited once, at its first request whatever range that asks for
 PLAYBACK_GAP_S = 600
+# each language named in itself, for the switch on every page
+LANGUAGE_NAMES = (("ru", "Русский"), ("en", "English"))
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +76,8 @@ class Settings:
 
 def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     app = FastAPI(title="hotline-qc", docs_url=None, redoc_url=None, openapi_url=None)
-    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-    templates.env.globals.update(may=auth.may, trend_chart=trend_chart, bar_chart=bar_chart,
-                                 bar_points=lambda weeks: [(f"week of {w}", n) for w, n in weeks])
+    script, catalogue = load_script(), default_catalogue()
+    templates = {code: _templates(language(code), script, catalogue) for code in LANGUAGES}
     # the one public route besides sign-in: the style sheet, which the sign-in page needs
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
@@ -89,22 +94,27 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
 
     def require(session: Session, right: str) -> None:
         if not auth.may(session.user, right):
-            raise HTTPException(403, f"a {session.user.role} may not do this")
+            raise HTTPException(403, N_("your role may not do this"))
 
     def check_csrf(session: Session, token: str | None) -> None:
         if not auth.same_token(session.csrf_token, token):
-            raise HTTPException(403, "the form is stale or was not sent from this dashboard; reload and try again")
+            raise HTTPException(403, N_("the form is stale or was not sent from this dashboard; reload and try again"))
 
     def visible_call(session: Session, call_id: str) -> None:
         exists, team = pages.call_team(db, call_id)
         teams = auth.visible_teams(session.user)
         # another team's call answers like a missing one: a supervisor learns nothing of it
         if not exists or (teams is not None and team not in teams):
-            raise HTTPException(404, "no such call")
+            raise HTTPException(404, N_("no such call"))
+
+    def reader_language(session: Session | None) -> Language:
+        return language(session.user.language if session and session.user.language in LANGUAGES else DEFAULT)
 
     def render(request: Request, session: Session | None, name: str, status: int = 200, **context) -> HTMLResponse:
-        return templates.TemplateResponse(request, name, {"session": session, "user": session.user if session else None,
-                                                          **context}, status_code=status)
+        lang = reader_language(session)
+        return templates[lang.code].TemplateResponse(
+            request, name, {"session": session, "user": session.user if session else None, **context},
+            status_code=status)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -115,21 +125,23 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-            "script-src 'none'; frame-ancestors 'none'; form-action 'self'")
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
         return response
 
     @app.exception_handler(NotSignedIn)
     async def to_sign_in(request: Request, exc: NotSignedIn):
         if request.method == "GET" and not request.url.path.endswith("/audio"):
             return RedirectResponse(f"/login?{urlencode({'next': request.url.path})}", status_code=303)
-        return Response("sign in first", status_code=401, media_type="text/plain")
+        return Response(language(DEFAULT).gettext("sign in first"), status_code=401, media_type="text/plain")
 
     @app.exception_handler(HTTPException)
     async def error_page(request: Request, exc: HTTPException):
         if request.url.path.startswith(API_PREFIX):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
-        return render(request, session, "error.html", status=exc.status_code, message=exc.detail)
+        # details are catalogue messages, written in the reader's language here
+        return render(request, session, "error.html", status=exc.status_code,
+                      message=reader_language(session).gettext(str(exc.detail)))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -138,7 +150,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         if request.url.path.startswith(API_PREFIX):
             return JSONResponse({"detail": f"invalid {', '.join(fields) or 'request'}"}, status_code=400)
         session = auth.session_of(db, request.cookies.get(SESSION_COOKIE))
-        return render(request, session, "error.html", status=400, message=f"invalid {', '.join(fields) or 'request'}")
+        message = reader_language(session).gettext("invalid %(fields)s") % {"fields": ", ".join(fields) or "request"}
+        return render(request, session, "error.html", status=400, message=message)
 
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/"):
@@ -151,7 +164,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def login(request: Request, name: str = Form(...), password: str = Form(...), csrf_token: str = Form(""),
               next: str = Form("/")):
         if not auth.same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf_token) or not csrf_token:
-            raise HTTPException(403, "the sign-in form is stale; reload it and try again")
+            raise HTTPException(403, N_("the sign-in form is stale; reload it and try again"))
         address = request.client.host if request.client else "unknown"
         locked = settings.throttle.locked(name, address)
         signed = None if locked else auth.sign_in(db, name, password, settings.session_ttl)
@@ -162,8 +175,9 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             audit(name.strip()[:64] or "(blank)", "sign_in_failed", "dashboard", {"address": address, "locked": locked})
             token = auth.new_token()
             response = render(request, None, "login.html", status=429 if locked else 401, csrf_token=token,
-                              next=_local_path(next), error="Too many failed sign-ins: try again later." if locked
-                              else "Wrong name or password.")
+                              next=_local_path(next), error=language(DEFAULT).gettext(
+                                  N_("Too many failed sign-ins: try again later.") if locked
+                                  else N_("Wrong name or password.")))
             _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
             return response
         settings.throttle.succeeded(name)
@@ -182,6 +196,16 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         response.delete_cookie(SESSION_COOKIE)
         return response
 
+    @app.post("/profile/language")
+    def choose_language(request: Request, session: Session = Depends(current), language: str = Form(...),
+                        csrf_token: str = Form(""), next: str = Form("/")):
+        """The language switch on every page: saved to the user's profile, then back to the page it was on."""
+        check_csrf(session, csrf_token)
+        if language not in LANGUAGES:
+            raise HTTPException(400, N_("choose Russian or English"))
+        set_language(db, session.user.name, language)
+        return RedirectResponse(_local_path(next), status_code=303)
+
     @app.get("/")
     def home(request: Request, session: Session = Depends(current)):
         return RedirectResponse("/scorecards", status_code=303)
@@ -190,7 +214,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     def scorecards(request: Request, session: Session = Depends(current), by: str = "operator",
                    period: str = "week", since: date | None = None, until: date | None = None):
         if by not in GROUPINGS or period not in PERIODS:
-            raise HTTPException(400, f"group by one of {', '.join(GROUPINGS)} and period one of {', '.join(PERIODS)}")
+            raise HTTPException(400, N_("group by operator, team or regional centre, and a period of a day, week "
+                                        "or month"))
         until = until or pages.latest_call_start(db)
         if since is None and until is not None:
             since = until - DEFAULT_SPAN[period]
@@ -221,10 +246,11 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         visible_call(session, call_id)
         review = pages.call_review(db, call_id)
         if review is None:
-            raise HTTPException(404, "no such call")
+            raise HTTPException(404, N_("no such call"))
         audit(session.user.name, "call_view", call_id)
         return render(request, session, "call.html", review=review, lines=marked_lines(review.lines, review.items),
-                      verdicts=VERDICTS, can_listen=auth.may(session.user, "listen") and settings.keyring is not None
+                      verdicts=VERDICTS, line_of=lambda evidence: evidence_line(review.lines, evidence),
+                      can_listen=auth.may(session.user, "listen") and settings.keyring is not None
                       and review.recording_id is not None)
 
     @app.get("/calls/{call_id}/audio")
@@ -233,22 +259,22 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
         visible_call(session, call_id)
         recording = pages.recording_of(db, call_id)
         if recording is None or settings.keyring is None:
-            raise HTTPException(404, "no recording of this call can be played here")
+            raise HTTPException(404, N_("no recording of this call can be played here"))
         try:
             with open(recording.path, "rb") as src, open_decrypted(src, settings.keyring) as plain:
                 # read to the end: only a stream that reached its final chunk is proven complete
                 recorded = plain.read()
         except FileNotFoundError:
-            raise HTTPException(404, "the recording is no longer stored") from None
+            raise HTTPException(404, N_("the recording is no longer stored")) from None
         except EnvelopeError as exc:
             log.warning("recording of %s cannot be decrypted: %s", call_id, exc)
-            raise HTTPException(409, "the recording cannot be decrypted") from None
+            raise HTTPException(409, N_("the recording cannot be decrypted")) from None
         try:
             # the transcript shows «[ФИО]» where a name was said; the audio must not say it either
             audio_bytes = muted_wav(recorded, pii_spans(db, call_id))
         except AudioError as exc:
             log.warning("recording of %s cannot be decoded: %s", call_id, exc)
-            raise HTTPException(409, "the recording cannot be decoded") from None
+            raise HTTPException(409, N_("the recording cannot be decoded")) from None
         span = _byte_range(request.headers.get("range"), len(audio_bytes))
         # audited before any byte leaves: a request that starts mid-file is a playback too
         if playbacks.starts(auth.session_key(request.cookies[SESSION_COOKIE]), call_id):
@@ -309,7 +335,8 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             user = auth.create_user(db, name, password, role, teams.split(","))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
-                          error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+                          error=reader_language(session).gettext(str(exc)),
+                          key_ids=settings.keyring.key_ids() if settings.keyring else [])
         audit(session.user.name, "user_change", user.name,
               {"change": "add", "role": user.role, "teams": list(user.teams)})
         return RedirectResponse("/admin/users", status_code=303)
@@ -331,10 +358,11 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
                 auth.reset_password(db, name, password)
                 detail = {"change": change}
             else:
-                raise ValueError("choose role, disable, enable or reset_password")
+                raise ValueError(N_("choose role, disable, enable or reset_password"))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
-                          error=str(exc), key_ids=settings.keyring.key_ids() if settings.keyring else [])
+                          error=reader_language(session).gettext(str(exc)),
+                          key_ids=settings.keyring.key_ids() if settings.keyring else [])
         audit(session.user.name, "user_change", name.strip(), detail)
         return RedirectResponse("/admin/users", status_code=303)
 
@@ -342,6 +370,41 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
     if settings.survey_intake is not None:
         app.include_router(survey_router(db, settings.survey_intake))
     return app
+
+
+def _templates(lang: Language, script: Script, catalogue: TopicCatalogue) -> Jinja2Templates:
+    """The pages in one language: its catalogue for the messages, its formats for dates, numbers and durations,
+    the checklist items' titles from the script and the topics' names from the topic catalogue."""
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang.code), newstyle=True)
+    items = {item.item_id: item for item in script.items}
+
+    def titles(item_ids) -> str:
+        return ", ".join(items[i].title.get(lang.code) if i in items and items[i].title else i.replace("_", " ")
+                         for i in item_ids)
+
+    def topic_name(topic_id: str | None) -> str:
+        topic = catalogue.topics.get(topic_id) if topic_id else None
+        if topic is None:
+            return (topic_id or "–").replace("_", " ")
+        return topic.name if lang.code == "ru" else topic.name_en
+
+    def week_points(weeks):
+        return [(lang.gettext("week of %(date)s") % {"date": lang.date(w, "d MMM")}, n) for w, n in weeks]
+
+    env.globals.update(may=auth.may, trend_chart=trend_chart, bar_chart=bar_chart, week_points=week_points,
+                       lang=lang, languages=LANGUAGE_NAMES, titles=titles, script_items=items, clock=_clock,
+                       topic_name=topic_name)
+    env.filters.update(date=lang.date, datetime=lang.datetime, number=lang.number, percent=lang.percent,
+                       signed=lang.signed, duration=lang.duration)
+    return Jinja2Templates(env=env)
+
+
+def _clock(seconds: float) -> str:
+    """A time into the call as minutes and seconds: 2:15."""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
 
 
 class _Playbacks:
@@ -380,7 +443,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     except ValueError:
         return None
     if start > end or start >= size:
-        raise HTTPException(416, "requested range is outside the recording")
+        raise HTTPException(416, N_("requested range is outside the recording"))
     return start, min(end, size - 1)
 
 

@@ -43,3 +43,9 @@ def marked_lines(lines: Sequence[TranscriptLine], items: Sequence[ItemReview]) -
                 pieces.append(Piece(char, key))
         result.append(pieces)
     return result
+
+
+def evidence_line(lines: Sequence[TranscriptLine], evidence: dict) -> int | None:
+    """The number (from 1) of the first transcript line a piece of evidence overlaps in time, for its link."""
+    start, end = evidence.get("start", 0.0), evidence.get("end", 0.0)
+    return next((n for n, line in enumerate(lines, start=1) if line.start < end and start < line.end), None)

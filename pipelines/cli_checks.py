@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from language import gettext as _
+
 # where the private keys are found when a command is given no --keys
 KEYS_ENV = "HOTLINE_QC_PRIVATE_KEYS"
 
@@ -13,7 +15,7 @@ class UsageError(Exception):
 
 def require_db(path: Path) -> None:
     if not path.exists():
-        raise UsageError(f"database {path} does not exist; run `hotline-qc process` first")
+        raise UsageError(_("database %(path)s does not exist; run `hotline-qc process` first") % {"path": path})
     openable_db(path)
 
 
@@ -27,4 +29,5 @@ def openable_db(path: Path) -> None:
     try:
         Database(path).close()
     except (duckdb.Error, OSError) as exc:
-        raise UsageError(f"database {path} cannot be opened for writing: {str(exc).splitlines()[0]}") from None
+        raise UsageError(_("database %(path)s cannot be opened for writing: %(why)s")
+                         % {"path": path, "why": str(exc).splitlines()[0]}) from None

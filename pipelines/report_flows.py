@@ -12,6 +12,7 @@ from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, t
 from dashboards.reports.charts import chart_pngs
 from dashboards.reports.records import ReportData
 from dashboards.reports.render import render_html, write_pdf
+from language import DEFAULT, language
 from pipelines.report_data import gather
 from storage.db import Database
 
@@ -34,31 +35,31 @@ def gather_task(db: Database, as_of: date | None) -> ReportData:
 
 
 @task(name="write-html-report", cache_policy=NONE)
-def html_task(data: ReportData, path: Path) -> Path:
-    path.write_text(render_html(data, chart_pngs(data)), encoding="utf-8")
+def html_task(data: ReportData, path: Path, lang: str) -> Path:
+    path.write_text(render_html(data, chart_pngs(data, language(lang)), language(lang)), encoding="utf-8")
     return path
 
 
 @task(name="write-pdf-report", cache_policy=NONE)
-def pdf_task(data: ReportData, path: Path) -> int:
-    return write_pdf(data, path)
+def pdf_task(data: ReportData, path: Path, lang: str) -> int:
+    return write_pdf(data, path, language(lang))
 
 
 @flow(name="weekly_report", log_prints=True)
-def weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None) -> ReportPaths:
+def weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None, lang: str = DEFAULT) -> ReportPaths:
     """Write weekly-report-<week>.html and .pdf into `out_dir` for the week ending `as_of` (default: the latest
-    call's day)."""
+    call's day), in the language `lang` (ru or en)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with Database(db_path) as db:
         data = gather_task(db, as_of)
     stem = out_dir / f"weekly-report-{data.week_start.isoformat()}"
-    html = html_task(data, stem.with_suffix(".html"))
-    pages = pdf_task(data, stem.with_suffix(".pdf"))
+    html = html_task(data, stem.with_suffix(".html"), lang)
+    pages = pdf_task(data, stem.with_suffix(".pdf"), lang)
     return ReportPaths(html, stem.with_suffix(".pdf"), pages, data.week_start)
 
 
-def run_weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None) -> ReportPaths:
+def run_weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None, lang: str = DEFAULT) -> ReportPaths:
     """The flow with time for a busy machine to start Prefect's temporary server."""
     with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: SERVER_STARTUP_S}):
-        return weekly_report(db_path, out_dir, as_of)
+        return weekly_report(db_path, out_dir, as_of, lang)

@@ -76,6 +76,9 @@ class ChecklistItem:
     objections: Phrases = Phrases()  # answered: what a caller says back; never an answer, whoever said it
     min_words: int = 8  # answered: how long a sentence must be to carry information
     asks: Phrases = Phrases()  # said by the operator: a line of the item with one of these asks the caller
+    # the item's name, and why it matters, for readers: by interface language (ru, en)
+    title: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    reason: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,11 @@ class FieldReader:
             raise self.fail(where, f"must be one of {', '.join(options)}, got {value!r}")
         return value
 
+    def by_language(self, value: object, where: str) -> dict[str, str]:
+        """A text in each interface language: {ru: …, en: …}."""
+        data = self.mapping(value, where, {"ru", "en"}, {"ru", "en"})
+        return {code: self.text(text, f"{where}.{code}") for code, text in data.items()}
+
     def texts(self, value: object, where: str) -> tuple[str, ...]:
         if not isinstance(value, list) or not value:
             raise self.fail(where, "must be a non-empty list")
@@ -268,6 +276,7 @@ class _Reader(FieldReader):
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
             "near_misses", "threshold", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
+            "title", "reason",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)
@@ -295,6 +304,9 @@ class _Reader(FieldReader):
             if check != "said" or data["speaker"] != "operator":
                 raise self.fail(f"{where} field 'asks'", "only an operator's 'said' item uses it")
             extra["asks"] = Phrases(groups=(self.texts(data["asks"], f"{where} field 'asks'"),))
+        for key in ("title", "reason"):
+            if key in data:
+                extra[key] = self.by_language(data[key], f"{where} field '{key}'")
         return ChecklistItem(
             item_id=self.text(item_id, f"{where} field 'id'"),
             description=self.text(data["description"], f"{where} field 'description'"),

@@ -21,6 +21,7 @@ class User:
     teams: tuple[str, ...]  # what a supervisor may read; empty for the other roles
     password_hash: str
     disabled: bool = False
+    language: str = "ru"  # the interface language the user chose
 
 
 @dataclass(frozen=True)
@@ -57,19 +58,19 @@ def save_user(db: Database, name: str, password_hash: str, role: str, teams: Ite
 def load_user(db: Database, name: str) -> User | None:
     with db.read() as cur:
         row = cur.execute("SELECT u.user_name, u.role, list(t.team ORDER BY t.team) FILTER (WHERE t.team IS NOT NULL),"
-                          " u.password_hash, coalesce(u.disabled, false) FROM users AS u"
+                          " u.password_hash, coalesce(u.disabled, false), coalesce(u.language, 'ru') FROM users AS u"
                           " LEFT JOIN user_teams AS t USING (user_name) WHERE u.user_name = ? GROUP BY ALL",
                           [name]).fetchone()
-    return None if row is None else User(row[0], row[1], tuple(row[2] or ()), row[3], row[4])
+    return None if row is None else User(row[0], row[1], tuple(row[2] or ()), row[3], row[4], row[5])
 
 
 def list_users(db: Database) -> list[User]:
     with db.read() as cur:
         rows = cur.execute("SELECT u.user_name, u.role, list(t.team ORDER BY t.team) FILTER (WHERE t.team IS NOT NULL),"
-                           " u.password_hash, coalesce(u.disabled, false) FROM users AS u"
+                           " u.password_hash, coalesce(u.disabled, false), coalesce(u.language, 'ru') FROM users AS u"
                            " LEFT JOIN user_teams AS t USING (user_name) GROUP BY ALL ORDER BY u.user_name").fetchall()
-    return [User(name, role, tuple(teams or ()), password_hash, disabled)
-            for name, role, teams, password_hash, disabled in rows]
+    return [User(name, role, tuple(teams or ()), password_hash, disabled, language)
+            for name, role, teams, password_hash, disabled, language in rows]
 
 
 def update_password_hash(db: Database, name: str, password_hash: str) -> None:
@@ -82,6 +83,14 @@ def set_disabled(db: Database, name: str, disabled: bool) -> None:
     with db.write() as cur:
         cur.execute("UPDATE users SET disabled = ? WHERE user_name = ?", [disabled, name])
         cur.execute("DELETE FROM sessions WHERE user_name = ?", [name])
+
+
+def set_language(db: Database, name: str, language: str) -> bool:
+    """Store the user's interface language; False when there is no such user."""
+    with db._write() as cur:
+        found = cur.execute("UPDATE users SET language = ? WHERE user_name = ? RETURNING user_name",
+                            [language, name.strip()]).fetchall()
+    return bool(found)
 
 
 def save_session(db: Database, token_sha256: str, user_name: str, csrf_token: str, expires_at: datetime) -> None:

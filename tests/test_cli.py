@@ -25,8 +25,9 @@ pytestmark = pytest.mark.model
 
 
 def hqc(*args, env=None, check=True, timeout=300):
+    # the hotline's machines run in Russian whatever the test machine's locale
     done = subprocess.run([HQC, *map(str, args)], capture_output=True, text=True, cwd=ROOT, timeout=timeout,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, "LANG": "ru_RU.UTF-8", **(env or {})})
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -53,7 +54,7 @@ def test_rsa_keys_work_too(tmp_path):
     hqc("encrypt", "--public-key", public, "--in", eval_file(DIALOGUE), "--out", tmp_path / "inbox" / "r.enc")
     (tmp_path / "inbox" / "r.json").write_text(json.dumps(sidecar("r", language="ru")))
     out = hqc("process", tmp_path / "inbox", "--db", tmp_path / "qc.duckdb", "--keys", tmp_path, "--no-progress").stdout
-    assert "1 done, 0 failed" in out
+    assert "обработано 1, с ошибкой 0" in out
 
 
 def test_private_key_readable_by_others_is_refused(keys, tmp_path):
@@ -75,14 +76,14 @@ def test_encrypt_process_export_search(keys, tmp_path):
     (inbox / "call-1.json").write_text(json.dumps(sidecar("call-1", operator_id="op-7", language="ru")))
     db = tmp_path / "qc.duckdb"
     out = hqc("process", inbox, "--db", db, "--keys", folder, "--no-progress").stdout
-    assert "1 done, 0 failed, 0 skipped of 1 calls" in out and str(db) in out
+    assert "звонков всего 1: обработано 1, с ошибкой 0, пропущено 0" in out and str(db) in out
     hqc("export", "--db", db, "--out", tmp_path / "calls.jsonl")
     (call,) = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
     assert call["call_id"] == "call-1" and call["status"] == "done" and call["operator_id"] == "op-7"
     # «кабинет» is heard on every instruction set; the query's form is not the one said
     found = hqc("search", "--db", db, "личного кабинета").stdout
     assert "call-1" in found and "кабинет" in found
-    assert "no calls found" in hqc("search", "--db", db, "пенсия").stdout
+    assert "звонков не найдено" in hqc("search", "--db", db, "пенсия").stdout
 
 
 def test_score_transcript_prints_one_json_object_for_a_call_given_as_turns():
@@ -107,14 +108,16 @@ def test_score_transcript_prints_one_json_object_for_a_call_given_as_turns():
     assert scored["metrics"]["transfers"] >= 1 and scored["metrics"]["duration_s"] > 0
     assert scored["topic"]["topic"] and scored["topic"]["complaint"]
     bad = hqc("score-transcript", ROOT / "pyproject.toml", check=False)
-    assert bad.returncode == 2 and bad.stderr.startswith("error:") and not bad.stdout
+    assert bad.returncode == 2 and bad.stderr.startswith("ошибка:") and not bad.stdout
 
 
 def test_missing_inbox_and_database_give_one_clear_line(tmp_path):
     done = hqc("process", tmp_path / "nowhere", "--db", tmp_path / "qc.duckdb", "--keys", tmp_path, check=False)
-    assert done.returncode == 2 and done.stderr.startswith("error: inbox") and done.stderr.count("\n") == 1
+    assert done.returncode == 2 and done.stderr.startswith("ошибка: входящая папка") and done.stderr.count("\n") == 1
     done = hqc("export", "--db", tmp_path / "none.duckdb", "--out", tmp_path / "x.jsonl", check=False)
-    assert done.returncode == 2 and "does not exist" in done.stderr
+    assert done.returncode == 2 and "none.duckdb нет; сначала запустите `hotline-qc process`" in done.stderr
+    english = hqc("--lang", "en", "export", "--db", tmp_path / "none.duckdb", "--out", tmp_path / "x.jsonl", check=False)
+    assert english.returncode == 2 and english.stderr.startswith("error: database") and "does not exist" in english.stderr
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(keys, tmp_path):
@@ -125,7 +128,8 @@ def test_an_interrupted_run_resumes_where_it_stopped(keys, tmp_path):
     db = tmp_path / "qc.duckdb"
     # one worker takes one call at a time, so the first call's log line comes while the others are still to do
     proc = subprocess.Popen([HQC, "process", str(inbox), "--db", str(db), "--keys", str(folder), "--no-progress",
-                             "--workers", "1"], stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                             "--workers", "1"], stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env={**os.environ, "LANG": "ru_RU.UTF-8"})
     for line in proc.stderr:  # the per-call log line says the first call is stored
         if line.startswith("done "):
             break
@@ -136,7 +140,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(keys, tmp_path):
     assert 1 <= len(before) < len(calls), "the kill must come between two calls for the resume to be tested"
     out = hqc("process", inbox, "--db", db, "--keys", folder, "--no-progress").stdout
     resumed = len(calls) - len(before)
-    assert f"{resumed} done, 0 failed, {len(before)} skipped of {len(calls)} calls" in out
+    assert f"звонков всего {len(calls)}: обработано {resumed}, с ошибкой 0, пропущено {len(before)}" in out
     with duckdb.connect(str(db), read_only=True) as con:
         after = dict(con.execute("SELECT call_id, run_id FROM calls WHERE status = 'done'").fetchall())
         assert con.execute("SELECT count(*) FROM calls").fetchone()[0] == len(calls)
@@ -175,7 +179,7 @@ def test_runs_against_a_prefect_server(keys, tmp_path):
         deliver(tmp_path / "inbox", "served", public, eval_file(DIALOGUE), sidecar("served", language="ru"))
         out = hqc("process", tmp_path / "inbox", "--db", tmp_path / "qc.duckdb", "--keys", folder, "--no-progress",
                   env={"PREFECT_API_URL": api, "PREFECT_HOME": str(tmp_path / "client")}).stdout
-        assert "1 done" in out
+        assert "обработано 1," in out
         runs = httpx.post(f"{api}/flow_runs/filter", json={}, timeout=10).json()
         assert [(r["name"] != "", r["state_type"]) for r in runs] == [(True, "COMPLETED")]
         flows = httpx.post(f"{api}/flows/filter", json={}, timeout=10).json()

@@ -64,7 +64,7 @@ def test_a_worker_killed_mid_call_loses_nothing_and_stores_nothing_twice(cluster
         deliver(inbox, name, pair.public, eval_file(audio), sidecar(name, **channels))
     pids = client.run(os.getpid)
     db = tmp_path / "qc.duckdb"
-    run = subprocess.Popen([BIN / "hotline-qc", "process", inbox, "--db", db, "--keys", tmp_path / "keys",
+    run = subprocess.Popen([BIN / "hotline-qc", "--lang", "en", "process", inbox, "--db", db, "--keys", tmp_path / "keys",
                             "--cluster", address, "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, cwd=ROOT, env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-flow")})
     deadline = time.monotonic() + 240

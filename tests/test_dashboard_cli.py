@@ -36,6 +36,11 @@ def test_users_add_reads_the_password_from_stdin_and_lists_users(tmp_path, monke
     with Database(db_path) as db:
         user = load_user(db, "k.ivanova")
     assert user.teams == ("east", "north") and "a-long-password" not in user.password_hash
+    assert user.language == "ru"  # Russian until the user asks for English
+    assert main(["users", "set-lang", "--db", str(db_path), "--name", "k.ivanova", "en"]) == 0
+    assert main(["users", "set-lang", "--db", str(db_path), "--name", "nobody", "en"]) == 2
+    with Database(db_path) as db:
+        assert load_user(db, "k.ivanova").language == "en"
 
 
 def test_users_commands_refuse_a_taken_name_keep_an_admin_and_are_audited(tmp_path, monkeypatch, capsys):
@@ -80,7 +85,7 @@ def test_dashboard_command_serves_the_sign_in_page(tmp_path):
         while True:
             try:
                 with urlopen(f"http://127.0.0.1:{port}/login", timeout=2) as response:
-                    assert response.status == 200 and b"Sign in" in response.read()
+                    assert response.status == 200 and "Вход".encode() in response.read()
                 break
             except (ConnectionError, OSError):
                 assert server.poll() is None, server.stdout.read().decode()

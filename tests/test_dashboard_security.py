@@ -102,7 +102,7 @@ def test_wrong_password_and_stale_sign_in_form_are_refused(app):
     assert wrong.status_code == 401 and SESSION_COOKIE not in wrong.cookies
     token = re.search(r'name="csrf_token" value="([^"]+)"', wrong.text)[1]  # each form gets a fresh token
     unknown = client.post("/login", data={"name": "nobody", "password": "whatever-123", "csrf_token": token})
-    assert unknown.status_code == 401 and "Wrong name or password" in unknown.text
+    assert unknown.status_code == 401 and "Неверное имя или пароль" in unknown.text
     stale = TestClient(app, follow_redirects=False).post(
         "/login", data={"name": "analyst", "password": PASSWORDS["analyst"], "csrf_token": "forged"})
     assert stale.status_code == 403
@@ -171,7 +171,7 @@ def test_supervisor_reads_only_their_teams_calls(app, calls_by_team):
     assert listed == set(calls_by_team["north"])
     for call_id in calls_by_team["south"]:
         response = client.get(f"/calls/{call_id}")
-        assert response.status_code == 404 and "Transcript" not in response.text
+        assert response.status_code == 404 and "Расшифровка" not in response.text
     assert client.get(f"/calls/{calls_by_team['north'][0]}").status_code == 200
     scorecards = client.get("/scorecards?by=team").text
     assert "north" in scorecards and ">south<" not in scorecards
@@ -203,7 +203,7 @@ def test_supervisor_can_take_no_analyst_or_admin_action(app, calls_by_team):
                                              "csrf_token": token}).status_code == 403
     # and the admin-only and analyst-only pieces stay out of their pages
     assert "/admin/users" not in client.get("/scorecards").text
-    assert "A caller's words" not in client.get("/clusters").text
+    assert "Слова звонящего" not in client.get("/clusters").text
 
 
 def test_admin_manages_users_but_does_not_override(app, calls_by_team):
@@ -214,7 +214,7 @@ def test_admin_manages_users_but_does_not_override(app, calls_by_team):
     assert "new-supervisor" in client.get("/admin/users").text
     refused = client.post("/admin/users", data={"name": "x", "role": "supervisor", "password": "a-long-password",
                                                 "csrf_token": token})
-    assert refused.status_code == 400 and "at least one team" in refused.text
+    assert refused.status_code == 400 and "at least one team" in refused.text  # storage's rule, in its words
     taken = client.post("/admin/users", data={"name": "new-supervisor", "role": "admin", "password": "a-long-password",
                                               "csrf_token": token})
     assert taken.status_code == 400 and "already exists" in taken.text
@@ -222,7 +222,7 @@ def test_admin_manages_users_but_does_not_override(app, calls_by_team):
                    {"change": "disable"}):
         assert client.post("/admin/users/change", data={"name": "new-supervisor", "csrf_token": token,
                                                         **change}).status_code == 303
-    assert "disabled" in client.get("/admin/users").text
+    assert "отключён" in client.get("/admin/users").text
     call_id = calls_by_team["north"][0]
     assert client.post(f"/calls/{call_id}/overrides", data={"item_id": "greeting", "verdict": "passed", "reason": "x",
                                                             "csrf_token": token}).status_code == 403
@@ -297,9 +297,11 @@ def test_override_reason_is_shown_escaped(app, calls_by_team):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
 
 
-def test_pages_forbid_scripts_and_framing(app):
+def test_pages_forbid_scripts_from_elsewhere_and_framing(app):
     response = sign_in(app, "analyst").get("/scorecards")
-    assert "script-src 'none'" in response.headers["content-security-policy"]
+    # the call page's player script is a file of the dashboard's own; nothing inline, nothing from elsewhere
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert "unsafe-inline" not in response.headers["content-security-policy"]
     assert response.headers["x-frame-options"] == "DENY"
 
 
@@ -354,8 +356,8 @@ def test_problems_actions_and_pilots_page_for_analysts_only(app, built):
     page = sign_in(app, "analyst").get("/improvement")
     assert page.status_code == 200
     assert problems[0].title in page.text or problems[0].title.replace("'", "&#39;") in page.text
-    assert "Brief the night shift on the new form" in page.text and "overdue" in page.text
-    assert "warm-closing" in page.text and "pending" in page.text
+    assert "Brief the night shift on the new form" in page.text and "просрочено" in page.text
+    assert "warm-closing" in page.text and "ожидается" in page.text
     assert sign_in(app, "supervisor").get("/improvement").status_code == 403
     assert "/improvement" not in sign_in(app, "supervisor").get("/calls").text
 

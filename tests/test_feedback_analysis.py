@@ -184,7 +184,8 @@ def test_the_adjusted_fit_is_least_squares_and_skips_items_other_items_determine
     assert all(low < estimate < high for estimate, low, high in effects.values())
 
 
-def test_cli_prints_weekly_kpis_and_drivers(tmp_path, capsys):
+def test_cli_prints_weekly_kpis_and_drivers(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the commands' Russian, whatever the machine's
     scripts = write_calls(60, SEED)
     with Database(tmp_path / "qc.duckdb") as db:
         store_truth(db, scripts)
@@ -193,8 +194,8 @@ def test_cli_prints_weekly_kpis_and_drivers(tmp_path, capsys):
         kpis = weekly_kpis(db, weeks=2)
     assert main(["kpis", "--db", str(tmp_path / "qc.duckdb"), "--weeks", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:2] == ["week", "calls"]
+    assert lines[0].split()[:2] == ["неделя", "звонки"]
     assert [line.split()[:2] for line in lines[1:]] == [[f"{k.week_start:%Y-%m-%d}", str(k.calls)] for k in kpis]
     assert main(["drivers", "--db", str(tmp_path / "qc.duckdb"), "--limit", "3"]) == 0
     out = capsys.readouterr().out
-    assert "(failed vs passed): rating -" in out and "comparisons have too few rated calls" in out
+    assert "(failed vs passed): оценка -" in out and "слишком мало оценённых звонков" in out

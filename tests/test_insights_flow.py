@@ -60,25 +60,27 @@ def test_the_flow_keeps_cluster_ids_and_new_calls_join_existing_clusters(tmp_pat
     assert full.clustering.kind == "recluster" and full.clustering.calls == 5 and call_clusters(path) == after
 
 
-def test_commands_print_the_reports_and_the_export_carries_the_insights(tmp_path, capsys):
+def test_commands_print_the_reports_and_the_export_carries_the_insights(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the commands' Russian, whatever the machine's
     path = tmp_path / "hotline.duckdb"
     first_calls(path)
     later_calls(path)
     assert main(["cluster-complaints", "--db", str(path)]) == 0
-    assert "5 new calls analysed; 5 complaints clustered; 2 clusters" in capsys.readouterr().out
+    assert "проанализировано новых звонков: 5; кластеризовано жалоб: 5; кластеров: 2" in capsys.readouterr().out
 
     as_of = (START + timedelta(days=30)).isoformat()
     for report in ("clusters", "repeats", "routing", "deadlines"):
         assert main(["insights", report, "--db", str(path), "--as-of", as_of]) == 0
     out = capsys.readouterr().out
-    assert "Complaint clusters" in out and "пенсия" in out and "авторизация" in out
-    assert "(FCR) by topic" in out and "by operator" in out and "by week" in out
+    assert "Кластеры жалоб" in out and "пенсия" in out and "авторизация" in out
+    titles = " ".join(out.split())  # rich wraps a long title over lines
+    assert "(FCR) по: тема" in titles and "(FCR) по: оператор" in titles and "(FCR) по: неделя" in titles
     assert "restore_access" in out and "50.0%" in out  # c4 repeats c1: half of the access calls
     assert "2 личный кабинет" in out and "1 общие вопросы" in out
-    assert "Overdue requests" in out and "c2" in out and "55120042" in out
+    assert "Просроченные обращения" in out and "c2" in out and "55120042" in out
 
     assert main(["cluster-complaints", "--db", str(path), "--full-recluster"]) == 0
-    assert "5 complaints re-clustered" in capsys.readouterr().out
+    assert "перекластеризовано жалоб: 5" in capsys.readouterr().out
 
     export = tmp_path / "calls.jsonl"
     assert main(["export", "--db", str(path), "--out", str(export)]) == 0
@@ -90,14 +92,15 @@ def test_commands_print_the_reports_and_the_export_carries_the_insights(tmp_path
     assert calls["c2"]["request"]["number"] == "55120042" and calls["c2"]["request"]["type"] == "documents"
 
 
-def test_an_analyst_relabels_a_calls_topic_from_the_command_line(tmp_path, capsys):
+def test_an_analyst_relabels_a_calls_topic_from_the_command_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the commands' Russian, whatever the machine's
     path = tmp_path / "hotline.duckdb"
     first_calls(path)
     assert main(["cluster-complaints", "--db", str(path)]) == 0
     capsys.readouterr()
     relabel = ["insights", "relabel", "--db", str(path), "--call-id", "c3"]
     assert main([*relabel, "--topic", "taxes_fines", "--analyst", "qa-1", "--reason", "про налоговый вычет"]) == 0
-    assert "call c3: topic taxes_fines (налоги и штрафы)" in capsys.readouterr().out
+    assert "звонок c3: тема taxes_fines (налоги и штрафы)" in capsys.readouterr().out
     with Database(path) as db, db.read() as cur:
         assert cur.execute("SELECT topic FROM call_topics WHERE call_id = 'c3'").fetchone() == ("taxes_fines",)
 
@@ -106,15 +109,16 @@ def test_an_analyst_relabels_a_calls_topic_from_the_command_line(tmp_path, capsy
     assert main(["insights", "relabel", "--db", str(path), "--call-id", "c9", "--topic", "taxes_fines",
                  "--analyst", "qa-1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[0].startswith("error: no topic 'taxes' in the catalogue; known: restore_access,")
-    assert err[1:] == ["error: insights relabel needs --analyst",
-                       "error: call c9 has no topic yet; run `hotline-qc cluster-complaints` first"]
+    assert err[0].startswith("ошибка: no topic 'taxes' in the catalogue; known: restore_access,")  # the catalogue's
+    assert err[1:] == ["ошибка: для insights relabel нужны --analyst",
+                       "ошибка: у звонка c9 ещё нет темы; сначала запустите `hotline-qc cluster-complaints`"]
 
 
-def test_a_missing_database_is_one_clear_line(tmp_path, capsys):
+def test_a_missing_database_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the commands' Russian, whatever the machine's
     missing = tmp_path / "none.duckdb"
     assert main(["cluster-complaints", "--db", str(missing)]) == 2
     assert main(["insights", "clusters", "--db", str(missing)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [f"error: database {missing} does not exist; run `hotline-qc process` first"] * 2
+    assert err == [f"ошибка: базы данных {missing} нет; сначала запустите `hotline-qc process`"] * 2
     assert not missing.exists()

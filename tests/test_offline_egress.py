@@ -78,7 +78,7 @@ _RUNNER = textwrap.dedent("""
     log.write_text("")
 
     def run(*args):
-        done = subprocess.run([hqc, *map(str, args)], capture_output=True, text=True, timeout=400)
+        done = subprocess.run([hqc, "--lang", "ru", *map(str, args)], capture_output=True, text=True, timeout=400)
         if done.returncode != 0:
             sys.exit(f"{args[0]} failed: {done.stderr[-3000:]}")
         return done.stdout
@@ -98,7 +98,7 @@ _RUNNER = textwrap.dedent("""
                 time.sleep(0.3)
         else:
             sys.exit("the dashboard did not answer")
-        assert b"Sign in" in page
+        assert "Вход".encode() in page  # the sign-in page, in Russian by default
         time.sleep(2)  # what a library sends after start-up comes within seconds
     finally:
         dashboard.terminate()
@@ -150,6 +150,6 @@ def test_process_clusters_report_and_dashboard_send_nothing_off_the_machine(tmp_
     done = subprocess.run(["unshare", "-rmn", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=580)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
-    assert "1 done, 0 failed" in done.stdout
+    assert "обработано 1, с ошибкой 0" in done.stdout
     assert "DNS QUERIES: []" in done.stdout, done.stdout[-2000:]
     assert log.read_text() == "", log.read_text()

@@ -16,6 +16,12 @@ from test_privacy_storage import CALLER_A, NAME_A, PHONE_A, _two_callers  # noqa
 pytestmark = pytest.mark.slow  # runs the privacy commands as processes on a stored database
 
 
+@pytest.fixture(autouse=True)
+def russian(monkeypatch):
+    """The commands speak Russian, whatever the test machine's LANG."""
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+
+
 @pytest.fixture
 def stored(tmp_path) -> tuple[Path, Path]:
     """A database file holding two callers' calls, and the recordings folder beside it."""
@@ -33,8 +39,8 @@ def test_erase_caller_prints_its_proof(stored, capsys):
                  "--also", NAME_A, "--actor", "admin"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "erased caller sha256:" in out and "2 calls, 6 files" in out  # with the never-processed recording
-    assert "proof: no trace found" in out
+    assert "удалено для caller sha256:" in out and "звонков 2, файлов 6" in out  # with the never-processed recording
+    assert "проверка: следов не найдено" in out
     assert CALLER_A not in out and NAME_A not in out  # the proof names what it searched by label only
     with Database(db_path) as db:
         assert audit.entries(db, action="erasure")[0].actor == "admin"
@@ -48,9 +54,9 @@ def test_correct_caller_prints_its_proof_and_names_no_value(stored, capsys):
                  "--replace", PHONE_A, "--with", new[2], "--actor", "admin"])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "corrected caller sha256:" in out and "2 calls" in out and "sidecars" in out
-    assert "correction #3: corrected" in out
-    assert "proof: old values gone from the caller's records, new values in place" in out
+    assert "исправлено для caller sha256:" in out and "звонков 2" in out and "sidecars" in out
+    assert "correction #3: исправлено" in out
+    assert "проверка: старых значений в записях звонящего нет, новые на месте" in out
     assert not any(v in out for v in (CALLER_A, NAME_A, PHONE_A, *new))
     with Database(db_path) as db, db.read() as cur:
         assert cur.execute("SELECT count(*) FROM calls WHERE caller_id = ?", [new[0]]).fetchone() == (2,)
@@ -58,10 +64,10 @@ def test_correct_caller_prints_its_proof_and_names_no_value(stored, capsys):
     # the old id is no caller any more: nothing to correct, and the proof still runs
     assert main(["correct-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--replace", NAME_A,
                  "--with", new[1]]) == 0
-    assert "0 calls" in capsys.readouterr().out
+    assert "звонков 0" in capsys.readouterr().out
     assert main(["correct-caller", "--db", str(db_path), "--caller-id", new[0], "--replace", NAME_A,
                  "--replace", PHONE_A, "--with", new[1]]) == 2
-    assert "give each --replace OLD its --with NEW" in capsys.readouterr().err
+    assert "для каждого --replace СТАРОЕ укажите --with НОВОЕ" in capsys.readouterr().err
 
 
 def test_retention_purge_and_clear_errors(stored, tmp_path, capsys):
@@ -69,7 +75,7 @@ def test_retention_purge_and_clear_errors(stored, tmp_path, capsys):
     assert main(["retention", "purge", "--db", str(db_path), "--older-than", "30", "--recordings",
                  str(recordings)]) == 0
     out = capsys.readouterr().out
-    assert "of 3 calls" in out and "6 files removed" in out
+    assert "UTC: 3;" in out and "удалено файлов: 6" in out
     assert sorted(p.name for p in recordings.iterdir()) == ["late.enc", "late.json"]  # never processed: kept
     with Database(db_path) as db, db.read() as cur:
         assert cur.execute("SELECT count(*) FROM segments").fetchone() == (0,)
@@ -79,7 +85,7 @@ def test_retention_purge_and_clear_errors(stored, tmp_path, capsys):
     assert main(["erase-caller", "--db", str(db_path), "--caller-id", CALLER_A, "--recordings",
                  str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
-    assert "missing.duckdb does not exist" in err and "nowhere does not exist" in err
+    assert "missing.duckdb нет" in err and "nowhere does not exist" in err
 
 
 def test_audit_list_and_verify(tmp_path, capsys):
@@ -93,12 +99,12 @@ def test_audit_list_and_verify(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "call_view" in out and "call-7" in out and "sign_in" not in out
     assert main(["audit", "verify", "--db", str(db_path)]) == 0
-    assert "audit log intact" in capsys.readouterr().out
+    assert "журнал аудита цел" in capsys.readouterr().out
     con = duckdb.connect(str(db_path))
     con.execute("UPDATE audit_log SET target = 'call-8' WHERE target = 'call-7'")
     con.close()
     assert main(["audit", "verify", "--db", str(db_path)]) == 1
-    assert "TAMPERED" in capsys.readouterr().out
+    assert "ИЗМЕНЁН" in capsys.readouterr().out
 
 
 def test_the_cli_offers_every_audit_action():
@@ -128,7 +134,7 @@ def test_redact_stored_masks_a_database_filled_before_redaction(tmp_path, capsys
     assert NAME_A.encode() in db_path.read_bytes()
 
     assert main(["redact-stored", "--db", str(db_path), "--no-progress"]) == 0
-    assert "redacted 3 transcripts" in capsys.readouterr().out
+    assert "обезличено расшифровок: 3" in capsys.readouterr().out
     assert NAME_A.encode() not in db_path.read_bytes()
     with Database(db_path) as db, db.read() as cur:
         texts = [t for (t,) in cur.execute(

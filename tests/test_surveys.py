@@ -191,7 +191,8 @@ def test_the_standalone_app_opens_and_closes_its_database(tmp_path):
 
 
 @pytest.mark.slow
-def test_cli_adds_a_client_and_imports_a_folder(tmp_path, capsys):
+def test_cli_adds_a_client_and_imports_a_folder(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the commands' Russian, whatever the machine's
     db_path, drop = tmp_path / "qc.duckdb", tmp_path / "drop"
     drop.mkdir()
     (drop / "day.json").write_text(json.dumps([GOOD, {**GOOD, "rating": 0}]), encoding="utf-8")
@@ -203,8 +204,8 @@ def test_cli_adds_a_client_and_imports_a_folder(tmp_path, capsys):
 
     assert main(["surveys", "import", "--db", str(db_path), "--no-progress", str(drop)]) == 0
     out = capsys.readouterr().out
-    assert "day.json: 1 accepted, 0 already stored, 1 rejected" in out
-    assert "row 2: rating must be a whole number from 1 to 5, got 0" in out
+    assert "day.json: принято 1, уже было 0, отклонено 1" in out
+    assert "строка 2: rating must be a whole number from 1 to 5, got 0" in out  # the importer's reason, as stored
     assert (drop / "done" / "day.json.rejects.csv").exists()
     with Database(db_path) as db:
         assert survey_counts(db).results == 1
