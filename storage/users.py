@@ -87,7 +87,7 @@ def set_disabled(db: Database, name: str, disabled: bool) -> None:
 
 def set_language(db: Database, name: str, language: str) -> bool:
     """Store the user's interface language; False when there is no such user."""
-    with db._write() as cur:
+    with db.write() as cur:
         found = cur.execute("UPDATE users SET language = ? WHERE user_name = ? RETURNING user_name",
                             [language, name.strip()]).fetchall()
     return bool(found)
