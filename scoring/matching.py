@@ -130,7 +130,8 @@ class Matcher:
         found += [(s, j.method) for s in sentences if (j := judged.get(s.index)) is not None
                   and j.probability >= judge.threshold]
         if phrases.threshold_twice is not None:
-            likely = [(s, f"{j.method}, one of several") for s in sentences if (j := judged.get(s.index)) is not None
+            likely = [(s, f"{j.method}, one of several") for s in sentences
+                      if (j := judged.get(s.index)) is not None
                       and phrases.threshold_twice <= j.probability < judge.threshold]
             if len(likely) >= 2:
                 found += likely

@@ -271,7 +271,8 @@ class _Reader(FieldReader):
         where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
-            "near_misses", "threshold", "threshold_twice", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
+            "near_misses", "threshold", "threshold_twice", "when", "before", "evasive", "routine", "objections",
+            "min_words", "asks",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)
