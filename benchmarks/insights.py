@@ -9,7 +9,10 @@ Texts: kzgov (1,200 Russian complaints, 10 categories, a duplicate flag) and ban
 seed for steadier rates. Embeddings are cached under benchmarks/out/insights/.
 
 Topics are also measured on the independently written dialogues (../shared/eval/dialogues_independent): the
-catalogue (insights/topics.yaml) was calibrated on d01-d30 only, d31-d60 is the report. kzgov's complaints are
+catalogue (insights/topics.yaml) was calibrated on d01-d30 only, d31-d60 is the report, on the written text and on
+ASR transcripts of the report half spoken by RHVoice, recorded stereo and mono (benchmarks.independent_audio renders
+and transcribes them into ~/.cache/hotline-qc/independent-audio; `python -m benchmarks.scoring --set independent`
+does it on its first run). kzgov's complaints are
 local-government matters, so the share given out_of_scope or other says how often stray words still win.
 
 Clustering is compared at the labels' own count (the usual protocol: it measures the grouping, not the guess of
@@ -123,7 +126,8 @@ def asr_calls(set_name: str, prepare: bool) -> tuple[list[CallText], list[dict]]
 
     folder = scoring.call_folder(set_name)
     if prepare:
-        scoring.render_calls(folder, scoring.SETS[set_name], scoring.CALLS_PER_SET[set_name])
+        scoring.render_calls(folder, scoring.SETS[set_name], scoring.CALLS_PER_SET[set_name],
+                             set_name in scoring.ALL_MONO)
         scoring.transcribe_calls(folder)
     calls, truths = [], []
     for cached in sorted(folder.glob("*.asr.json")):
@@ -224,6 +228,43 @@ def independent_calls() -> list[tuple[CallText, dict]]:
         out.append((CallText(d["call_id"], datetime.fromisoformat(d["started_at"]), d["caller_id"], d["operator_id"],
                              d["ivr_branch"], utterances), d))
     return out
+
+
+def independent_asr_calls(layout: str, numbers: range) -> list[tuple[CallText, dict]]:
+    """The dialogues of `numbers` as the product hears them: ASR transcripts of their RHVoice recordings
+    (benchmarks.independent_audio, recorded `layout`), with speakers and roles from diarization; those not
+    transcribed yet are left out."""
+    from benchmarks.independent_audio import asr_transcript, dialogue
+
+    out = []
+    for n in numbers:
+        transcript = asr_transcript(n, layout)
+        if transcript is None:
+            continue
+        d = dialogue(n)
+        utterances = tuple(Utterance(s.start, s.text, s.role) for s in transcript.segments)
+        out.append((CallText(d["call_id"], datetime.fromisoformat(d["started_at"]), d["caller_id"], d["operator_id"],
+                             d["ivr_branch"], utterances), d))
+    return out
+
+
+def independent_asr_topic_rows(classifier: TopicClassifier) -> list[list]:
+    """Accuracy, out_of_scope and other recall of the report half heard through ASR, per recording and source."""
+    from benchmarks.independent_audio import LAYOUTS
+
+    rows = []
+    half, numbers = list(INDEPENDENT_HALVES.items())[-1]
+    for layout in LAYOUTS:
+        calls = independent_asr_calls(layout, numbers)
+        if not calls:
+            continue
+        truth = [d["topic"] for _, d in calls]
+        for source in TOPIC_SOURCES[1:]:
+            found = _topics_from(source, calls, classifier)
+            rows.append([f"{half}, ASR {layout}", source, len(calls),
+                         float(np.mean([t == f for t, f in zip(truth, found)])),
+                         _recall(truth, found, OUT_OF_SCOPE), _recall(truth, found, OTHER)])
+    return rows
 
 
 def _topics_from(source: str, calls: list[tuple[CallText, dict]], classifier: TopicClassifier) -> list[str]:
@@ -432,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     classifier = default_classifier()
     independent = independent_calls()
     topic_rows, routing_rows, confusion_rows = independent_topic_rows(independent, classifier)
+    topic_rows += independent_asr_topic_rows(classifier)
     print_table("Topics of the independent dialogues (tune half: the catalogue was calibrated on it; report half: "
                 "measured once)", ["half", "text", "calls", "accuracy", "out_of_scope recall", "other recall"],
                 topic_rows)

@@ -1,7 +1,10 @@
 """Checklist verdicts against the truth of generated calls and of the independent hand-labelled dialogues.
 
 Generated calls are scored on real ASR transcripts and on the reference text; the independent set of
-hand-written dialogues on their reference text.
+hand-written dialogues on their reference text and on ASR transcripts of them spoken by the generator's RHVoice
+renderer, recorded stereo and mono (benchmarks.independent_audio; rendered and transcribed on the first run into
+~/.cache/hotline-qc/independent-audio, only the report half unless `python -m benchmarks.independent_audio --all`
+prepared the tune half too).
 
     .venv/bin/python -m benchmarks.scoring            # report set (seed 23)
     .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher is tuned on (seed 11)
@@ -38,6 +41,7 @@ import numpy as np
 
 from asr.records import Segment, Transcript, Word
 from benchmarks.common import EVAL, ROOT, print_table
+from benchmarks.independent_audio import LAYOUTS, prepare
 
 OUT = ROOT / "benchmarks" / "out" / "scoring"
 INDEPENDENT = EVAL / "dialogues_independent"
@@ -277,6 +281,17 @@ def score_independent(calls: list[dict], scorer):
             for c in calls]
 
 
+def score_independent_asr(calls: list[dict], scorer, layout: str) -> tuple[list[dict], list]:
+    """The dialogues spoken, recorded `layout` (stereo or mono) and transcribed (benchmarks.independent_audio),
+    scored as the pipeline scores a call; dialogues not transcribed yet are left out."""
+    from benchmarks.independent_audio import asr_transcript
+    from privacy.transcript import redact_transcript
+
+    heard = [(c, asr_transcript(int(c["call_id"][1:]), layout)) for c in calls]
+    heard = [(c, t) for c, t in heard if t is not None]
+    return [c for c, _ in heard], [scorer.score(redact_transcript(t)[0]) for _, t in heard]
+
+
 def independent_table(calls: list[dict], scores: list, verbose: bool, half: str) -> tuple[list[list], float]:
     pairs: dict[str, list[tuple[str, str]]] = {}
     transfers_right = 0
@@ -328,6 +343,13 @@ def run_independent(encoder, verbose: bool, learning_curve: bool) -> None:
         rows, macro = independent_table(calls, scores, verbose, half)
         print_table(f"independent set, {half} half (d{numbers[0]:02d}-d{numbers[-1]:02d}), reference text, "
                     f"{len(calls)} calls: macro F1 {macro:.3f}", header, rows)
+        for layout in LAYOUTS:
+            heard, heard_scores = score_independent_asr(calls, scorer, layout)
+            if not heard:
+                continue
+            rows, macro = independent_table(heard, heard_scores, verbose, f"{half}, ASR {layout}")
+            print_table(f"independent set, {half} half (d{numbers[0]:02d}-d{numbers[-1]:02d}), ASR of RHVoice "
+                        f"audio recorded {layout}, {len(heard)} calls: macro F1 {macro:.3f}", header, rows)
     if not learning_curve:
         return
     pool = overrides_from_labels(*halves["tune"], script)
@@ -366,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
 
         encoder = load_encoder()
         if args.set == "independent":
+            if not args.cached:
+                prepare(INDEPENDENT_HALVES["report"])
             run_independent(encoder, args.verbose, args.learning_curve)
             return 0
         rows, macro = evaluate_written(SETS[args.set], CALLS_PER_SET[args.set], CallScorer(load_script(), encoder),

@@ -32,7 +32,7 @@ def generate_calls(out_dir: Path, count: int, seed: int = 0, audio_format: str =
     `all_mono` records every call as one mono mix: the same calls, the harder recording."""
     if audio_format not in AUDIO_FORMATS:
         raise ValueError(f"audio format must be one of {', '.join(AUDIO_FORMATS)}, got {audio_format!r}")
-    clips = _Clips(find_rhvoice())  # fail before planning anything if there is no TTS
+    clips = SpeechClips(find_rhvoice())  # fail before planning anything if there is no TTS
     scripts = write_calls(count, seed)
     if all_mono:
         scripts = [replace(s, channels="mono", operator_channel=None) for s in scripts]
@@ -60,7 +60,7 @@ def _call_seed(seed: int, call_id: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}/{call_id}".encode()).digest()[:8], "big")
 
 
-class _Clips:
+class SpeechClips:
     """Speech clips by (text, voice), synthesised a few at a time: RHVoice runs one process per line."""
 
     def __init__(self, tts: RHVoice):

@@ -332,17 +332,19 @@ class Checklist:
         if not told:
             return FAILED, "no response time was told for the request", list(request.evidence[:1])
         registrations = [h for i in self.script.items if i.check == "request" for h in self.hits[i.item_id]]
-        kind, kind_proof = self._request_type(registrations)
+        kinds = self._request_types(registrations)
         wrong: tuple[str, str, list[Evidence]] | None = None
         for hit in told:
             fits = [t for t in self.script.request_types if self.matcher.said(t.promises, [hit.sentence])]
-            if kind in fits or (fits and not kind_proof):
-                told_type = kind if kind in fits else fits[0]
+            matched = [t for t in fits if t in kinds] or (fits if not kinds else [])
+            if matched:
+                told_type = matched[0]
                 return PASSED, (f"response time {told_type.response_time} told at {hit.sentence.start:.1f} s fits a "
-                                f"{told_type.type_id} request"), [evidence(hit)] + kind_proof
+                                f"{told_type.type_id} request"), [evidence(hit)] + kinds.get(told_type, [])
             if wrong is None and fits:
+                kind, proof = next(iter(kinds.items()))
                 wrong = (FAILED, f"promised {fits[0].response_time} ({fits[0].type_id}), but a {kind.type_id} "
-                                 f"request has {kind.response_time}", [evidence(hit)] + kind_proof)
+                                 f"request has {kind.response_time}", [evidence(hit)] + proof)
         return wrong or (FAILED, "the response time told fits no request type ("
                          + "; ".join(t.response_time for t in self.script.request_types) + ")", [evidence(told[0])])
 
@@ -353,21 +355,20 @@ class Checklist:
         return [s for s in self.call.sentences[sentence.index:]
                 if s.role == sentence.role and s.start - sentence.end <= CONTEXT_SECONDS]
 
-    def _request_type(self, registrations: list[Hit]) -> tuple[RequestType, list[Evidence]]:
-        """The type is read from what the call is about; the operator's own promise must not decide it."""
+    def _request_types(self, registrations: list[Hit]) -> dict[RequestType, list[Evidence]]:
+        """The types the call's matter may give the request, with their proof, read from what the call is about:
+        the operator's own promise must not decide it. A call may touch several (a passport and a complaint
+        about it); a call that names none may have any type's response time."""
         skip = {s.index for h in registrations for s in self._context(h.sentence)}
         skip |= {h.sentence.index for item_id, hits in self.hits.items()
                  if self.script.item(item_id).check == "said" for h in hits}
         about = [s for s in self.call.sentences if s.index not in skip]
-        default = None
+        kinds = {}
         for request_type in self.script.request_types:
-            if not request_type.cues:
-                default = default or request_type
-                continue
-            hits = self.matcher.hits(request_type.cues, about)
+            hits = self.matcher.hits(request_type.cues, about) if request_type.cues else []
             if hits:
-                return request_type, [evidence(hits[0], f"{request_type.type_id} request: {hits[0].method}")]
-        return default or self.script.request_types[-1], []
+                kinds[request_type] = [evidence(hits[0], f"{request_type.type_id} request: {hits[0].method}")]
+        return kinds
 
 
 _REQUEST_WORDS = frozenset({"обращение", "заявка"})

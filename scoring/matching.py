@@ -97,6 +97,12 @@ class Matcher:
         judge = self.judges.of(phrases) if self.judges is not None else None
         found += [(s, j.method) for s in sentences if (j := judged.get(s.index)) is not None
                   and j.probability >= judge.threshold]
+        if phrases.threshold_twice is not None:
+            likely = [(s, f"{j.method}, one of several") for s in sentences
+                      if (j := judged.get(s.index)) is not None
+                      and phrases.threshold_twice <= j.probability < judge.threshold]
+            if len(likely) >= 2:
+                found += likely
         return _by_sentence(found)
 
     def said(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:

@@ -36,6 +36,8 @@ class Phrases:
     examples: tuple[str, ...] = ()
     near_misses: tuple[str, ...] = ()
     threshold: float | None = None  # the judge's probability that counts; None: the script's default
+    # the probability from which two sentences of one call count together, each less sure than `threshold`
+    threshold_twice: float | None = None
 
     def __bool__(self) -> bool:
         return bool(self.groups or self.examples)
@@ -210,7 +212,9 @@ class _Reader(FieldReader):
             raise self.fail(where, "'near_misses' teach a judge only beside 'examples'")
         threshold = (self.number(data["threshold"], f"{where} field 'threshold'", 0.0, 1.0)
                      if "threshold" in data else None)
-        return Phrases(groups, examples, near_misses, threshold)
+        threshold_twice = (self.number(data["threshold_twice"], f"{where} field 'threshold_twice'", 0.0, 1.0)
+                           if "threshold_twice" in data else None)
+        return Phrases(groups, examples, near_misses, threshold, threshold_twice)
 
     def script(self, data: object, text: str) -> Script:
         data = self.mapping(data, "top level",
@@ -275,8 +279,8 @@ class _Reader(FieldReader):
         where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
-            "near_misses", "threshold", "when", "before", "evasive", "routine", "objections", "min_words", "asks",
-            "title", "reason",
+            "near_misses", "threshold", "threshold_twice", "when", "before", "evasive", "routine", "objections",
+            "min_words", "asks", "title", "reason",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)

@@ -178,6 +178,25 @@ def test_a_complaint_outside_the_portal_is_out_of_scope(complaint):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("complaint", [
+    "Подскажите, как через портал заказать повторное свидетельство о браке?",
+    "Где на госуслугах подать заявление, чтобы сына поставили на воинский учёт?",
+    "Как мне через госуслуги оформить права на управление катером?",
+])
+def test_a_portal_service_the_catalogue_has_no_topic_for_is_other(complaint):
+    assert topic_of(complaint)[0] == OTHER
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("complaint", [
+    "Банк без предупреждения заблокировал мне карту, в их поддержке никто не отвечает.",
+    "Извините, это ветеринарная клиника? Мне собаку записать.",
+])
+def test_a_matter_of_a_bank_or_a_wrong_number_is_out_of_scope(complaint):
+    assert topic_of(complaint)[0] == OUT_OF_SCOPE
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("gibberish", ["кракозябра шмурдяк трымпыр", "ээ мм а", ""])
 def test_gibberish_is_other(gibberish):
     assert topic_of(gibberish)[0] == OTHER

@@ -444,3 +444,16 @@ def test_script_errors_name_the_item_and_field():
         parse_script(load_script(ENGINE_SCRIPT).text.replace("when: [personal_case]", "when: [someone]"))
     with pytest.raises(ScriptError, match=r"item 'identification' field 'asks': only an operator's 'said' item"):
         parse_script(load_script(ENGINE_SCRIPT).text.replace("    before: information\n", "    before: information\n    check: not_said\n", 1))
+
+
+
+@pytest.mark.slow
+def test_a_call_touching_two_request_types_may_be_promised_the_response_time_of_either(scorer):
+    """A changed phone number is a documents request, a complaint a complex one; a call with both may get
+    either response time, but no other."""
+    both = "Я сменил номер телефона и хочу пожаловаться: из-за вашего сбоя уже месяц не могу войти."
+    for deadline in ("Ответ придёт в течение пяти рабочих дней.", "Ответ дадут в течение десяти рабочих дней."):
+        told = verdict(scorer, registration(deadline, both), "deadline_stated")
+        assert told.verdict == "passed", (deadline, told.reason)
+    hours = verdict(scorer, registration("Ответ придёт в течение двадцати четырёх часов.", both), "deadline_stated")
+    assert hours.verdict == "failed", hours.reason

@@ -132,3 +132,41 @@ def test_turns_without_times_are_timed_by_their_words():
     assert (third.role, third.speaker) == ("operator", "operator2")
     with pytest.raises(TurnsError, match="turn 0"):
         transcript_from_turns([{"speaker": "robot", "text": "Здравствуйте."}])
+
+
+RUDE_SCRIPT = """
+name: rude
+version: "1"
+settings: {{threshold: 0.5}}
+items:
+  - id: no_forbidden_phrases
+    description: never brushes the caller off
+    speaker: operator
+    position: any
+    weight: 1
+    critical: true
+    check: not_said
+    threshold: 0.9
+{twice}
+    examples: ["Это не моя проблема.", "Разбирайтесь сами.", "Меня это не касается.", "Сами виноваты.",
+               "А я-то тут каким боком?", "Это ваши трудности, не наши.", "Звоните куда хотите, это не к нам.",
+               "Мне некогда с вами разговаривать.", "Не морочьте мне голову.", "Сами напутали, сами исправляйте."]
+    near_misses: ["Давайте разберёмся вместе.", "Сейчас я всё проверю.", "Понимаю, это неприятно.",
+                  "Этим занимается МФЦ, я подскажу их телефон.", "Извините за ожидание.",
+                  "Вы ни в чём не виноваты, это сбой.", "Не за что, обращайтесь!"]
+everyday: ["Да, слушаю.", "Нажмите кнопку «Войти» и введите код из смс.", "Всего доброго!",
+           "Здравствуйте, горячая линия госуслуг.", "Меня зовут Ольга.", "Чем могу помочь?",
+           "У меня не открывается личный кабинет."]
+"""
+
+
+def test_two_likely_brush_offs_count_together_where_one_alone_would_not(encoder):
+    """`threshold_twice`: a line the judge finds likely but not sure enough counts when another such line joins it."""
+    alone = CallScorer(parse_script(RUDE_SCRIPT.format(twice="")), encoder)
+    twice = CallScorer(parse_script(RUDE_SCRIPT.format(twice="    threshold_twice: 0.35")), encoder)
+    one = call(*CASE, ("operator", "Ну а я тут при чём? Нажмите кнопку «Войти» и введите код из смс."))
+    two = call(*CASE, ("operator", "Ну а я тут при чём? Это уже ваши заботы, не мои."))
+    assert alone.score(two, OPERATOR_CHANNEL).item("no_forbidden_phrases").verdict == "passed"
+    assert twice.score(one, OPERATOR_CHANNEL).item("no_forbidden_phrases").verdict == "passed"
+    found = twice.score(two, OPERATOR_CHANNEL).item("no_forbidden_phrases")
+    assert found.verdict == "failed" and len(found.evidence) == 2, found.evidence
