@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -130,6 +131,47 @@ def keep_parties_apart(split: Diarization, heard: Heard, refined: Diarization, v
     return refined
 
 
+@dataclass(frozen=True)
+class Listened:
+    """What a mono call's audio alone says, before its words are known: pyannote's speakers and their voices."""
+
+    split: Diarization
+    heard: Heard
+
+
+def listen(samples_16k: np.ndarray, min_speakers: int = 1, max_speakers: int | None = 3, expected_speakers: int = 2,
+           folder: Path | None = None, threads: int = 1, hook: Callable | None = None, piece_s: float = PIECE_S,
+           device: str = "cpu") -> Listened:
+    """The part of `diarize` that needs only the audio, so that it can run while the words are transcribed."""
+    at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
+    pipeline = shared_pipeline(folder)
+    if device != "cpu":
+        pipeline.to(torch.device(device))
+        campplus().to(torch.device(device))
+    with torch_threads(threads):
+        split = _pyannote(pipeline, samples_16k, piece_s, min_speakers=at_least, max_speakers=max_speakers, hook=hook)
+        # embedded once: the voice check may run again in `settle`, keeping more voices apart
+        return Listened(split, hear(split, samples_16k, campplus()))
+
+
+def settle(listened: Listened, min_speakers: int = 1, max_speakers: int | None = 3, threads: int = 1,
+           two_parties: Callable[[Diarization, Diarization], bool] | None = None,
+           parties: Callable[[Diarization], Parties] | None = None) -> Diarization:
+    """The part of `diarize` that reads the words: which of pyannote's speakers are one voice, one party."""
+    split, heard = listened.split, listened.heard
+    with torch_threads(threads):
+        # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
+        # words can join a caller split in two again: without them one voice split in two stays two speakers.
+        voices = None if max_speakers is None else max_speakers if parties is not None else min(
+            len(split.speakers), max_speakers)
+        refined = refine(split, heard, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
+        if two_parties is not None and len(split.speakers) > 1:
+            refined = keep_parties_apart(split, heard, refined, voices, two_parties)
+    if parties is None or len(refined.speakers) < 3:
+        return refined
+    return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)
+
+
 def diarize(
     samples_16k: np.ndarray,
     min_speakers: int = 1,
@@ -155,19 +197,5 @@ def diarize(
     heard in two voices is one person unless one took over from the other (a transfer); see join_split_people.
     A call longer than `piece_s` goes through pyannote in pieces (see diarization.audio.PIECE_S).
     """
-    at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
-    with torch_threads(threads):
-        split = _pyannote(shared_pipeline(folder), samples_16k, piece_s, min_speakers=at_least,
-                          max_speakers=max_speakers, hook=hook)
-        # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
-        # words can join a caller split in two again: without them one voice split in two stays two speakers.
-        voices = None if max_speakers is None else max_speakers if parties is not None else min(
-            len(split.speakers), max_speakers)
-        # embedded once: the voice check may run again below, keeping more voices apart
-        heard = hear(split, samples_16k, campplus())
-        refined = refine(split, heard, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
-        if two_parties is not None and len(split.speakers) > 1:
-            refined = keep_parties_apart(split, heard, refined, voices, two_parties)
-    if parties is None or len(refined.speakers) < 3:
-        return refined
-    return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)
+    listened = listen(samples_16k, min_speakers, max_speakers, expected_speakers, folder, threads, hook, piece_s)
+    return settle(listened, min_speakers, max_speakers, threads, two_parties, parties)
