@@ -13,11 +13,13 @@ closes, so it dies with its worker.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import subprocess
 import sys
 import threading
+from multiprocessing.util import Finalize
 from typing import BinaryIO
 
 import numpy as np
@@ -35,6 +37,10 @@ class DiarizationProcess:
     def __init__(self) -> None:
         self._child = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE)
+        # waited for when the worker exits, so that no process is left behind and its peak memory counts in the
+        # worker's own (rusage); Dask's worker processes exit through multiprocessing, which runs no atexit
+        atexit.register(_close, self._child)
+        Finalize(None, _close, args=(self._child,), exitpriority=0)
 
     @property
     def alive(self) -> bool:
@@ -61,6 +67,16 @@ class DiarizationProcess:
         if outcome == "error":
             raise value
         return value
+
+
+def _close(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.stdin.close()
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 _process: DiarizationProcess | None = None
