@@ -25,15 +25,6 @@ class MissingAudio(ValueError):
     """A mono call's speakers can only be told apart from its audio."""
 
 
-def load_models(settings: DiarizationSettings | None = None) -> None:
-    """Import torch and pyannote and build the models once, before calls are processed in parallel: two threads
-    importing pyannote's dependencies at the same moment deadlock on Python's import locks."""
-    from diarization.mono import campplus, shared_pipeline
-
-    campplus()
-    shared_pipeline((settings or DiarizationSettings.from_env()).pipeline)
-
-
 def is_mono(samples_16k: np.ndarray, stretch_s: float = 60.0) -> bool:
     """Whether a call's (channels, n) audio is one signal: mono, or a mono call stored as two equal channels
     (compared a stretch at a time, so that no float copy of the whole call is made)."""
