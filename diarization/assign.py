@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from asr.records import Transcript
-from diarization.audio import floats
+from diarization.audio import SAMPLE_RATE, floats
 from diarization.records import AttributedTranscript, Diarization
 from diarization.roles import (apply_roles, operator_and_caller_in_one_voice, parties, roles_from_channel,
                                roles_from_channel_content, roles_from_content)
@@ -30,7 +30,7 @@ def is_mono(samples_16k: np.ndarray, stretch_s: float = 60.0) -> bool:
     (compared a stretch at a time, so that no float copy of the whole call is made)."""
     if samples_16k.shape[0] == 1:
         return True
-    step = int(stretch_s * 16000)
+    step = int(stretch_s * SAMPLE_RATE)
     return all(np.allclose(floats(samples_16k[0, at:at + step]), floats(samples_16k[1, at:at + step]), atol=1e-4)
                for at in range(0, samples_16k.shape[1], step))
 
