@@ -84,7 +84,8 @@ _lock = threading.Lock()
 
 
 def diarization_process() -> DiarizationProcess:
-    """This worker's diarization process, started anew if the last one died."""
+    """This worker's diarization process, started anew if the last one died. It serves one call at a time, as a
+    worker does (one thread: `--nthreads 1`)."""
     global _process
     with _lock:
         if _process is None or not _process.alive:
