@@ -1,7 +1,8 @@
 """Diarization in a process of its own beside each worker process, started on the worker's first call and kept.
 
 Three reasons. It listens to a mono call (pyannote and the voice prints: most of diarization's time) while the
-worker transcribes it, so the call takes about as long as the longer of the two, not their sum. torch's threads
+worker transcribes it, so where a core is free for it the call takes about as long as the longer of the two,
+not their sum. torch's threads
 and the allocator setting CAM++ needs (diarization.campplus.keep_large_tensors_off_the_heap) made every large
 allocation of Whisper's a fresh mapping when they shared a process: ASR took 1.3 times the CPU and 3.7 times the
 page faults after the first diarization. And the two sets of models and their working memory peak in two
