@@ -2,9 +2,9 @@
 
 Three reasons. It listens to a mono call (pyannote and the voice prints: most of diarization's time) while the
 worker transcribes it, so where a core is free for it the call takes about as long as the longer of the two,
-not their sum. torch's threads
-and the allocator setting CAM++ needs (diarization.campplus.keep_large_tensors_off_the_heap) made every large
-allocation of Whisper's a fresh mapping when they shared a process: ASR took 1.3 times the CPU and 3.7 times the
+not their sum. torch's threads and the allocator setting CAM++ needs
+(diarization.campplus.keep_large_tensors_off_the_heap) made every large allocation of Whisper's a fresh mapping
+when they shared a process: ASR took 1.3 times the CPU and 3.7 times the
 page faults after the first diarization. And the two sets of models and their working memory peak in two
 processes, each under a worker's budget, instead of stacking up in one.
 
