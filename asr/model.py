@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+import ctranslate2
 from faster_whisper import WhisperModel
 
 PACKAGED_MODEL = "whisper-base (packaged)"
@@ -18,6 +19,9 @@ class ModelSettings:
     """Which model to load and how; `path=None` means the packaged base model."""
 
     path: Path | None = None
+    # "cuda" runs Whisper (and diarization, which follows it) on the GPU; pair it with a GPU compute type
+    # (HOTLINE_QC_ASR_COMPUTE_TYPE=float16 or int8_float16)
+    device: str = "cpu"
     compute_type: str = "int8"
     cpu_threads: int = 2
     num_workers: int = 1
@@ -32,6 +36,7 @@ class ModelSettings:
         threads = os.environ.get("HOTLINE_QC_ASR_THREADS")
         settings = dict(
             path=Path(path) if path else None,
+            device=os.environ.get("HOTLINE_QC_ASR_DEVICE", "cpu"),
             compute_type=os.environ.get("HOTLINE_QC_ASR_COMPUTE_TYPE", "int8"),
             cpu_threads=int(threads) if threads else (os.cpu_count() or 2),
         )
@@ -41,6 +46,23 @@ class ModelSettings:
 
 class ModelNotFound(FileNotFoundError):
     pass
+
+
+class DeviceUnavailable(RuntimeError):
+    pass
+
+
+DEVICES = ("cpu", "cuda")
+
+
+def check_device(device: str) -> None:
+    """A device CTranslate2 can run Whisper on here, or DeviceUnavailable saying why not."""
+    if device not in DEVICES:
+        raise DeviceUnavailable(f"HOTLINE_QC_ASR_DEVICE must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == "cuda" and ctranslate2.get_cuda_device_count() == 0:
+        raise DeviceUnavailable("HOTLINE_QC_ASR_DEVICE=cuda, but CTranslate2 sees no CUDA GPU on this machine "
+                                "(no GPU, no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides it); unset it to run on "
+                                "the CPU")
 
 
 def _packaged_files() -> dict[str, bytes]:
@@ -55,8 +77,9 @@ def _packaged_files() -> dict[str, bytes]:
 
 
 def load_model(settings: ModelSettings) -> WhisperModel:
+    check_device(settings.device)
     common = dict(
-        device="cpu",
+        device=settings.device,
         compute_type=settings.compute_type,
         cpu_threads=settings.cpu_threads,
         num_workers=settings.num_workers,

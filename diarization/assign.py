@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from asr.records import Transcript
-from diarization.audio import floats
+from diarization.audio import SAMPLE_RATE, floats
 from diarization.records import AttributedTranscript, Diarization
 from diarization.roles import (apply_roles, operator_and_caller_in_one_voice, parties, roles_from_channel,
                                roles_from_channel_content, roles_from_content)
@@ -16,18 +17,34 @@ from diarization.stereo import stereo_turns
 from diarization.turns import as_turns
 from diarization.words import assign_speakers
 
+if TYPE_CHECKING:
+    from diarization.mono import Listened
+
 
 class MissingAudio(ValueError):
     """A mono call's speakers can only be told apart from its audio."""
 
 
-def load_models(settings: DiarizationSettings | None = None) -> None:
-    """Import torch and pyannote and build the models once, before calls are processed in parallel: two threads
-    importing pyannote's dependencies at the same moment deadlock on Python's import locks."""
-    from diarization.mono import campplus, shared_pipeline
+def is_mono(samples_16k: np.ndarray, stretch_s: float = 60.0) -> bool:
+    """Whether a call's (channels, n) audio is one signal: mono, or a mono call stored as two equal channels
+    (compared a stretch at a time, so that no float copy of the whole call is made)."""
+    if samples_16k.shape[0] == 1:
+        return True
+    step = int(stretch_s * SAMPLE_RATE)
+    return all(np.allclose(floats(samples_16k[0, at:at + step]), floats(samples_16k[1, at:at + step]), atol=1e-4)
+               for at in range(0, samples_16k.shape[1], step))
 
-    campplus()
-    shared_pipeline((settings or DiarizationSettings.from_env()).pipeline)
+
+def listen_to_call(samples_16k: np.ndarray, settings: DiarizationSettings | None = None,
+                   device: str = "cpu") -> Listened:
+    """A mono call's speakers as its audio alone tells them (diarization.mono.listen); `samples_16k` as in
+    `attribute_speakers`."""
+    from diarization.mono import listen
+
+    settings = settings or DiarizationSettings.from_env()
+    samples = samples_16k if samples_16k.ndim == 1 else floats(samples_16k).mean(axis=0)
+    return listen(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
+                  folder=settings.pipeline, threads=settings.threads, device=device)
 
 
 def joined_voices(apart: Diarization, merged: Diarization) -> list[tuple[str, ...]]:
@@ -67,9 +84,10 @@ def attribute_speakers(
     samples_16k: np.ndarray | None = None,
     operator_channel: int | None = None,
     settings: DiarizationSettings | None = None,
+    listened: Listened | None = None,
 ) -> AttributedTranscript:
     """`transcript` as the ASR made it; `samples_16k` the call's audio at 16 kHz, (channels, n) or (n,), float32
-    or 16-bit PCM (diarization.audio).
+    or 16-bit PCM (diarization.audio). `listened` is what `listen_to_call` already heard in a mono call's audio.
 
     A stereo call (its segments carry their channel) works without audio: turns then follow the words' times.
     With its (2, n) audio, turn edges follow each channel's voice activity and a second voice on a channel (a
@@ -95,16 +113,15 @@ def attribute_speakers(
         attributed = assign_speakers(transcript, diarization)
         roles = (roles_from_channel(diarization, channel, source) if channel is not None
                  else roles_from_channel_content(attributed, diarization))
-    elif samples_16k is None:
+    elif samples_16k is None and listened is None:
         if transcript.segments:
             raise MissingAudio("a mono call needs its audio to tell the speakers apart")
         return AttributedTranscript(as_turns(transcript), Diarization(turns=(), speakers=()), roles=())
     else:
-        from diarization.mono import diarize  # loads torch and pyannote: only calls that need them pay for it
+        from diarization.mono import settle  # loads torch and pyannote: only calls that need them pay for it
 
-        samples = samples_16k if samples_16k.ndim == 1 else floats(samples_16k).mean(axis=0)
-        diarization = diarize(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
-                              folder=settings.pipeline, threads=settings.threads, **words_checks(transcript))
+        diarization = settle(listened or listen_to_call(samples_16k, settings), min_speakers=settings.min_speakers,
+                             max_speakers=settings.max_speakers, threads=settings.threads, **words_checks(transcript))
         attributed = assign_speakers(transcript, diarization)
         roles = roles_from_content(attributed, diarization.speakers)
     return AttributedTranscript(as_turns(apply_roles(attributed, roles)), diarization, roles)

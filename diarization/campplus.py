@@ -108,6 +108,10 @@ class CAMPPlusEmbedding(Model):
         if weights is None and num_frames < _MIN_FRAMES:
             raise ValueError(f"{waveforms.shape[-1]} samples are too short for a speaker embedding")
         embeddings = torch.full((waveforms.shape[0], DIMENSION), float("nan"))
+        # callers hand in CPU tensors; on a GPU the trunk's device decides where the work is done
+        device = next(self.campplus.parameters()).device
+        waveforms = waveforms.to(device)
+        weights = None if weights is None else weights.to(device)
         features = previous = None
         for b, waveform in enumerate(waveforms[:, 0]):
             keep = None

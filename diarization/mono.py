@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -26,9 +27,11 @@ from diarization.roles import Parties
 from diarization.voices import MIN_TURN_TO_SEED_S, MIN_TURN_TO_SETTLE_S, Heard, hear, join_split_people, refine
 
 _SEGMENTATION = Path("models/pyannote_segmentation_3.0")
-# The 10 s segmentation window moves by 2 s instead of pyannote's 1 s: half the (chunk, speaker) embeddings,
-# most of pyannote's time, for the same DER on the sample, the RHVoice dialogue and the 4-speaker clip.
-_SEGMENTATION_STEP = 0.2
+# The 10 s segmentation window moves by 3.5 s instead of pyannote's 1 s: under a third of the (chunk, speaker)
+# embeddings, most of pyannote's time. Against a 2 s step, DER (collar 0.25 / none) went 2.3/7.0 -> 1.9/6.4 % on
+# the sample, 6.9/10.2 -> 7.5/10.6 on the 4-speaker clip, 1.0/5.3 -> 1.0/5.7 on the 8 kHz dialogue, and
+# diarization's CPU time per second of audio fell by 40 %. A 5 s step found a third speaker in the sample.
+_SEGMENTATION_STEP = 0.35
 _PARAMETERS = {
     # Pauses inside a speaker's speech are bridged after the voices are checked (diarization.voices).
     "segmentation": {"min_duration_off": 0.0},
@@ -36,8 +39,8 @@ _PARAMETERS = {
     # 0.6-0.8 gave the same output on pyannote's sample, the RHVoice dialogue and aepyx; 0.55 splits aepyx's
     # 4 speakers into 5. At 0.6, the low end, a specialist after a transfer more often gets a cluster of their
     # own instead of joining the operator; speakers split too far are merged again by their voice prints.
-    # With half the embeddings (step 0.2) a cluster needs 6 of them, not 12, or aepyx loses its quietest speaker.
-    "clustering": {"method": "centroid", "min_cluster_size": 6, "threshold": 0.6},
+    # With fewer embeddings (step 0.35) a cluster needs 4 of them, not 12, or aepyx loses its quietest speaker.
+    "clustering": {"method": "centroid", "min_cluster_size": 4, "threshold": 0.6},
 }
 
 
@@ -130,6 +133,47 @@ def keep_parties_apart(split: Diarization, heard: Heard, refined: Diarization, v
     return refined
 
 
+@dataclass(frozen=True)
+class Listened:
+    """What a mono call's audio alone says, before its words are known: pyannote's speakers and their voices."""
+
+    split: Diarization
+    heard: Heard
+
+
+def listen(samples_16k: np.ndarray, min_speakers: int = 1, max_speakers: int | None = 3, expected_speakers: int = 2,
+           folder: Path | None = None, threads: int = 1, hook: Callable | None = None, piece_s: float = PIECE_S,
+           device: str = "cpu") -> Listened:
+    """The part of `diarize` that needs only the audio, so that it can run while the words are transcribed."""
+    at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
+    pipeline = shared_pipeline(folder)
+    if device != "cpu":
+        pipeline.to(torch.device(device))
+        campplus().to(torch.device(device))
+    with torch_threads(threads):
+        split = _pyannote(pipeline, samples_16k, piece_s, min_speakers=at_least, max_speakers=max_speakers, hook=hook)
+        # embedded once: the voice check may run again in `settle`, keeping more voices apart
+        return Listened(split, hear(split, samples_16k, campplus()))
+
+
+def settle(listened: Listened, min_speakers: int = 1, max_speakers: int | None = 3, threads: int = 1,
+           two_parties: Callable[[Diarization, Diarization], bool] | None = None,
+           parties: Callable[[Diarization], Parties] | None = None) -> Diarization:
+    """The part of `diarize` that reads the words: which of pyannote's speakers are one voice, one party."""
+    split, heard = listened.split, listened.heard
+    with torch_threads(threads):
+        # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
+        # words can join a caller split in two again: without them one voice split in two stays two speakers.
+        voices = None if max_speakers is None else max_speakers if parties is not None else min(
+            len(split.speakers), max_speakers)
+        refined = refine(split, heard, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
+        if two_parties is not None and len(split.speakers) > 1:
+            refined = keep_parties_apart(split, heard, refined, voices, two_parties)
+    if parties is None or len(refined.speakers) < 3:
+        return refined
+    return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)
+
+
 def diarize(
     samples_16k: np.ndarray,
     min_speakers: int = 1,
@@ -155,19 +199,5 @@ def diarize(
     heard in two voices is one person unless one took over from the other (a transfer); see join_split_people.
     A call longer than `piece_s` goes through pyannote in pieces (see diarization.audio.PIECE_S).
     """
-    at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
-    with torch_threads(threads):
-        split = _pyannote(shared_pipeline(folder), samples_16k, piece_s, min_speakers=at_least,
-                          max_speakers=max_speakers, hook=hook)
-        # A voice pyannote did not count (a specialist inside the caller's cluster) is looked for only where the
-        # words can join a caller split in two again: without them one voice split in two stays two speakers.
-        voices = None if max_speakers is None else max_speakers if parties is not None else min(
-            len(split.speakers), max_speakers)
-        # embedded once: the voice check may run again below, keeping more voices apart
-        heard = hear(split, samples_16k, campplus())
-        refined = refine(split, heard, SAME_VOICE_SIMILARITY, min_speakers, MAX_PAUSE_IN_TURN_S, voices)
-        if two_parties is not None and len(split.speakers) > 1:
-            refined = keep_parties_apart(split, heard, refined, voices, two_parties)
-    if parties is None or len(refined.speakers) < 3:
-        return refined
-    return join_split_people(refined, parties(refined), MAX_PAUSE_IN_TURN_S)
+    listened = listen(samples_16k, min_speakers, max_speakers, expected_speakers, folder, threads, hook, piece_s)
+    return settle(listened, min_speakers, max_speakers, threads, two_parties, parties)

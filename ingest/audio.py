@@ -138,26 +138,23 @@ class AudioReader:
 
 
 class KeptAudio:
-    """The whole call's audio, kept while its windows stream past the ASR, for the one stage that needs the call
-    whole (diarization). Held as 16-bit samples: a quarter of what the float windows would take in stereo."""
+    """The whole call's audio, decoded before any stage starts, so that diarization can listen to it while the ASR
+    transcribes it window by window. Held as 16-bit samples: a quarter of what the float windows would take in
+    stereo."""
 
-    def __init__(self) -> None:
-        self._blocks: list[np.ndarray] = []
+    def __init__(self, windows: Iterator[AudioWindow]) -> None:
+        self._blocks = [(w.offset_s, np.round(np.clip(w.samples, -1.0, 1.0) * 32767).astype(np.int16))
+                        for w in windows]
 
-    def keep(self, windows: Iterator[AudioWindow]) -> Iterator[AudioWindow]:
-        for window in windows:
-            self._blocks.append(np.round(np.clip(window.samples, -1.0, 1.0) * 32767).astype(np.int16))
-            yield window
+    def windows(self) -> Iterator[AudioWindow]:
+        """The windows as they were decoded, as floats again; each is released once the next is asked for."""
+        while self._blocks:
+            offset_s, block = self._blocks.pop(0)
+            yield AudioWindow(offset_s, np.multiply(block, 1 / 32767, dtype=np.float32))
 
-    def take(self) -> np.ndarray:
-        """(channels, n) 16-bit PCM (diarization reads it a stretch at a time as floats: diarization.audio); the
-        kept blocks are released as they are joined, so the call is held once, not twice."""
+    def joined(self) -> np.ndarray:
+        """(channels, n) 16-bit PCM of the whole call (diarization reads it a stretch at a time as floats:
+        diarization.audio)."""
         if not self._blocks:
             return np.zeros((1, 0), dtype=np.int16)
-        samples = np.empty((self._blocks[0].shape[0], sum(b.shape[1] for b in self._blocks)), dtype=np.int16)
-        at = 0
-        while self._blocks:
-            block = self._blocks.pop(0)
-            samples[:, at:at + block.shape[1]] = block
-            at += block.shape[1]
-        return samples
+        return np.concatenate([block for _, block in self._blocks], axis=1)

@@ -11,20 +11,18 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from asr.model import ModelSettings, shared_model
 from asr.records import Transcript
 from asr.transcribe import DecodingSettings, transcribe_windows
-from diarization.assign import attribute_speakers
-from diarization.records import AttributedTranscript
 from feedback.pilots import ScriptChoice
-from ingest.audio import AudioError, AudioReader, AudioWindow, KeptAudio
+from ingest.audio import AudioError, AudioInfo, AudioReader, KeptAudio
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
+from pipelines.diarization_process import diarization_process
 from pipelines.memory import return_freed_memory
 from privacy.records import PiiInterval
 from privacy.transcript import redact_quotes, redact_transcript
@@ -142,28 +140,13 @@ def _read_metadata(recording: Path) -> CallMetadata:
         raise BadRecording("sidecar", str(exc)) from None
 
 
-def _timed(windows: Iterator[AudioWindow], timings: dict[str, float]) -> Iterator[AudioWindow]:
-    """Decryption and decoding run lazily inside the ASR loop; this books their share as `decode`."""
-    while True:
-        started = time.perf_counter()
-        window = next(windows, None)
-        timings["decode"] = timings.get("decode", 0.0) + time.perf_counter() - started
-        if window is None:
-            return
-        yield window
-
-
-def _transcribe(recording: Path, keyring: Keyring, metadata: CallMetadata, settings: ProcessingSettings, timings: dict,
-                kept: KeptAudio):
-    started = time.perf_counter()
-    model = shared_model(settings.model)
+def _decode(recording: Path, keyring: Keyring, settings: ProcessingSettings) -> tuple[KeptAudio, AudioInfo, str]:
+    """The whole call decrypted and decoded, before any stage starts: (audio, what it is, the key's id)."""
     try:
         with recording.open("rb") as f:
             decrypted = open_decrypted(f, keyring)
             with AudioReader(decrypted, window_s=settings.window_s) as reader:
-                windows = kept.keep(_timed(reader.windows(), timings))
-                transcript = transcribe_windows(model, windows, metadata.language, settings.decoding)
-                info = reader.info
+                return KeptAudio(reader.windows()), reader.info, decrypted.key_id
     except EnvelopeError as exc:
         raise BadRecording("decrypt", str(exc)) from None
     except AudioError as exc:
@@ -172,22 +155,23 @@ def _transcribe(recording: Path, keyring: Keyring, metadata: CallMetadata, setti
         if isinstance(cause, EnvelopeError):
             raise BadRecording("decrypt", str(cause)) from None
         raise BadRecording("decode", str(exc)) from None
-    timings["asr"] = time.perf_counter() - started - timings["decode"]
+
+
+def _transcribe(kept: KeptAudio, metadata: CallMetadata, settings: ProcessingSettings) -> Transcript:
+    transcript = transcribe_windows(shared_model(settings.model), kept.windows(), metadata.language,
+                                    settings.decoding)
     return_freed_memory()
     if not transcript.segments:
         raise BadRecording("asr", f"silence only: no speech found in {transcript.duration_s:.1f} s of audio")
-    return transcript, info, decrypted.key_id
+    return transcript
 
 
-def _diarize(transcript: Transcript, kept: KeptAudio, metadata: CallMetadata, timings: dict) -> AttributedTranscript:
+def _timed(stage: str, timings: dict[str, float], work, *args):
     started = time.perf_counter()
-    samples = kept.take()
-    attributed = attribute_speakers(transcript, samples if samples.shape[0] == 2 else samples[0],
-                                    metadata.operator_channel)
-    del samples
-    return_freed_memory()
-    timings["diarize"] = time.perf_counter() - started
-    return attributed
+    try:
+        return work(*args)
+    finally:
+        timings[stage] = time.perf_counter() - started
 
 
 def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
@@ -208,9 +192,13 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
                  settings: ProcessingSettings, timings: dict[str, float]) -> ProcessedCall:
     """Everything made of one recording, without the database. Scoring reads the words as spoken, in memory;
     the transcript and the evidence quotes are redacted before they are handed back."""
-    kept = KeptAudio()
-    transcript, audio, key_id = _transcribe(recording, keyring, metadata, settings, timings, kept)
-    attributed = _diarize(transcript, kept, metadata, timings)
+    kept, audio, key_id = _timed("decode", timings, _decode, recording, keyring, settings)
+    # diarization listens in its own process while the words are transcribed here (pipelines.diarization_process)
+    diarizing = diarization_process()
+    diarizing.begin(kept.joined(), settings.model.device)
+    transcript = _timed("asr", timings, _transcribe, kept, metadata, settings)
+    # what is left of diarization once the words are known; its listening mostly happened during the ASR
+    attributed = _timed("diarize", timings, diarizing.finish, transcript, metadata.operator_channel)
     text = None if settings.script else settings.scripts.for_call(metadata.call_id, metadata.operator_id,
                                                                   metadata.started_at)
     scorer = shared_scorer(settings.script, text, settings.taught.get(shared_script(settings.script, text).version, ()))

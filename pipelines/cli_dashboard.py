@@ -138,8 +138,6 @@ def _read_password(name: str) -> str:
 
 
 def add_commands(sub) -> None:
-    from pipelines.cli_checks import KEYS_ENV
-
     dash = sub.add_parser("dashboard", help=_("serve the supervisor and analyst web app"))
     dash.add_argument("--db", type=Path, required=True)
     dash.add_argument("--host", default="127.0.0.1")

@@ -16,7 +16,7 @@ from prefect.context import get_run_context
 from prefect.futures import as_completed
 from prefect_dask import DaskTaskRunner
 
-from asr.model import ModelSettings
+from asr.model import ModelSettings, check_device
 from ingest.keys import Keyring
 from pipelines.call_processing import CallOutcome, ProcessingSettings, admit, find_recordings, record_unfinished, store
 from pipelines.call_task import process_call_task
@@ -79,6 +79,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     model = ModelSettings.from_env(path=model_path, **({"cpu_threads": max(1, (os.cpu_count() or 1) // workers)}
                                                        if workers and not os.environ.get("HOTLINE_QC_ASR_THREADS")
                                                        else {}))
+    if not cluster:
+        check_device(model.device)  # a GPU this machine lacks stops the batch here; a cluster's workers have their own
     load_script(script)  # a broken script stops the batch here, before any call is half-processed
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()

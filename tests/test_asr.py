@@ -1,10 +1,11 @@
 from importlib import resources
 
+import ctranslate2
 import jiwer
 import numpy as np
 import pytest
 
-from asr.model import ModelNotFound, ModelSettings, load_model
+from asr.model import DeviceUnavailable, ModelNotFound, ModelSettings, load_model
 from asr.transcribe import transcribe_windows
 from conftest import eval_file, normalise, tts_dialogue_text
 from ingest.audio import SAMPLE_RATE, AudioReader, AudioWindow
@@ -107,3 +108,23 @@ def test_configured_model_folder_is_used(tmp_path, whisper):
 def test_folder_without_a_model_is_refused(tmp_path):
     with pytest.raises(ModelNotFound, match="model.bin"):
         load_model(ModelSettings(path=tmp_path))
+
+
+def test_the_asr_device_and_its_compute_type_are_read_from_the_environment(monkeypatch):
+    monkeypatch.setenv("HOTLINE_QC_ASR_DEVICE", "cuda")
+    monkeypatch.setenv("HOTLINE_QC_ASR_COMPUTE_TYPE", "float16")
+    settings = ModelSettings.from_env()
+    assert (settings.device, settings.compute_type) == ("cuda", "float16")
+    monkeypatch.delenv("HOTLINE_QC_ASR_DEVICE")
+    assert ModelSettings.from_env().device == "cpu"
+
+
+@pytest.mark.skipif(ctranslate2.get_cuda_device_count() > 0, reason="this machine has a GPU")
+def test_a_gpu_asked_for_where_there_is_none_is_a_clear_error():
+    with pytest.raises(DeviceUnavailable, match="HOTLINE_QC_ASR_DEVICE=cuda.*no CUDA GPU"):
+        load_model(ModelSettings(device="cuda", compute_type="float16"))
+
+
+def test_an_unknown_device_is_refused():
+    with pytest.raises(DeviceUnavailable, match="one of cpu, cuda, got 'gpu0'"):
+        load_model(ModelSettings(device="gpu0"))

@@ -216,13 +216,11 @@ def test_transient_errors_are_retried(tmp_path, keys, monkeypatch):
 
 
 def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
-    """Decoding and ASR stream the call in windows. Only diarization needs the call whole: it holds it once as
-    float32 at 16 kHz, plus the 16-bit copy kept while the windows streamed past, and nothing else grows."""
+    """The worker holds the call as 16-bit samples, plus the 16-bit copy it hands the diarization process (which
+    has memory of its own), and one float window at a time for the ASR; nothing else grows with the call."""
     import tracemalloc
 
     from asr.model import ModelSettings
-    from diarization.assign import load_models
-    from ingest.metadata import read_sidecar
     from pipelines.call_processing import Admitted, ProcessingSettings, admit, compute_call
     from storage.db import Database
     from storage.records import ProcessedCall
@@ -230,7 +228,6 @@ def test_a_long_recording_is_streamed_with_bounded_memory(tmp_path, keys):
     speech = (read_audio(eval_file(MONO_RU), 8000)[0] * 32767).astype("<i2")
     noise = (np.random.default_rng(1).normal(0, 30, 8000 * 60)).astype("<i2")
     peaks, seconds = {}, {}
-    load_models()  # model weights are loaded once per process, not per call: not what this measures
     for minutes in (6, 24):
         wav = tmp_path / f"long{minutes}.wav"
         with wave.open(str(wav), "wb") as out:
@@ -308,3 +305,15 @@ def test_recording_paths_are_stored_absolute_so_playback_works_from_any_folder(t
     monkeypatch.chdir(tmp_path)
     stored = Path(_unopened(Path("inbox/r.enc")).path)
     assert stored.is_absolute() and stored == tmp_path / "inbox" / "r.enc"
+
+
+@pytest.mark.skipif(__import__("ctranslate2").get_cuda_device_count() > 0, reason="this machine has a GPU")
+def test_a_gpu_the_machine_lacks_stops_the_batch_before_any_call(tmp_path, keys, monkeypatch):
+    from asr.model import DeviceUnavailable
+
+    inbox = tmp_path / "inbox"
+    deliver(inbox, "on-gpu", keys[0].public, eval_file(MONO_RU), sidecar("on-gpu", language="ru"))
+    monkeypatch.setenv("HOTLINE_QC_ASR_DEVICE", "cuda")
+    with pytest.raises(DeviceUnavailable, match="no CUDA GPU"):
+        process_calls(inbox=inbox, db_path=tmp_path / "qc.duckdb", key_paths=[keys[0].private], show_progress=False)
+    assert sorted(p.name for p in inbox.iterdir()) == ["on-gpu.enc", "on-gpu.json"]
