@@ -30,9 +30,9 @@ from storage.db import Database
 from storage.search import rebuild_index
 
 PIPELINE_VERSION = version("hotline-qc")
-# a worker holds Whisper, the diarization and text models and one call; with less free memory than this per worker
-# they would swap or be killed, so fewer workers run
-WORKER_MEMORY_BYTES = int(1.5 * 2**30)
+# a worker with its diarization process holds Whisper, the diarization and text models and one call (about 2.3 GB
+# measured, docs/scale-out.md); with less free memory than this per worker they would swap or be killed
+WORKER_MEMORY_BYTES = int(2.5 * 2**30)
 # a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
 ALLOWED_WORKER_DEATHS = 3
 
@@ -71,7 +71,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                   cluster: str | None = None, model_path: Path | None = None, quarantine: Path | None = None,
                   script: Path | None = None, show_progress: bool = True) -> BatchSummary:
     """`cluster` is a Dask scheduler's address (tcp://host:8786); without it a local cluster of `workers` processes
-    (default: one per 1.5 GB of free memory, up to the core count) runs the calls."""
+    (default: one per 2.5 GB of free memory, up to the core count) runs the calls."""
     started = time.perf_counter()
     Keyring.from_paths(key_paths)  # a key problem stops the batch here, not once per call on every worker
     workers = None if cluster else workers or default_workers()
