@@ -131,7 +131,7 @@ def test_an_interrupted_run_resumes_where_it_stopped(keys, tmp_path):
                              "--workers", "1"], stderr=subprocess.PIPE, text=True, cwd=ROOT,
                             env={**os.environ, "LANG": "ru_RU.UTF-8"})
     for line in proc.stderr:  # the per-call log line says the first call is stored
-        if line.startswith("done "):
+        if re.match(r"звонок \S+ обработан ", line):
             break
     proc.send_signal(signal.SIGKILL)  # as hard as a power cut: no cleanup runs
     proc.wait()
