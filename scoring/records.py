@@ -38,9 +38,10 @@ class Reason:
 
     @classmethod
     def of(cls, msgid: str | tuple[str, str], **values: str | int | float) -> Reason:
-        """`msgid` marked by `language.N_`, or a (singular, plural) pair marked by `language.Nn_`."""
+        """`msgid` marked by `language.N_`, or a (singular, plural) pair marked by `language.Nn_`. Times (floats)
+        are kept to one decimal, as the English text says them: a page then writes the same figure."""
         singular, plural = (msgid, None) if isinstance(msgid, str) else msgid
-        return cls(singular, tuple(values.items()), plural)
+        return cls(singular, tuple((k, round(v, 1) if isinstance(v, float) else v) for k, v in values.items()), plural)
 
     @property
     def text(self) -> str:
