@@ -43,8 +43,9 @@ def store_truth(db: Database, scripts: Sequence[CallScript], script: Script | No
         transcript, metrics = written_transcript(call)
         save_call(db, run_id, _metadata(call), _recording(call), transcript)
         verdicts = tuple(
-            ItemVerdict(item_id, verdict, (Reason.of(N_("ground truth")),), (Evidence(0.0, 0.0, OPERATOR, "", "ground truth"),),
-                        items[item_id].weight, items[item_id].critical)
+            ItemVerdict(item_id, verdict, (Reason.of(N_("ground truth")),),
+                        (Evidence(0.0, 0.0, OPERATOR, "", "ground truth"),), items[item_id].weight,
+                        items[item_id].critical)
             for item_id, verdict in call.checklist.items() if item_id in items
         )
         scores.append((call.call_id, CallScore(script.name, script.version, "ground truth", verdicts, metrics,

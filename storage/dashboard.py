@@ -192,8 +192,9 @@ def call_review(db: Database, call_id: str) -> CallReview | None:
                                  None if r[10] is None else tuple(Reason.from_json(m) for m in json.loads(r[10])))
                       for r in cur.execute(
             "SELECT v.item_id, v.automatic_verdict, v.verdict, v.weight, v.critical, v.reason, v.evidence, o.reason,"
-            " o.analyst, o.overridden_at, v.reason_messages FROM verdicts_in_force AS v LEFT JOIN verdict_overrides AS o"
-            " USING (override_id) WHERE v.call_id = ? ORDER BY v.item_no", [call_id]).fetchall())
+            " o.analyst, o.overridden_at, v.reason_messages"
+            " FROM verdicts_in_force AS v LEFT JOIN verdict_overrides AS o USING (override_id)"
+            " WHERE v.call_id = ? ORDER BY v.item_no", [call_id]).fetchall())
     return CallReview(_call_row(row[:9]), row[9], lines, items, row[10])
 
 

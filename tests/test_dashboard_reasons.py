@@ -44,7 +44,8 @@ def reasons_on_the_call_page(db: Database, user: str) -> dict[str, str]:
 
 
 def stored_reasons(db: Database) -> dict[str, str]:
-    return {item_id: fields["reason"] for item_id, fields in export_fields(db, ["call-1"])["call-1"]["checklist"].items()}
+    checklist = export_fields(db, ["call-1"])["call-1"]["checklist"]
+    return {item_id: fields["reason"] for item_id, fields in checklist.items()}
 
 
 def test_the_reasons_are_russian_by_default_and_english_for_an_english_reader(db):
@@ -60,7 +61,8 @@ def test_the_reasons_are_russian_by_default_and_english_for_an_english_reader(db
 
 def test_a_verdict_stored_without_its_messages_shows_the_stored_english_reason(db):
     with db.write() as cur:
-        cur.execute("UPDATE checklist_verdicts SET reason_messages = NULL WHERE call_id = 'call-1' AND item_id = 'greeting'")
+        cur.execute("UPDATE checklist_verdicts SET reason_messages = NULL"
+                    " WHERE call_id = 'call-1' AND item_id = 'greeting'")
     russian = reasons_on_the_call_page(db, "reader-ru")
     assert russian["greeting"] == "said at 0.5 s"
     assert russian["operator_name"] != stored_reasons(db)["operator_name"]
