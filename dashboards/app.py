@@ -390,12 +390,18 @@ def _templates(lang: Language, script: Script, catalogue: TopicCatalogue) -> Jin
             return (topic_id or "–").replace("_", " ")
         return topic.name if lang.code == "ru" else topic.name_en
 
+    def reason_of(item) -> str:
+        """A verdict's reason in this language; as stored in English where it was stored without its messages."""
+        if item.why is None:
+            return item.reason
+        return "; ".join(lang.message(r.msgid, dict(r.values), r.plural) for r in item.why)
+
     def week_points(weeks):
         return [(lang.gettext("week of %(date)s") % {"date": lang.date(w, "d MMM")}, n) for w, n in weeks]
 
     env.globals.update(may=auth.may, trend_chart=trend_chart, bar_chart=bar_chart, week_points=week_points,
                        lang=lang, languages=LANGUAGE_NAMES, titles=titles, script_items=items, clock=_clock,
-                       topic_name=topic_name)
+                       topic_name=topic_name, reason_of=reason_of)
     env.filters.update(date=lang.date, datetime=lang.datetime, number=lang.number, percent=lang.percent,
                        signed=lang.signed, duration=lang.duration)
     return Jinja2Templates(env=env)

@@ -17,7 +17,9 @@ from demo_calls.records import CallScript
 from ingest.metadata import CallMetadata
 from insights.records import RepeatLink, Request, TopicAssignment
 from kernel.roles import OPERATOR
-from scoring.records import CallScore, ConversationMetrics, Evidence, ItemVerdict, critical_failures, weighted_score
+from language import N_
+from scoring.records import (CallScore, ConversationMetrics, Evidence, ItemVerdict, Reason, critical_failures,
+                             weighted_score)
 from scoring.script import Script, load_script
 from storage.calls import save_call, start_run
 from storage.complaint_clusters import save_repeats, save_requests, save_topics, update_request
@@ -41,8 +43,9 @@ def store_truth(db: Database, scripts: Sequence[CallScript], script: Script | No
         transcript, metrics = written_transcript(call)
         save_call(db, run_id, _metadata(call), _recording(call), transcript)
         verdicts = tuple(
-            ItemVerdict(item_id, verdict, "ground truth", (Evidence(0.0, 0.0, OPERATOR, "", "ground truth"),),
-                        items[item_id].weight, items[item_id].critical)
+            ItemVerdict(item_id, verdict, (Reason.of(N_("ground truth")),),
+                        (Evidence(0.0, 0.0, OPERATOR, "", "ground truth"),), items[item_id].weight,
+                        items[item_id].critical)
             for item_id, verdict in call.checklist.items() if item_id in items
         )
         scores.append((call.call_id, CallScore(script.name, script.version, "ground truth", verdicts, metrics,

@@ -106,6 +106,12 @@ class Language:
             return self.gettext("%(s)d s") % {"s": rest}
         return self.gettext("%(m)d min %(s)d s") % {"m": minutes, "s": rest}
 
+    def message(self, msgid: str, values: dict, plural: str | None = None) -> str:
+        """A message stored with its values (a verdict's reason) in this language, its numbers written the
+        language's way; a counted message takes its form from the value `n`."""
+        text = self.gettext(msgid) if plural is None else self.ngettext(msgid, plural, int(values["n"]))
+        return text % {k: self.number(v) if isinstance(v, float) else v for k, v in values.items()}
+
     def _spaced(self, text: str) -> str:
         wide, narrow = _GROUP_SPACES.get(self.code, ("", ""))
         return text.replace(wide, narrow) if wide else text
@@ -141,3 +147,8 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a message for the catalogue where it is translated later, in the reader's language."""
     return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a counted message (its singular and plural) for the catalogue, translated later with its count."""
+    return singular, plural

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from itertools import dropwhile, takewhile
 
 from kernel.roles import CALLER, OPERATOR
+from language import N_, Nn_
 from scoring.conversation import Conversation, Sentence
 from scoring.matching import Hit, Matcher
-from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict
+from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict, Reason
 from scoring.script import ChecklistItem, Condition, RequestType, Script
 
 CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
@@ -35,7 +36,7 @@ _NUMERALS = frozenset(
 class ConditionResult:
     holds: bool
     hits: tuple[Hit, ...]
-    reason: str
+    reason: Reason
 
 
 def evidence(hit: Hit, method: str | None = None) -> Evidence:
@@ -126,7 +127,8 @@ class Checklist:
         if not before:
             last = [s for s in self.call.sentences if s.role == OPERATOR and s.start < handover.start][-1:]
             before = [Hit(s, "the first operator's last line before a second operator's voice") for s in last]
-        reason = f"{condition.description}: a second operator speaks from {handover.start:.1f} s"
+        reason = Reason.of(N_("%(condition)s: a second operator speaks from %(at)s s"),
+                           condition=condition.description, at=float(handover.start))
         return ConditionResult(True, tuple(before), reason)
 
     def _handover(self) -> Sentence | None:
@@ -139,12 +141,14 @@ class Checklist:
         if condition.phrases:
             hits = self.matcher.hits(condition.phrases, sentences)
             if hits:
-                return ConditionResult(True, tuple(hits), f"{condition.description}: said at {hits[0].sentence.start:.1f} s")
+                return ConditionResult(True, tuple(hits), Reason.of(N_("%(condition)s: said at %(at)s s"),
+                                       condition=condition.description, at=float(hits[0].sentence.start)))
         if condition.min_words is not None:
             words = sum(s.words for s in sentences)
             if words >= condition.min_words:
-                return ConditionResult(True, (), f"{condition.description}: {words} words")
-        return ConditionResult(False, (), f"not so: {condition.description}")
+                return ConditionResult(True, (), Reason.of(Nn_("%(condition)s: %(n)s words", "%(condition)s: %(n)s words"),
+                                                           condition=condition.description, n=words))
+        return ConditionResult(False, (), Reason.of(N_("not so: %(condition)s"), condition=condition.description))
 
     def _transfer_hits(self) -> list[Hit]:
         """Announcements of a transfer: the case after the last one is the specialist's to answer."""
@@ -184,11 +188,11 @@ class Checklist:
         limit = said[-1].end - self.script.settings.closing_seconds
         return [h for h in hits if h.sentence.end >= limit]
 
-    def applicable(self, item: ChecklistItem) -> tuple[bool, list[str]]:
+    def applicable(self, item: ChecklistItem) -> tuple[bool, tuple[Reason, ...]]:
         """Whether every condition of the item holds, and the reasons of those that do not. Callers check their
         hits first: an item that was done counts even where its condition was not recognised."""
         unmet = [c for c in item.when if not self.conditions[c].holds]
-        reasons = [self.conditions[c].reason for c in unmet]
+        reasons = tuple(self.conditions[c].reason for c in unmet)
         return not unmet, reasons
 
     # --- verdicts -------------------------------------------------------------------------------------------
@@ -201,35 +205,39 @@ class Checklist:
             judge = {"said": self._said, "not_said": self._not_said, "request": self._request,
                      "deadline": lambda i: self._deadline(i, request),
                      "answered": lambda i: self._answered(i, *answers[i.item_id])}[item.check]
-            verdict, reason, proof = judge(item)
-            result[item.item_id] = ItemVerdict(item.item_id, verdict, reason, tuple(proof), item.weight, item.critical)
+            verdict, why, proof = judge(item)
+            result[item.item_id] = ItemVerdict(item.item_id, verdict, why, tuple(proof), item.weight, item.critical)
         return tuple(result[item.item_id] for item in self.script.items)
 
-    def _said(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
+    def _said(self, item: ChecklistItem) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
         hits = self.window(item, self.hits[item.item_id])
         applies, unmet = self.applicable(item)
         if not hits:
             if not applies:
-                return NOT_APPLICABLE, "; ".join(unmet), []
-            where = {"opening": " in the opening", "closing": " in the closing", "any": ""}[item.position]
-            proof = [evidence(h, f"condition: {self.conditions[c].reason}") for c in item.when
+                return NOT_APPLICABLE, unmet, []
+            not_said = {"opening": N_("not said in the opening: %(item)s"),
+                        "closing": N_("not said in the closing: %(item)s"), "any": N_("not said: %(item)s")}
+            proof = [evidence(h, f"condition: {self.conditions[c].reason.text}") for c in item.when
                      for h in self.conditions[c].hits[:1]]
-            return FAILED, f"not said{where}: {item.description}", proof
+            return FAILED, _why(not_said[item.position], item=item.description), proof
         if item.before is not None:
             deadline = self._first_case_time(item.before)
             if deadline is not None and hits[0].sentence.start >= deadline:
-                return FAILED, (f"said only at {hits[0].sentence.start:.1f} s, after '{item.before}' began at "
-                                f"{deadline:.1f} s"), [evidence(hits[0])]
-        return PASSED, f"said at {hits[0].sentence.start:.1f} s", [evidence(h) for h in hits[:3]]
+                return FAILED, _why(N_("said only at %(at)s s, after '%(before)s' began at %(began)s s"),
+                                    at=float(hits[0].sentence.start), before=item.before, began=float(deadline)), \
+                    [evidence(hits[0])]
+        return PASSED, _why(N_("said at %(at)s s"), at=float(hits[0].sentence.start)), [evidence(h) for h in hits[:3]]
 
-    def _not_said(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
+    def _not_said(self, item: ChecklistItem) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
         hits = self.window(item, self.hits[item.item_id])
         applies, unmet = self.applicable(item)
         if hits:
-            return FAILED, f"said {len(hits)} time(s): {item.description}", [evidence(h) for h in hits]
+            return FAILED, _why(Nn_("said %(n)s time(s): %(item)s", "said %(n)s time(s): %(item)s"), n=len(hits),
+                                item=item.description), [evidence(h) for h in hits]
         if not applies:
-            return NOT_APPLICABLE, "; ".join(unmet), []
-        return PASSED, f"none of it among {len(self.call.by(item.speaker))} sentences", []
+            return NOT_APPLICABLE, unmet, []
+        return PASSED, _why(Nn_("none of it among %(n)s sentences", "none of it among %(n)s sentences"),
+                            n=len(self.call.by(item.speaker))), []
 
     # --- information ----------------------------------------------------------------------------------------
     def _answers(self, item: ChecklistItem) -> tuple[list[Sentence], list[tuple[Sentence, str]]]:
@@ -287,66 +295,70 @@ class Checklist:
         return min(times, default=None)
 
     def _answered(self, item: ChecklistItem, informative: list[Sentence], evasive: list[tuple[Sentence, str]]
-                  ) -> tuple[str, str, list[Evidence]]:
+                  ) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
         applies, unmet = self.applicable(item)
         if not applies and not informative:
-            return NOT_APPLICABLE, "; ".join(unmet), []
+            return NOT_APPLICABLE, unmet, []
         if informative:
             method = "an answer of {} words, not a line of any other item"
-            return PASSED, f"answered from {informative[0].start:.1f} s", [
+            return PASSED, _why(N_("answered from %(at)s s"), at=float(informative[0].start)), [
                 Evidence(round(s.start, 2), round(s.end, 2), s.speaker, s.text, method.format(s.words))
                 for s in informative[:2]
             ]
         if evasive:
-            return FAILED, "the answer gave nothing to act on", [
+            return FAILED, _why(N_("the answer gave nothing to act on")), [
                 Evidence(round(s.start, 2), round(s.end, 2), s.speaker, s.text, f"evasive: {how}")
                 for s, how in evasive[:3]
             ]
-        return FAILED, "no reference information or instructions were given", []
+        return FAILED, _why(N_("no reference information or instructions were given")), []
 
     # --- request registration -------------------------------------------------------------------------------
-    def _request(self, item: ChecklistItem) -> tuple[str, str, list[Evidence]]:
+    def _request(self, item: ChecklistItem) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
         hits = self.window(item, self.hits[item.item_id])
         applies, unmet = self.applicable(item)
         if not hits:
             if not applies:
-                return NOT_APPLICABLE, "; ".join(unmet), []
-            proof = [evidence(h, f"condition: {self.conditions[c].reason}") for c in item.when
+                return NOT_APPLICABLE, unmet, []
+            proof = [evidence(h, f"condition: {self.conditions[c].reason.text}") for c in item.when
                      for h in self.conditions[c].hits[:2]]
-            return FAILED, "the question was left unsolved and no request was registered", proof
+            return FAILED, _why(N_("the question was left unsolved and no request was registered")), proof
         for hit in hits:
             numbered = [s for s in self._context(hit.sentence)[:3] if _has_number(s)]
             if numbered:
                 proof = [evidence(hit)] + ([evidence(Hit(numbered[0], "request number"))]
                                            if numbered[0] is not hit.sentence else [])
-                return PASSED, f"request registered at {hit.sentence.start:.1f} s and its number told", proof
-        return FAILED, "a request was registered but its number was not told to the caller", [evidence(hits[0])]
+                return PASSED, _why(N_("request registered at %(at)s s and its number told"),
+                                    at=float(hit.sentence.start)), proof
+        return FAILED, _why(N_("a request was registered but its number was not told to the caller")), [evidence(hits[0])]
 
     # --- the request's response time ------------------------------------------------------------------------
-    def _deadline(self, item: ChecklistItem, request: ItemVerdict | None) -> tuple[str, str, list[Evidence]]:
+    def _deadline(self, item: ChecklistItem, request: ItemVerdict | None) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
         """Judged wherever a request is: the response time belongs to the request, so this item applies exactly
         when the request item does."""
         if request is None or request.verdict == NOT_APPLICABLE:
-            return NOT_APPLICABLE, request.reason if request is not None else "the script registers no requests", []
+            return NOT_APPLICABLE, request.why if request is not None else _why(N_("the script registers no requests")), []
         told = self.window(item, self.hits[item.item_id])
         if not told:
-            return FAILED, "no response time was told for the request", list(request.evidence[:1])
+            return FAILED, _why(N_("no response time was told for the request")), list(request.evidence[:1])
         registrations = [h for i in self.script.items if i.check == "request" for h in self.hits[i.item_id]]
         kinds = self._request_types(registrations)
-        wrong: tuple[str, str, list[Evidence]] | None = None
+        wrong: tuple[str, tuple[Reason, ...], list[Evidence]] | None = None
         for hit in told:
             fits = [t for t in self.script.request_types if self.matcher.said(t.promises, [hit.sentence])]
             matched = [t for t in fits if t in kinds] or (fits if not kinds else [])
             if matched:
                 told_type = matched[0]
-                return PASSED, (f"response time {told_type.response_time} told at {hit.sentence.start:.1f} s fits a "
-                                f"{told_type.type_id} request"), [evidence(hit)] + kinds.get(told_type, [])
+                return PASSED, _why(N_("response time %(time)s told at %(at)s s fits a %(type)s request"),
+                                    time=told_type.response_time, at=float(hit.sentence.start),
+                                    type=told_type.type_id), [evidence(hit)] + kinds.get(told_type, [])
             if wrong is None and fits:
                 kind, proof = next(iter(kinds.items()))
-                wrong = (FAILED, f"promised {fits[0].response_time} ({fits[0].type_id}), but a {kind.type_id} "
-                                 f"request has {kind.response_time}", [evidence(hit)] + proof)
-        return wrong or (FAILED, "the response time told fits no request type ("
-                         + "; ".join(t.response_time for t in self.script.request_types) + ")", [evidence(told[0])])
+                wrong = (FAILED, _why(N_("promised %(promised)s (%(promised_type)s), but a %(type)s request has "
+                                         "%(time)s"), promised=fits[0].response_time, promised_type=fits[0].type_id,
+                                      type=kind.type_id, time=kind.response_time), [evidence(hit)] + proof)
+        return wrong or (FAILED, _why(N_("the response time told fits no request type (%(times)s)"),
+                                      times="; ".join(t.response_time for t in self.script.request_types)),
+                         [evidence(told[0])])
 
     def _context(self, sentence: Sentence) -> list[Sentence]:
         """What the same speaker says with and right after a registration: its number and response time belong
@@ -369,6 +381,10 @@ class Checklist:
             if hits:
                 kinds[request_type] = [evidence(hits[0], f"{request_type.type_id} request: {hits[0].method}")]
         return kinds
+
+
+def _why(msgid: str | tuple[str, str], **values: str | int | float) -> tuple[Reason, ...]:
+    return (Reason.of(msgid, **values),)
 
 
 _REQUEST_WORDS = frozenset({"обращение", "заявка"})

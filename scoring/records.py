@@ -28,13 +28,49 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """Why a verdict, as a message of the catalogue and its values, so that each reader reads it in their own
+    language. A counted message has a `plural` form, chosen by the value `n`."""
+
+    msgid: str
+    values: tuple[tuple[str, str | int | float], ...] = ()
+    plural: str | None = None
+
+    @classmethod
+    def of(cls, msgid: str | tuple[str, str], **values: str | int | float) -> Reason:
+        """`msgid` marked by `language.N_`, or a (singular, plural) pair marked by `language.Nn_`. Times (floats)
+        are kept to one decimal, as the English text says them: a page then writes the same figure."""
+        singular, plural = (msgid, None) if isinstance(msgid, str) else msgid
+        return cls(singular, tuple((k, round(v, 1) if isinstance(v, float) else v) for k, v in values.items()), plural)
+
+    @property
+    def text(self) -> str:
+        """In English, times to one decimal: the text stored beside the message and exported."""
+        values = dict(self.values)
+        form = self.msgid if self.plural is None or values.get("n") == 1 else self.plural
+        return form % {k: f"{v:.1f}" if isinstance(v, float) else v for k, v in values.items()}
+
+    def to_json(self) -> dict:
+        return {"msgid": self.msgid, "values": dict(self.values), "plural": self.plural}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Reason:
+        return cls(data["msgid"], tuple(data["values"].items()), data["plural"])
+
+
+@dataclass(frozen=True)
 class ItemVerdict:
     item_id: str
     verdict: str  # PASSED | FAILED | NOT_APPLICABLE
-    reason: str  # one line a supervisor reads: why this verdict
+    why: tuple[Reason, ...]  # what a supervisor reads: why this verdict, one or more reasons in a row
     evidence: tuple[Evidence, ...]
     weight: float
     critical: bool
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English, on one line."""
+        return "; ".join(r.text for r in self.why)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scoring.records import GROUPINGS, PERIODS, ScorecardCell
+from scoring.records import GROUPINGS, PERIODS, Reason, ScorecardCell
 from storage.db import Database, local_datetime
 from storage.summaries import LOCAL_START, refresh_summaries
 from storage.teams import team_filter
@@ -50,11 +50,12 @@ class ItemReview:
     verdict: str  # in force: the latest override's, else the automatic one
     weight: float
     critical: bool
-    reason: str
+    reason: str  # in English
     evidence: tuple[dict, ...]  # {start, end, speaker, quote, method}
     override_reason: str | None
     override_by: str | None
     overridden_at: datetime | None
+    why: tuple[Reason, ...] | None  # the reason to show in the reader's language; None where stored without it
 
 
 @dataclass(frozen=True)
@@ -187,10 +188,13 @@ def call_review(db: Database, call_id: str) -> CallReview | None:
         lines = tuple(TranscriptLine(*r) for r in cur.execute(
             "SELECT segment_no, start_s, end_s, speaker, role, text FROM segments WHERE call_id = ?"
             " ORDER BY segment_no", [call_id]).fetchall())
-        items = tuple(ItemReview(*r[:6], tuple(json.loads(r[6])), *r[7:]) for r in cur.execute(
+        items = tuple(ItemReview(*r[:6], tuple(json.loads(r[6])), *r[7:10],
+                                 None if r[10] is None else tuple(Reason.from_json(m) for m in json.loads(r[10])))
+                      for r in cur.execute(
             "SELECT v.item_id, v.automatic_verdict, v.verdict, v.weight, v.critical, v.reason, v.evidence, o.reason,"
-            " o.analyst, o.overridden_at FROM verdicts_in_force AS v LEFT JOIN verdict_overrides AS o"
-            " USING (override_id) WHERE v.call_id = ? ORDER BY v.item_no", [call_id]).fetchall())
+            " o.analyst, o.overridden_at, v.reason_messages"
+            " FROM verdicts_in_force AS v LEFT JOIN verdict_overrides AS o USING (override_id)"
+            " WHERE v.call_id = ? ORDER BY v.item_no", [call_id]).fetchall())
     return CallReview(_call_row(row[:9]), row[9], lines, items, row[10])
 
 

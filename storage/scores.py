@@ -71,10 +71,11 @@ def _put_call_scores(cur, script: ScriptVersion, scores: Iterable[tuple[str, Cal
                              f"not {script.name} {script.version}")
         cur.execute("DELETE FROM checklist_verdicts WHERE call_id = ?", [call_id])
         cur.executemany(
-            "INSERT INTO checklist_verdicts (call_id, item_id, item_no, verdict, weight, critical, reason, evidence)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO checklist_verdicts (call_id, item_id, item_no, verdict, weight, critical, reason, evidence,"
+            " reason_messages) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [[call_id, v.item_id, no, v.verdict, v.weight, v.critical, v.reason,
-              json.dumps([e.to_json() for e in v.evidence], ensure_ascii=False)]
+              json.dumps([e.to_json() for e in v.evidence], ensure_ascii=False),
+              json.dumps([r.to_json() for r in v.why], ensure_ascii=False)]
              for no, v in enumerate(score.items)],
         )
         cur.execute(

@@ -9,7 +9,7 @@ from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
 from ingest.surveys import POST_CALL, parse_rows
 from insights.records import ClusterAssignment, ClusterLabel, ComplaintCluster, RepeatLink, TopicAssignment
-from scoring.records import CallScore, ConversationMetrics, ItemVerdict
+from scoring.records import CallScore, ConversationMetrics, ItemVerdict, Reason
 from scoring.script import load_script
 from storage import complaint_clusters
 from storage.calls import save_call
@@ -30,8 +30,8 @@ def store_call(db: Database, call_id: str, day: float, operator: str = "op-1", *
                                      "stereo", 0, "ru"),
               RecordingInfo(f"rec-{call_id}", f"/in/{call_id}.enc", 1),
               Transcript("ru", 1.0, 60.0, (Segment(0.0, 3.0, "Здравствуйте", channel=0, role="operator"),)))
-    items = tuple(ItemVerdict(i.item_id, "failed" if i.item_id in failed else "passed", "test", (), i.weight,
-                              i.critical) for i in script.items)
+    items = tuple(ItemVerdict(i.item_id, "failed" if i.item_id in failed else "passed", (Reason.of("test"),), (),
+                              i.weight, i.critical) for i in script.items)
     passed = sum(v.weight for v in items if v.verdict == "passed")
     score = CallScore(script.name, script.version, "none", items, METRICS,
                       round(100 * passed / sum(v.weight for v in items), 1),

@@ -110,3 +110,13 @@ def test_every_checklist_item_of_the_shipped_script_has_a_title_and_reason_in_bo
     for item in load_script().items:
         assert set(item.title) == set(item.reason) == {"ru", "en"}, item.item_id
         assert any("а" <= ch <= "я" for ch in item.title["ru"].lower()), item.item_id
+
+
+def test_a_verdicts_reason_is_read_in_russian_with_its_plural_and_numbers():
+    ru, en = language("ru"), language("en")
+    among = ("none of it among %(n)s sentences", "none of it among %(n)s sentences")
+    assert [ru.message(*among[:1], {"n": n}, among[1]) for n in (1, 3, 8, 21)] == [
+        "нет ни в одном из 1 предложения", "нет ни в одном из 3 предложений", "нет ни в одном из 8 предложений",
+        "нет ни в одном из 21 предложения"]
+    assert ru.message("said at %(at)s s", {"at": 1234.5}) == f"сказано на 1{NARROW_NBSP}234,5 с"
+    assert en.message("said at %(at)s s", {"at": 12.3}) == "said at 12.3 s"
