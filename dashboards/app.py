@@ -31,7 +31,7 @@ from ingest.audio import AudioError
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from insights.catalogue import TopicCatalogue, default_catalogue
-from language import DEFAULT, LANGUAGES, N_, Language, language, translations
+from language import DEFAULT, LANGUAGES, N_, Language, Refusal, language, translations
 from privacy.audio import muted_wav
 from scoring.records import GROUPINGS, PERIODS, VERDICTS
 from scoring.scorecard import scorecard_rows
@@ -72,6 +72,11 @@ class Settings:
     keyring: Keyring | None = None  # None: no recording can be played
     throttle: auth.SignInThrottle = field(default_factory=auth.SignInThrottle)
     survey_intake: Intake | None = None  # None: no survey intake endpoint
+
+
+def refusal_text(exc: ValueError, lang: Language) -> str:
+    """Why a form was refused, in the reader's language."""
+    return exc.said_in(lang) if isinstance(exc, Refusal) else lang.gettext(str(exc))
 
 
 def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
@@ -335,7 +340,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
             user = auth.create_user(db, name, password, role, teams.split(","))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
-                          error=reader_language(session).gettext(str(exc)),
+                          error=refusal_text(exc, reader_language(session)),
                           key_ids=settings.keyring.key_ids() if settings.keyring else [])
         audit(session.user.name, "user_change", user.name,
               {"change": "add", "role": user.role, "teams": list(user.teams)})
@@ -361,7 +366,7 @@ def create_app(db: Database, settings: Settings = Settings()) -> FastAPI:
                 raise ValueError(N_("choose role, disable, enable or reset_password"))
         except ValueError as exc:
             return render(request, session, "users.html", status=400, users=list_users(db), roles=ROLES,
-                          error=reader_language(session).gettext(str(exc)),
+                          error=refusal_text(exc, reader_language(session)),
                           key_ids=settings.keyring.key_ids() if settings.keyring else [])
         audit(session.user.name, "user_change", name.strip(), detail)
         return RedirectResponse("/admin/users", status_code=303)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from language import N_, Refusal
 from storage.db import Database
 from storage.users import Session, User, delete_session, list_users, load_session, load_user, save_session, \
     save_user, set_disabled, update_password_hash
@@ -86,9 +87,9 @@ def create_user(db: Database, name: str, password: str, role: str, teams: Iterab
     name = name.strip()
     # the name is shown on pages, in the CLI and in the audit log: control characters there could forge lines
     if not name or not name.isprintable() or len(name) > MAX_NAME_LENGTH:
-        raise ValueError(f"a user name must be 1 to {MAX_NAME_LENGTH} printable characters")
+        raise Refusal(N_("a user name must be 1 to %(max)s printable characters"), max=MAX_NAME_LENGTH)
     if load_user(db, name) is not None:
-        raise ValueError(f"user {name} already exists")
+        raise Refusal(N_("user %(name)s already exists"), name=name)
     return save_user(db, name, _hash_new(password), role, teams)
 
 
@@ -114,20 +115,20 @@ def reset_password(db: Database, name: str, password: str) -> User:
 
 def _hash_new(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+        raise Refusal(N_("a password needs at least %(num)s characters"), num=MIN_PASSWORD_LENGTH)
     return _hasher.hash(password)
 
 
 def _existing(db: Database, name: str) -> User:
     user = load_user(db, name.strip())
     if user is None:
-        raise ValueError(f"no user {name.strip()}")
+        raise Refusal(N_("no user %(name)s"), name=name.strip())
     return user
 
 
 def _keep_an_admin(db: Database, leaving: str) -> None:
     if not any(u.role == "admin" and not u.disabled and u.name != leaving for u in list_users(db)):
-        raise ValueError("the last admin cannot be demoted or disabled: make another admin first")
+        raise Refusal(N_("the last admin cannot be demoted or disabled: make another admin first"))
 
 
 def sign_in(db: Database, name: str, password: str, ttl: timedelta) -> tuple[str, Session] | None:

@@ -152,3 +152,18 @@ def N_(message: str) -> str:
 def Nn_(singular: str, plural: str) -> tuple[str, str]:
     """Marks a counted message (its singular and plural) for the catalogue, translated later with its count."""
     return singular, plural
+
+
+class Refusal(ValueError):
+    """A request refused for a reason its user must read: the message (marked with N_) is translated when it is
+    shown, in the command's language or, with said_in, in a dashboard reader's."""
+
+    def __init__(self, msgid: str, **values):
+        super().__init__(msgid % values)
+        self.msgid, self.values = msgid, values
+
+    def __str__(self) -> str:
+        return self.said_in(current())
+
+    def said_in(self, lang: Language) -> str:
+        return lang.message(self.msgid, self.values)

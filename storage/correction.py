@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from asr.records import Transcript, Word
+from language import N_, Refusal
 from storage import audit
 from storage.calls import replace_transcript
 from storage.compact import compact
@@ -110,18 +111,18 @@ def _correct_words(words: tuple[Word, ...], old: str, new: str) -> tuple[Word, .
 
 def _check(caller_id: str, pairs: list[tuple[str, str]], recordings: Path | None) -> None:
     if not caller_id or not caller_id.strip():
-        raise ValueError("caller id is empty")
+        raise Refusal(N_("the caller id is empty"))
     if not pairs:
-        raise ValueError("nothing to correct: give an old value and its new value")
+        raise Refusal(N_("nothing to correct: give an old value and its new value"))
     for old, new in pairs:
         if len(old.strip()) < MIN_OLD_CHARS:
-            raise ValueError(f"an old value needs at least {MIN_OLD_CHARS} characters to be replaced safely")
+            raise Refusal(N_("an old value needs at least %(num)s characters to be replaced safely"), num=MIN_OLD_CHARS)
         if not new.strip():
-            raise ValueError("a new value is empty: erase-caller removes data, correct-caller replaces it")
+            raise Refusal(N_("a new value is empty: erase-caller removes data, correct-caller replaces it"))
         if old.strip().lower() == new.strip().lower():
-            raise ValueError("an old and a new value differ only in case or spaces")
+            raise Refusal(N_("an old and a new value differ only in case or spaces"))
     if recordings is not None and not recordings.is_dir():
-        raise ValueError(f"recordings folder {recordings} does not exist")
+        raise Refusal(N_("recordings folder %(path)s does not exist"), path=str(recordings))
 
 
 def correct_caller(db: Database, caller_id: str, pairs: list[tuple[str, str]], *, recordings: Path | None = None,

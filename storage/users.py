@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from language import N_, Refusal
 from storage.db import Database
 
 ROLES = ("admin", "analyst", "supervisor")
@@ -36,13 +37,13 @@ def save_user(db: Database, name: str, password_hash: str, role: str, teams: Ite
     name = name.strip()
     teams = tuple(sorted({t.strip() for t in teams if t.strip()}))
     if not name:
-        raise ValueError("a user needs a name")
+        raise Refusal(N_("a user needs a name"))
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        raise Refusal(N_("role must be one of %(roles)s, not %(role)s"), roles=", ".join(ROLES), role=role)
     if role == "supervisor" and not teams:
-        raise ValueError("a supervisor needs at least one team (--team)")
+        raise Refusal(N_("a supervisor needs at least one team (--team)"))
     if role != "supervisor" and teams:
-        raise ValueError(f"only supervisors are limited to teams; an {role} sees every team")
+        raise Refusal(N_("only supervisors are limited to teams; the role %(role)s sees every team"), role=role)
     with db.write() as cur:
         cur.execute("INSERT INTO users (user_name, password_hash, role, created_at) VALUES (?, ?, ?, now())"
                     " ON CONFLICT (user_name) DO UPDATE SET password_hash = excluded.password_hash,"

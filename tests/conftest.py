@@ -45,6 +45,14 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.unit)
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a command run in-process chooses one for the rest of its thread."""
+    import language
+
+    language.use(language.DEFAULT)
+
+
 @pytest.fixture(scope="session")
 def whisper():
     from asr.model import ModelSettings, shared_model

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_users_add_reads_the_password_from_stdin_and_lists_users(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")  # the commands' Russian, whatever the machine's
     db_path = tmp_path / "qc.duckdb"
     Database(db_path).close()
     monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password\n"))
@@ -30,7 +31,7 @@ def test_users_add_reads_the_password_from_stdin_and_lists_users(tmp_path, monke
                  "--team", "north", "--team", "east"]) == 0
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
     assert main(["users", "add", "--db", str(db_path), "--name", "x", "--role", "analyst"]) == 2
-    assert "at least 10 characters" in capsys.readouterr().err
+    assert "не короче 10 символов" in capsys.readouterr().err
     assert main(["users", "list", "--db", str(db_path)]) == 0
     assert "k.ivanova\tsupervisor\teast, north" in capsys.readouterr().out
     with Database(db_path) as db:
@@ -46,6 +47,8 @@ def test_users_add_reads_the_password_from_stdin_and_lists_users(tmp_path, monke
 def test_users_commands_refuse_a_taken_name_keep_an_admin_and_are_audited(tmp_path, monkeypatch, capsys):
     from storage import audit
 
+    monkeypatch.setenv("LANG", "ru_RU.UTF-8")
+
     db_path = tmp_path / "qc.duckdb"
     Database(db_path).close()
 
@@ -55,10 +58,10 @@ def test_users_commands_refuse_a_taken_name_keep_an_admin_and_are_audited(tmp_pa
 
     assert users("add", "--name", "boss", "--role", "admin") == 0
     assert users("add", "--name", "boss", "--role", "analyst") == 2
-    assert "already exists" in capsys.readouterr().err
+    assert "уже существует" in capsys.readouterr().err
     assert users("set-role", "--name", "boss", "--role", "analyst") == 2
     assert users("disable", "--name", "boss") == 2
-    assert "last admin" in capsys.readouterr().err
+    assert "последнего администратора" in capsys.readouterr().err
     assert users("add", "--name", "ann", "--role", "analyst") == 0
     assert users("set-role", "--name", "ann", "--role", "supervisor", "--team", "north") == 0
     assert users("reset-password", "--name", "ann", password="another-long-one") == 0

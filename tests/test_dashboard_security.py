@@ -214,10 +214,10 @@ def test_admin_manages_users_but_does_not_override(app, calls_by_team):
     assert "new-supervisor" in client.get("/admin/users").text
     refused = client.post("/admin/users", data={"name": "x", "role": "supervisor", "password": "a-long-password",
                                                 "csrf_token": token})
-    assert refused.status_code == 400 and "at least one team" in refused.text  # storage's rule, in its words
+    assert refused.status_code == 400 and "хотя бы одна команда" in refused.text  # storage's rule, in Russian
     taken = client.post("/admin/users", data={"name": "new-supervisor", "role": "admin", "password": "a-long-password",
                                               "csrf_token": token})
-    assert taken.status_code == 400 and "already exists" in taken.text
+    assert taken.status_code == 400 and "уже существует" in taken.text
     for change in ({"change": "role", "role": "analyst"}, {"change": "reset_password", "password": "another-password"},
                    {"change": "disable"}):
         assert client.post("/admin/users/change", data={"name": "new-supervisor", "csrf_token": token,

@@ -12,6 +12,7 @@ from asr.records import Segment, Transcript
 from dashboard_data import TEAMS
 from dashboards import auth
 from dashboards.evidence import marked_lines
+from language import Refusal, language, use
 from ingest.metadata import CallMetadata
 from scoring.records import GROUPINGS, PERIODS
 from scoring.scorecard import scorecard_rows, scorecards
@@ -105,8 +106,12 @@ def test_cluster_trends_count_every_clustered_call_once(db):
 
 
 def test_users_roles_and_sessions(db):
-    with pytest.raises(ValueError, match="at least one team"):
+    with pytest.raises(Refusal) as refused:
         auth.create_user(db, "lead", "long-enough-pw", "supervisor")
+    assert str(refused.value) == "супервизору нужна хотя бы одна команда (--team)"  # Russian by default
+    use("en")
+    assert str(refused.value) == refused.value.said_in(language("en")) == \
+        "a supervisor needs at least one team (--team)"
     with pytest.raises(ValueError, match="only supervisors"):
         auth.create_user(db, "lead", "long-enough-pw", "analyst", ["north"])
     with pytest.raises(ValueError, match="10 characters"):
@@ -133,6 +138,7 @@ def test_users_roles_and_sessions(db):
 
 
 def test_accounts_are_added_once_disabled_and_always_keep_an_admin(db):
+    use("en")  # the refusals below read in English for an English user
     auth.create_user(db, "chief", "long-enough-pw", "admin")
     with pytest.raises(ValueError, match="already exists"):
         auth.create_user(db, "chief", "another-password", "analyst")

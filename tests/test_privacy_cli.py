@@ -127,7 +127,8 @@ def test_redact_stored_masks_a_database_filled_before_redaction(tmp_path, capsys
         with db.write() as cur:
             cur.execute("UPDATE complaints SET text = ? WHERE call_id = 'call-a1'",
                         [f"Я {NAME_A}, не приходит пособие."])
-            cur.execute("INSERT INTO checklist_verdicts VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
+            cur.execute("INSERT INTO checklist_verdicts (call_id, item_id, item_no, verdict, weight, critical, reason,"
+                        " evidence) VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
                         " 'asked', ?)", [json.dumps([{"start": 1.0, "end": 2.0, "speaker": "caller",
                                                       "quote": f"{NAME_A}, мой телефон", "method": "phrase"}],
                                                     ensure_ascii=False)])

@@ -15,6 +15,7 @@ import pytest
 from asr.records import Segment, Transcript, Word
 from ingest.metadata import CallMetadata
 from insights.records import ClusterAssignment, ClusterLabel, Complaint, ComplaintCluster, TopicAssignment
+from language import use
 from pipelines.erasure import erase_caller_from_file, personal_data
 from privacy.transcript import PiiInterval, redact_transcript
 from storage import audit
@@ -398,7 +399,8 @@ def _caller_a_everywhere(db: Database, recordings: Path, keys: Path) -> dict[str
     with db.write() as cur:
         cur.execute("UPDATE complaints SET text = ? WHERE call_id = 'call-a1'", [comment])
         cur.execute("UPDATE complaint_clusters SET quote = ? WHERE cluster_id = 1", [comment])
-        cur.execute("INSERT INTO checklist_verdicts VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
+        cur.execute("INSERT INTO checklist_verdicts (call_id, item_id, item_no, verdict, weight, critical, reason,"
+                    " evidence) VALUES ('call-a1', 'identification', 3, 'passed', 1, false,"
                     " 'asked', ?)", [json.dumps([{"start": 1.0, "end": 2.0, "speaker": "caller",
                                                   "quote": f"{NAME_A}, мой телефон {PHONE_A}",
                                                   "method": "phrase"}], ensure_ascii=False)])
@@ -490,6 +492,7 @@ def test_correction_replaces_whole_words_only_and_refuses_bad_input(tmp_path):
 
     assert correct_text("Жанна и анна,  Анна", [("Анна", "Ольга")]) == ("Жанна и Ольга,  Ольга", 2)
     assert correct_text("Николаева  Вера", [("Николаева Вера", "Н. В.")]) == ("Н. В.", 1)
+    use("en")  # the refusals below read in English for an English user
     with Database(tmp_path / "qc.duckdb") as db:
         for pairs, message in (([], "nothing to correct"), ([("Ян", "Иван")], "at least 3"),
                                ([("Иванов", " ")], "empty"), ([("Иванов", "иванов")], "only in case")):
