@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from demo_calls.people import SPECIALISTS
 from demo_calls.script_lines import DOCUMENT_REQUESTS, RESPONSE_TIMES
 from scoring.script import FieldReader
@@ -60,15 +58,8 @@ def problems_path() -> Path:
 
 def load_problems(path: Path | str | None = None) -> tuple[Problem, ...]:
     path = Path(path) if path is not None else problems_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ProblemsError(f"cannot read problems file {path}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ProblemsError(f"{path}: not valid YAML: {exc}") from None
-    return _Reader(str(path)).problems(data)
+    reader = _Reader(str(path))
+    return reader.problems(reader.parse(reader.read(path, "problems file")))
 
 
 class _Reader(FieldReader):

@@ -12,8 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from scoring.script import FieldReader
 
 OTHER = "other"
@@ -60,11 +58,7 @@ def default_catalogue_path() -> Path:
 
 def load_catalogue(path: Path | str | None = None) -> TopicCatalogue:
     path = Path(path) if path is not None else default_catalogue_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogueError(f"cannot read topic catalogue {path}: {exc.strerror}") from None
-    return parse_catalogue(text, source=str(path))
+    return parse_catalogue(_Reader.read(path, "topic catalogue"), source=str(path))
 
 
 @lru_cache(maxsize=1)
@@ -73,11 +67,8 @@ def default_catalogue() -> TopicCatalogue:
 
 
 def parse_catalogue(text: str, source: str = "topic catalogue") -> TopicCatalogue:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogueError(f"{source}: not valid YAML: {exc}") from None
-    return _Reader(source).catalogue(data)
+    reader = _Reader(source)
+    return reader.catalogue(reader.parse(text))
 
 
 class _Reader(FieldReader):

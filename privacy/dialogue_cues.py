@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from scoring.script import FieldReader
 
 
@@ -38,15 +36,8 @@ def cues_path() -> Path:
 
 def load_cues(path: Path | str | None = None) -> Cues:
     path = Path(path) if path is not None else cues_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CuesError(f"cannot read dialogue cues {path}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CuesError(f"{path}: not valid YAML: {exc}") from None
-    return _CuesReader(str(path)).cues(data)
+    reader = _CuesReader(str(path))
+    return reader.cues(reader.parse(reader.read(path, "dialogue cues")))
 
 
 class _CuesReader(FieldReader):

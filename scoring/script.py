@@ -122,19 +122,12 @@ def default_script_path() -> Path:
 
 def load_script(path: Path | str | None = None) -> Script:
     path = Path(path) if path is not None else default_script_path()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScriptError(f"cannot read script {path}: {exc.strerror}") from None
-    return parse_script(text, source=str(path))
+    return parse_script(_Reader.read(path, "script"), source=str(path))
 
 
 def parse_script(text: str, source: str = "script") -> Script:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScriptError(f"{source}: not valid YAML: {exc}") from None
-    return _Reader(source).script(data, text)
+    reader = _Reader(source)
+    return reader.script(reader.parse(text), text)
 
 
 class FieldReader:
@@ -144,6 +137,20 @@ class FieldReader:
 
     def __init__(self, source: str):
         self.source = source
+
+    @classmethod
+    def read(cls, path: Path, what: str) -> str:
+        """The file's text; a file that cannot be read is one line naming it."""
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise cls.error(f"cannot read {what} {path}: {exc.strerror}") from None
+
+    def parse(self, text: str) -> object:
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise self.error(f"{self.source}: not valid YAML: {exc}") from None
 
     def fail(self, where: str, message: str) -> ValueError:
         return self.error(f"{self.source}: {where}: {message}")
