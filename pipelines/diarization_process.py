@@ -47,12 +47,15 @@ class DiarizationProcess:
     def alive(self) -> bool:
         return self._child.poll() is None
 
+    def _died(self) -> DiarizationProcessDied:
+        return DiarizationProcessDied(f"the diarization process ended (exit code {self._child.wait()})")
+
     def _send(self, message: tuple) -> None:
         try:
             pickle.dump(message, self._child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self._child.stdin.flush()
         except BrokenPipeError:
-            raise DiarizationProcessDied(f"the diarization process ended (exit code {self._child.wait()})") from None
+            raise self._died() from None
 
     def begin(self, samples_16k: np.ndarray, device: str) -> None:
         """The call's (channels, n) audio; a mono call's is listened to at once, while the caller goes on."""
@@ -64,7 +67,7 @@ class DiarizationProcess:
         try:
             outcome, value = pickle.load(self._child.stdout)
         except EOFError:
-            raise DiarizationProcessDied(f"the diarization process ended (exit code {self._child.wait()})") from None
+            raise self._died() from None
         if outcome == "error":
             raise value
         return value
