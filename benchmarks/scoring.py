@@ -10,15 +10,18 @@ prepared the tune half too).
     .venv/bin/python -m benchmarks.scoring --set tune # the set the matcher is tuned on (seed 11)
     .venv/bin/python -m benchmarks.scoring --set report-mono  # the report set's calls, all recorded mono
     .venv/bin/python -m benchmarks.scoring --set report --written   # the calls as written: no RHVoice, no ASR
-    .venv/bin/python -m benchmarks.scoring --set independent --learning-curve
+    .venv/bin/python -m benchmarks.scoring --set independent --half tune --learning-curve
 
 The independent set (../shared/eval/dialogues_independent, d01-d60) was written by someone who never saw this
 product; its tune half d01-d30 is the only half looked at while writing the script's examples, the report half
-d31-d60 is scored as it comes. Its labels true/false/null are passed/failed/not applicable; its
+d31-d60 is scored as it comes, and looked at once per change worth reporting: `--half tune` scores only d01-d30,
+for every measurement made while changing the judges. Its labels true/false/null are passed/failed/not applicable; its
 `forbidden_phrase` true (a forbidden phrase was said) is `no_forbidden_phrases` failed. The learning curve
 teaches the judges analysts' overrides taken from the tune half's labels (an override: one call's item, its
 verdict and the text of its evidence turns), those where the script alone got the verdict wrong first, and
-scores the report half after each number of them.
+scores the report half after each number of them. With `--half tune` it is a two-fold estimate that never reads
+the report half: overrides from d01-d15 teach and d16-d30 are scored, then the other way round, and the two
+macro F1 are averaged.
 
 Calls are rendered once with RHVoice, transcribed once with the packaged Whisper model and given speakers and roles
 once by `diarization` as the pipeline does; all three are cached under benchmarks/out/scoring/, so a re-run only
@@ -46,6 +49,7 @@ from benchmarks.independent_audio import LAYOUTS, prepare
 OUT = ROOT / "benchmarks" / "out" / "scoring"
 INDEPENDENT = EVAL / "dialogues_independent"
 INDEPENDENT_HALVES = {"tune": range(1, 31), "report": range(31, 61)}
+TUNE_FOLDS = (range(1, 16), range(16, 31))
 LEARNING_CURVE = (0, 10, 30, 100)
 LEARNING_SEED = 15
 _LABELS = {True: "passed", False: "failed", None: "not_applicable"}
@@ -327,8 +331,7 @@ def overrides_from_labels(calls: list[dict], scores: list, script) -> list:
     return [wrong[i] for i in rng.permutation(len(wrong))] + [right[i] for i in rng.permutation(len(right))]
 
 
-def run_independent(encoder, verbose: bool, learning_curve: bool) -> None:
-    from scoring.judges import corrections_as_examples
+def run_independent(encoder, verbose: bool, learning_curve: bool, halves_asked: tuple[str, ...]) -> None:
     from scoring.scorer import CallScorer
     from scoring.script import load_script
 
@@ -336,7 +339,8 @@ def run_independent(encoder, verbose: bool, learning_curve: bool) -> None:
     scorer = CallScorer(script, encoder)
     header = ["item", "truth P/F/NA", "accuracy", "precision", "recall", "F1"]
     halves = {}
-    for half, numbers in INDEPENDENT_HALVES.items():
+    for half in halves_asked:
+        numbers = INDEPENDENT_HALVES[half]
         calls = independent_calls(numbers)
         scores = score_independent(calls, scorer)
         halves[half] = calls, scores
@@ -352,21 +356,39 @@ def run_independent(encoder, verbose: bool, learning_curve: bool) -> None:
                         f"audio recorded {layout}, {len(heard)} calls: macro F1 {macro:.3f}", header, rows)
     if not learning_curve:
         return
-    pool = overrides_from_labels(*halves["tune"], script)
-    report_calls = halves["report"][0]
-    rows = []
+    if "report" in halves:
+        rows = learning_curve_rows(script, encoder, *halves["tune"], halves["report"][0])
+        print_table(f"learning curve: analysts' overrides from the tune half (pool {rows[-1][-1]}, wrong verdicts "
+                    "first), macro F1 on the report half",
+                    ["overrides", "quotes learnt", "macro F1", "F1 of the items corrected", "pool"], rows)
+        return
+    calls, scores = halves["tune"]
+    first = len(TUNE_FOLDS[0])
+    folds = [learning_curve_rows(script, encoder, calls[:first], scores[:first], calls[first:]),
+             learning_curve_rows(script, encoder, calls[first:], scores[first:], calls[:first])]
+    rows = [[a[0], f"{a[1]}/{b[1]}", a[2], b[2], (a[2] + b[2]) / 2, f"{a[4]}/{b[4]}"] for a, b in zip(*folds)]
+    print_table("two-fold learning curve on the tune half: overrides from d01-d15 scored on d16-d30 (A), from "
+                "d16-d30 scored on d01-d15 (B)",
+                ["overrides", "quotes learnt A/B", "macro F1 A", "macro F1 B", "mean", "pool A/B"], rows)
+
+
+def learning_curve_rows(script, encoder, teaching: list[dict], teaching_scores: list, scored: list[dict]) -> list[list]:
+    """Macro F1 on `scored` after 0, 10, 30 and 100 overrides taken from the labels of `teaching`."""
+    from scoring.judges import corrections_as_examples
+    from scoring.scorer import CallScorer
+
+    pool = overrides_from_labels(teaching, teaching_scores, script)
     items = [i.item_id for i in script.items]
+    rows = []
     for count in LEARNING_CURVE:
         taken = pool[:count]
         taught = CallScorer(script, encoder, corrections_as_examples(script, taken))
-        per_item, macro = independent_table(report_calls, score_independent(report_calls, taught), False, "report")
+        per_item, macro = independent_table(scored, score_independent(scored, taught), False, "scored")
         f1 = {row[0]: row[5] for row in per_item if row[0] in items}
         corrected = sorted({c.item_id for c in taken})
         rows.append([len(taken), sum(len(c.quotes) for c in taken), macro,
-                     " ".join(f"{i}={f1[i]:.2f}" for i in corrected) or "-"])
-    print_table(f"learning curve: analysts' overrides from the tune half (pool {len(pool)}, wrong verdicts first), "
-                "macro F1 on the report half", ["overrides", "quotes learnt", "macro F1", "F1 of the items corrected"],
-                rows)
+                     " ".join(f"{i}={f1[i]:.2f}" for i in corrected) or "-", len(pool)])
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -378,8 +400,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="score only what is already rendered and transcribed (no RHVoice, no ASR)")
     parser.add_argument("--written", action="store_true",
                         help="score a generated set's calls as written, timed by their words (no RHVoice, no ASR)")
+    parser.add_argument("--half", choices=("tune", "report", "both"), default="both",
+                        help="independent set: which half to score (tune: d01-d30 only, for work in progress)")
     parser.add_argument("--learning-curve", action="store_true",
-                        help="independent set: macro F1 on the report half after 0, 10, 30 and 100 overrides")
+                        help="independent set: macro F1 on the report half after 0, 10, 30 and 100 overrides "
+                             "(with --half tune: two-fold within the tune half)")
     args = parser.parse_args(argv)
     if args.set == "independent" or args.written:
         from scoring.encoder import load_encoder
@@ -388,9 +413,10 @@ def main(argv: list[str] | None = None) -> int:
 
         encoder = load_encoder()
         if args.set == "independent":
-            if not args.cached:
+            halves = ("tune", "report") if args.half == "both" else (args.half,)
+            if not args.cached and "report" in halves:
                 prepare(INDEPENDENT_HALVES["report"])
-            run_independent(encoder, args.verbose, args.learning_curve)
+            run_independent(encoder, args.verbose, args.learning_curve, halves)
             return 0
         rows, macro = evaluate_written(SETS[args.set], CALLS_PER_SET[args.set], CallScorer(load_script(), encoder),
                                        args.verbose)
