@@ -337,10 +337,10 @@ class Checklist:
         when the request item does."""
         if request is None or request.verdict == NOT_APPLICABLE:
             return NOT_APPLICABLE, request.why if request is not None else _why(N_("the script registers no requests")), []
-        told = self.window(item, self.hits[item.item_id])
+        registrations = [h for i in self.script.items if i.check == "request" for h in self.hits[i.item_id]]
+        told = [h for h in self.window(item, self.hits[item.item_id]) if self._for_the_request(h, registrations)]
         if not told:
             return FAILED, _why(N_("no response time was told for the request")), list(request.evidence[:1])
-        registrations = [h for i in self.script.items if i.check == "request" for h in self.hits[i.item_id]]
         kinds = self._request_types(registrations)
         wrong: tuple[str, tuple[Reason, ...], list[Evidence]] | None = None
         for hit in told:
@@ -359,6 +359,18 @@ class Checklist:
         return wrong or (FAILED, _why(N_("the response time told fits no request type (%(times)s)"),
                                       times="; ".join(t.response_time for t in self.script.request_types)),
                          [evidence(told[0])])
+
+    def _for_the_request(self, told: Hit, registrations: list[Hit]) -> bool:
+        """A response time told before the request was registered, in an earlier turn, is information about the
+        matter (how long a passport takes), not the request's deadline: the deadline comes with the registration,
+        in its turn or after it."""
+        if not registrations:
+            return True
+        first = min(registrations, key=lambda h: h.sentence.index).sentence
+        if told.sentence.index >= first.index:
+            return True
+        between = self.call.sentences[told.sentence.index:first.index + 1]
+        return all(s.role == first.role for s in between)
 
     def _context(self, sentence: Sentence) -> list[Sentence]:
         """What the same speaker says with and right after a registration: its number and response time belong

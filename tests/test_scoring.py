@@ -147,6 +147,26 @@ def test_request_deadline_must_fit_the_request_type(rules):
     assert none.verdict == "failed" and "fits no request type" in none.reason
 
 
+def test_a_processing_time_quoted_before_the_registration_is_no_deadline(rules):
+    """How long an agency takes, told as information in an earlier turn, is not the request's response time."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Я сменил номер телефона, а подтверждение приходит на старый."),
+        ("operator", "Когда меняют контактные данные, ответ от ведомства придёт в течение пяти рабочих дней."),
+        ("caller", "А можно это как-то ускорить?"),
+        ("operator", "Ваше обращение зарегистрировано под номером 4821-3307."),
+    )
+    quoted = verdict(rules, transcript, "deadline_stated")
+    assert quoted.verdict == "failed" and "no response time" in quoted.reason
+    # said in the registration's own turn, just before it, it is the request's deadline
+    same_turn = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Я сменил номер телефона, а подтверждение приходит на старый."),
+        ("operator", "Ответ придёт в течение пяти рабочих дней. Ваше обращение зарегистрировано под номером 4821-3307."),
+    )
+    assert verdict(rules, same_turn, "deadline_stated").verdict == "passed"
+
+
 def test_request_without_a_number_fails(rules):
     transcript = call(("operator", "Здравствуйте, горячая линия госуслуг."),
                       ("caller", "Мою учётную запись заблокировали."),
