@@ -64,6 +64,8 @@ class BatchSummary:
     audio_seconds: float
     wall_seconds: float
     failures: tuple[CallOutcome, ...]
+    # every call's, with what it cost (CallCost)
+    outcomes: tuple[CallOutcome, ...] = ()
 
 
 @flow(name="process_calls", log_prints=True)
@@ -85,6 +87,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()
     stages: Counter[str] = Counter()
+    outcomes: list[CallOutcome] = []
     failures: list[CallOutcome] = []
     audio_seconds = 0.0
     key_names = tuple(str(Path(p).resolve()) for p in key_paths)
@@ -100,7 +103,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
         def finish(outcome: CallOutcome) -> None:
             nonlocal audio_seconds
             counts[outcome.status] += 1
-            stages.update(outcome.stage_seconds)
+            stages.update(outcome.cost.wall_seconds)
+            outcomes.append(outcome)
             audio_seconds += outcome.audio_seconds
             if outcome.status == "failed":
                 failures.append(outcome)
@@ -128,8 +132,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
             for future in as_completed(list(submitted)):
                 recording, metadata = submitted[future]
                 try:
-                    result, timings = future.result()
-                    outcome = store(recording, db, run_id, settings, metadata, result, timings)
+                    result, cost = future.result()
+                    outcome = store(recording, db, run_id, settings, metadata, result, cost)
                 except Exception as exc:  # noqa: BLE001  retries ran out; one call must not stop the batch
                     outcome = record_unfinished(recording, db, run_id, exc)
                 finish(outcome)
@@ -139,4 +143,4 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                    calls_skipped=counts["skipped"], audio_seconds=audio_seconds, wall_seconds=wall,
                    stage_seconds=dict(stages))
     return BatchSummary(run_id, len(recordings), counts["done"], counts["failed"], counts["skipped"],
-                        audio_seconds, wall, tuple(failures))
+                        audio_seconds, wall, tuple(failures), tuple(outcomes))
