@@ -4,11 +4,13 @@ process on a long call; WER.
 
     python -m benchmarks.asr_throughput [--calls DIR] [--hour-minutes 60]
 
-Wall throughput depends on what else the machine runs; CPU seconds per audio second do not (much), so each row
+Wall throughput depends on what else the machine runs, CPU seconds per audio second less so: each row
 has both, and the flow/plain ratios are given both ways. A stereo or mono row adds up its calls (plain: decoding
 and transcribing each; the flow with 1 worker: each call's time on its worker, from decoding to redaction);
 the rows over all calls are whole runs, with loading the models and, for the flow, starting Prefect and Dask.
-Each run is a process of its own, so that its peak memory and its CPU time (with its descendants') are its own.
+Each run is a process of its own, so that its peak memory and its CPU time (with the descendants it waited for)
+are its own. CPU time is steadier than wall time under load, not immune to it: on 2 vCPUs at a load average of
+10-17 every stage cost 10-40 % more CPU than at 3-8.
 """
 from __future__ import annotations
 
@@ -218,10 +220,13 @@ def main() -> None:
             _, plain_audio, _, plain_cpu_mono = _sums(plain["calls"], "mono")
             print(f"mono cap on {cores} cores from the stage costs: {cores / sum(per_stage.values()):.2f}x real time;"
                   f" as a flow/plain ratio: {plain_cpu_mono / plain_audio / sum(per_stage.values()):.3f}")
-    print_table("CPU seconds per audio second, stage by stage (process flow, 1 worker)",
+    print_table("CPU seconds per audio second, stage by stage (process flow, 1 worker; each kind's first call "
+                "loads its models)",
                 ["calls", *STAGES, "all stages"], stage_rows)
     staged = sum(sum(c["stage_cpu_seconds"].values()) for c in flowed["calls"])
-    print(f"CPU outside the stages (models loading, Prefect and Dask, the flow's bookkeeping): "
+    # a process that exited before its parent waited for it (a diarization process whose worker the cluster
+    # stopped first) is missing from the run's CPU: on a busy machine this can come out negative
+    print(f"CPU outside the stages (Prefect and Dask, the flow's bookkeeping; a lower bound): "
           f"{tree_cpu - staged:.1f} s in the run, {(tree_cpu - staged) / len(flowed['calls']):.2f} s per call")
     if hour is not None:
         (call,) = hour[0]["calls"]
