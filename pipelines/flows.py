@@ -35,6 +35,11 @@ PIPELINE_VERSION = version("hotline-qc")
 WORKER_MEMORY_BYTES = int(2.5 * 2**30)
 # a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
 ALLOWED_WORKER_DEATHS = 3
+# Dask's nanny starts workers with OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's) and MALLOC_TRIM_THRESHOLD_=65536: the
+# first left Whisper's second thread idle (a stereo call's ASR took 16 % longer), the second made it map and unmap
+# its buffers (1.67x the CPU, pipelines.memory.keep_buffers_on_the_heap). Every thread count is set by this
+# package itself (HOTLINE_QC_ASR_THREADS, the diarization process's torch threads).
+WORKER_ENVIRONMENT: dict[str, str] = {}
 
 
 def default_workers() -> int:
@@ -113,7 +118,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                 progress.note(f"[yellow]skipped[/yellow] {Path(outcome.path).name}: {outcome.reason}")
             progress.advance(Path(outcome.path).name, outcome.status, outcome.audio_seconds)
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS}), \
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS,
+                              "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}), \
                 _task_runner(cluster, workers) as runner, \
                 CallProgress(len(recordings), enabled=show_progress) as progress:
             submitted = {}
