@@ -16,15 +16,17 @@ def normalise(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
 
 
-def run_child(args: list[str]) -> tuple[dict, float]:
-    """Run `python -m <args>` and return its JSON line and its own peak RSS in MB (not the parent's)."""
+def run_child(args: list[str]) -> tuple[dict, float, float]:
+    """Run `python -m <args>` and return its JSON line, its own peak RSS in MB (not the parent's) and the CPU
+    seconds of it and every descendant it waited for."""
     proc = subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.PIPE, cwd=ROOT)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(args)} failed with exit code {proc.returncode}")
-    return json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    return (json.loads(out.decode().strip().splitlines()[-1]), usage.ru_maxrss / 1024,
+            usage.ru_utime + usage.ru_stime)
 
 
 def print_table(title: str, header: list[str], rows: list[list]) -> None:

@@ -35,16 +35,18 @@ def is_mono(samples_16k: np.ndarray, stretch_s: float = 60.0) -> bool:
                for at in range(0, samples_16k.shape[1], step))
 
 
-def listen_to_call(samples_16k: np.ndarray, settings: DiarizationSettings | None = None,
-                   device: str = "cpu") -> Listened:
+def listen_to_call(samples_16k: np.ndarray, settings: DiarizationSettings | None = None, device: str = "cpu",
+                   between_pieces: Callable[[], None] | None = None) -> Listened:
     """A mono call's speakers as its audio alone tells them (diarization.mono.listen); `samples_16k` as in
-    `attribute_speakers`."""
+    `attribute_speakers`; `between_pieces` as in diarization.mono.listen."""
     from diarization.mono import listen
 
     settings = settings or DiarizationSettings.from_env()
-    samples = samples_16k if samples_16k.ndim == 1 else floats(samples_16k).mean(axis=0)
+    # a mono call's channels are one signal (is_mono): the first is read where it is, as the 16-bit PCM it was handed
+    # in; a float mix of the channels made two float copies of the whole call (460 MB for an hour)
+    samples = samples_16k if samples_16k.ndim == 1 else samples_16k[0]
     return listen(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
-                  folder=settings.pipeline, threads=settings.threads, device=device)
+                  folder=settings.pipeline, threads=settings.threads, device=device, between_pieces=between_pieces)
 
 
 def joined_voices(apart: Diarization, merged: Diarization) -> list[tuple[str, ...]]:

@@ -102,9 +102,11 @@ def _turns(annotation: Annotation, offset_s: float, prefix: str) -> list[Speaker
             for segment, _, speaker in annotation.itertracks(yield_label=True)]
 
 
-def _pyannote(pipeline: Pipeline, samples_16k: np.ndarray, piece_s: float, **kwargs) -> Diarization:
+def _pyannote(pipeline: Pipeline, samples_16k: np.ndarray, piece_s: float,
+              between_pieces: Callable[[], None] | None = None, **kwargs) -> Diarization:
     """pyannote's speakers, piece by piece of at most `piece_s`. A piece's speakers are its own (named "2:SPEAKER_00"
-    when there is more than one piece); the voice check finds the same voices across pieces."""
+    when there is more than one piece); the voice check finds the same voices across pieces. `between_pieces` runs
+    after each piece."""
     turns: list[SpeakerTurn] = []
     exclusive: list[SpeakerTurn] = []
     several = len(samples_16k) > piece_s * SAMPLE_RATE
@@ -114,6 +116,9 @@ def _pyannote(pipeline: Pipeline, samples_16k: np.ndarray, piece_s: float, **kwa
         prefix = f"{n}:" if several else ""
         turns += _turns(output.speaker_diarization, offset_s, prefix)
         exclusive += _turns(output.exclusive_speaker_diarization, offset_s, prefix)
+        del output, piece
+        if between_pieces is not None:
+            between_pieces()
     return Diarization(turns=tuple(turns), speakers=tuple(sorted({t.speaker for t in turns})),
                        exclusive_turns=tuple(exclusive))
 
@@ -143,15 +148,17 @@ class Listened:
 
 def listen(samples_16k: np.ndarray, min_speakers: int = 1, max_speakers: int | None = 3, expected_speakers: int = 2,
            folder: Path | None = None, threads: int = 1, hook: Callable | None = None, piece_s: float = PIECE_S,
-           device: str = "cpu") -> Listened:
-    """The part of `diarize` that needs only the audio, so that it can run while the words are transcribed."""
+           device: str = "cpu", between_pieces: Callable[[], None] | None = None) -> Listened:
+    """The part of `diarize` that needs only the audio, so that it can run while the words are transcribed.
+    `between_pieces` runs after each piece of a long call (pipelines hand back the memory a piece freed there)."""
     at_least = max(min_speakers, min(expected_speakers, max_speakers or expected_speakers))
     pipeline = shared_pipeline(folder)
     if device != "cpu":
         pipeline.to(torch.device(device))
         campplus().to(torch.device(device))
     with torch_threads(threads):
-        split = _pyannote(pipeline, samples_16k, piece_s, min_speakers=at_least, max_speakers=max_speakers, hook=hook)
+        split = _pyannote(pipeline, samples_16k, piece_s, between_pieces, min_speakers=at_least,
+                          max_speakers=max_speakers, hook=hook)
         # embedded once: the voice check may run again in `settle`, keeping more voices apart
         return Listened(split, hear(split, samples_16k, campplus()))
 

@@ -17,12 +17,13 @@ from pathlib import Path
 from asr.model import ModelSettings, shared_model
 from asr.records import Transcript
 from asr.transcribe import DecodingSettings, transcribe_windows
+from diarization.assign import is_mono
 from feedback.pilots import ScriptChoice
 from ingest.audio import AudioError, AudioInfo, AudioReader, KeptAudio
 from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
-from pipelines.diarization_process import diarization_process
+from pipelines.diarization_process import diarization_process, peak_rss_mb
 from pipelines.memory import return_freed_memory
 from privacy.records import PiiInterval
 from privacy.transcript import redact_quotes, redact_transcript
@@ -46,6 +47,25 @@ class BadRecording(Exception):
         self.reason = reason
 
 
+@dataclass
+class CallCost:
+    """What one call cost, stage by stage: wall seconds (storage.calls.RUN_STAGES), CPU seconds of the process the
+    stage ran in (the worker's, or the diarization process's for `listen` and `settle`; on a loaded machine these
+    compare where wall times do not), and the peak RSS of the worker and of its diarization process so far."""
+
+    wall_seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, work, *args):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            return work(*args)
+        finally:
+            self.wall_seconds[stage] = time.perf_counter() - wall
+            self.cpu_seconds[stage] = time.process_time() - cpu
+
+
 @dataclass(frozen=True)
 class CallOutcome:
     path: str
@@ -53,7 +73,7 @@ class CallOutcome:
     status: str  # done | failed | skipped
     audio_seconds: float = 0.0
     reason: str | None = None
-    stage_seconds: dict[str, float] = field(default_factory=dict)
+    cost: CallCost = field(default_factory=CallCost)
 
 
 @dataclass(frozen=True)
@@ -157,52 +177,56 @@ def _decode(recording: Path, keyring: Keyring, settings: ProcessingSettings) -> 
         raise BadRecording("decode", str(exc)) from None
 
 
-def _transcribe(kept: KeptAudio, metadata: CallMetadata, settings: ProcessingSettings) -> Transcript:
-    transcript = transcribe_windows(shared_model(settings.model), kept.windows(), metadata.language,
-                                    settings.decoding)
+def _transcribe(kept: KeptAudio, metadata: CallMetadata, settings: ProcessingSettings, beside_diarization: bool
+                ) -> Transcript:
+    model = settings.model
+    if beside_diarization and model.device == "cpu":
+        # pyannote listens to a mono call on one thread of its own meanwhile: that core comes out of Whisper's share.
+        # Oversubscribed, the two shared the cores badly: CTranslate2's OpenMP threads spin at each barrier while
+        # diarization holds a core they wait for, and diarization then finished alone after the words.
+        model = replace(model, cpu_threads=max(1, model.cpu_threads - 1))
+    transcript = transcribe_windows(shared_model(model), kept.windows(), metadata.language, settings.decoding)
     return_freed_memory()
     if not transcript.segments:
         raise BadRecording("asr", f"silence only: no speech found in {transcript.duration_s:.1f} s of audio")
     return transcript
 
 
-def _timed(stage: str, timings: dict[str, float], work, *args):
-    started = time.perf_counter()
-    try:
-        return work(*args)
-    finally:
-        timings[stage] = time.perf_counter() - started
+def _redact(transcript: Transcript, score: CallScore, operator_channel: int | None
+            ) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
+    redacted, pii = redact_transcript(transcript)
+    return redacted, pii, redact_quotes(score, redacted, operator_channel)
 
 
 def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
-                      timings: dict[str, float]) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
+                      cost: CallCost) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
     """Judge the words as spoken, then mask them: a name masked first took «чем могу помочь» with it
     («Добрый день [ФИО] могу помочь?») and failed an offer of help that was made."""
-    started = time.perf_counter()
-    score = scorer.score(transcript, operator_channel)
-    timings["score"] = time.perf_counter() - started
-    started = time.perf_counter()
-    redacted, pii = redact_transcript(transcript)
-    score = redact_quotes(score, redacted, operator_channel)
-    timings["redact"] = time.perf_counter() - started
-    return redacted, pii, score
+    score = cost.timed("score", scorer.score, transcript, operator_channel)
+    return cost.timed("redact", _redact, transcript, score, operator_channel)
 
 
 def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info: RecordingInfo,
-                 settings: ProcessingSettings, timings: dict[str, float]) -> ProcessedCall:
+                 settings: ProcessingSettings, cost: CallCost) -> ProcessedCall:
     """Everything made of one recording, without the database. Scoring reads the words as spoken, in memory;
     the transcript and the evidence quotes are redacted before they are handed back."""
-    kept, audio, key_id = _timed("decode", timings, _decode, recording, keyring, settings)
+    kept, audio, key_id = cost.timed("decode", _decode, recording, keyring, settings)
     # diarization listens in its own process while the words are transcribed here (pipelines.diarization_process)
     diarizing = diarization_process()
-    diarizing.begin(kept.joined(), settings.model.device)
-    transcript = _timed("asr", timings, _transcribe, kept, metadata, settings)
+    pcm = kept.joined()
+    listening = is_mono(pcm)  # the diarization process listens to exactly these calls during the ASR
+    diarizing.begin(pcm, settings.model.device)
+    del pcm
+    transcript = cost.timed("asr", _transcribe, kept, metadata, settings, listening)
     # what is left of diarization once the words are known; its listening mostly happened during the ASR
-    attributed = _timed("diarize", timings, diarizing.finish, transcript, metadata.operator_channel)
+    attributed, diarized = cost.timed("diarize", diarizing.finish, transcript, metadata.operator_channel)
+    # the worker mostly waits during "diarize": the diarization process's own CPU is what diarization cost
+    cost.cpu_seconds.update(diarized.cpu_seconds)
+    cost.peak_rss_mb["diarization process"] = diarized.peak_rss_mb
     text = None if settings.script else settings.scripts.for_call(metadata.call_id, metadata.operator_id,
                                                                   metadata.started_at)
     scorer = shared_scorer(settings.script, text, settings.taught.get(shared_script(settings.script, text).version, ()))
-    transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, timings)
+    transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, cost)
     info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
     return ProcessedCall(metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii, scorer.script,
                          score)
@@ -226,17 +250,19 @@ class Admitted:
 
 
 def compute_call(recording: Path, keyring: Keyring, admitted: Admitted,
-                 settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, dict[str, float]]:
+                 settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, CallCost]:
     """A worker's share of a call: everything but the database. Bad input comes back as `Rejected`; only transient
     errors escape, so that the task is retried."""
-    timings: dict[str, float] = {}
+    cost = CallCost()
     info = admitted.recording
     try:
         if info.size_bytes == 0:
             raise BadRecording("decrypt", "empty file (0 bytes)")
-        return process_call(recording, keyring, admitted.metadata, info, settings, timings), timings
+        result: ProcessedCall | Rejected = process_call(recording, keyring, admitted.metadata, info, settings, cost)
     except BadRecording as bad:
-        return Rejected(info, bad.stage, bad.reason), timings
+        result = Rejected(info, bad.stage, bad.reason)
+    cost.peak_rss_mb["worker"] = peak_rss_mb()
+    return result, cost
 
 
 def admit(recording: Path, db: Database, run_id: str, settings: ProcessingSettings) -> Admitted | CallOutcome:
@@ -259,24 +285,22 @@ def admit(recording: Path, db: Database, run_id: str, settings: ProcessingSettin
 
 
 def store(recording: Path, db: Database, run_id: str, settings: ProcessingSettings, metadata: CallMetadata,
-          result: ProcessedCall | Rejected, timings: dict[str, float]) -> CallOutcome:
+          result: ProcessedCall | Rejected, cost: CallCost) -> CallOutcome:
     """What a worker computed, into the database: a processed call in one transaction, or the rejection."""
     if isinstance(result, Rejected):
-        return reject(recording, db, run_id, settings, result, metadata, timings)
-    started = time.perf_counter()
-    save_processed_call(db, run_id, result)
-    timings = {**timings, "store": time.perf_counter() - started}
-    return CallOutcome(str(recording), metadata.call_id, "done", result.transcript.duration_s, stage_seconds=timings)
+        return reject(recording, db, run_id, settings, result, metadata, cost)
+    cost.timed("store", save_processed_call, db, run_id, result)
+    return CallOutcome(str(recording), metadata.call_id, "done", result.transcript.duration_s, cost=cost)
 
 
 def reject(recording: Path, db: Database, run_id: str, settings: ProcessingSettings, rejected: Rejected,
-           metadata: CallMetadata | None, timings: dict[str, float] | None = None) -> CallOutcome:
+           metadata: CallMetadata | None, cost: CallCost | None = None) -> CallOutcome:
     moved = quarantine(recording, settings.quarantine or recording.parent / "quarantine", rejected.reason)
     save_failure(db, run_id, recording=rejected.recording, metadata=metadata, stage=rejected.stage,
                  reason=rejected.reason, quarantined_to=str(moved))
     call_id = metadata.call_id if metadata else recording.stem
     return CallOutcome(str(recording), call_id, "failed", reason=f"{rejected.stage}: {rejected.reason}",
-                       stage_seconds=timings or {})
+                       cost=cost or CallCost())
 
 
 def record_unfinished(recording: Path, db: Database, run_id: str, error: BaseException) -> CallOutcome:

@@ -12,7 +12,8 @@ from prefect.cache_policies import NONE
 
 from pipelines import offline  # noqa: F401  a worker is a process of its own: nothing may phone home from it either
 from ingest.keys import Keyring
-from pipelines.call_processing import Admitted, ProcessingSettings, Rejected, compute_call
+from pipelines.call_processing import Admitted, CallCost, ProcessingSettings, Rejected, compute_call
+from pipelines.memory import keep_buffers_on_the_heap
 from storage.records import ProcessedCall
 
 # a network share's hiccups; workers never open DuckDB, so its lock errors cannot happen here
@@ -38,5 +39,6 @@ def worker_keyring(key_paths: tuple[str, ...]) -> Keyring:
 @task(name="process-call", retries=2, retry_delay_seconds=2, retry_condition_fn=_retry_transient,
       cache_policy=NONE, task_run_name="process {recording.name}")
 def process_call_task(recording: Path, key_paths: tuple[str, ...], admitted: Admitted,
-                      settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, dict[str, float]]:
+                      settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, CallCost]:
+    keep_buffers_on_the_heap()
     return compute_call(recording, worker_keyring(key_paths), admitted, settings)

@@ -17,9 +17,12 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
+import resource
 import subprocess
 import sys
 import threading
+import time
+from dataclasses import dataclass, field
 from multiprocessing.util import Finalize
 from typing import BinaryIO
 
@@ -32,6 +35,20 @@ from diarization.records import AttributedTranscript
 class DiarizationProcessDied(OSError):
     """The diarization process ended without an answer (killed for memory, say): the call is retried, and the
     next call starts a new process."""
+
+
+@dataclass(frozen=True)
+class ProcessCost:
+    """What a call cost the diarization process, measured there: CPU seconds of listening (during the ASR) and of
+    settling (after it), and the process's peak RSS so far."""
+
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class DiarizationProcess:
@@ -61,16 +78,18 @@ class DiarizationProcess:
         """The call's (channels, n) audio; a mono call's is listened to at once, while the caller goes on."""
         self._send(("begin", samples_16k, device))
 
-    def finish(self, transcript: Transcript, operator_channel: int | None) -> AttributedTranscript:
-        """The call begun last, attributed (diarization.assign.attribute_speakers); its errors are raised here."""
+    def finish(self, transcript: Transcript, operator_channel: int | None
+               ) -> tuple[AttributedTranscript, ProcessCost]:
+        """The call begun last, attributed (diarization.assign.attribute_speakers), with what it cost; its errors
+        are raised here."""
         self._send(("finish", transcript, operator_channel))
         try:
-            outcome, value = pickle.load(self._child.stdout)
+            outcome, value, cost = pickle.load(self._child.stdout)
         except EOFError:
             raise self._died() from None
         if outcome == "error":
             raise value
-        return value
+        return value, cost
 
 
 def _close(child: subprocess.Popen) -> None:
@@ -102,6 +121,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     from pipelines.memory import return_freed_memory
 
     samples = listened = failure = None
+    cpu: dict[str, float] = {}
     while True:
         try:
             message = pickle.load(requests)
@@ -110,13 +130,23 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         if message[0] == "begin":
             _, samples, device = message
             listened = failure = None
+            started = time.process_time()
             try:
                 if is_mono(samples):
-                    listened = listen_to_call(samples, device=device)
+                    # what a 10-minute piece freed, given back before the next: otherwise glibc kept it and the peak
+                    # grew piece by piece (a 20-minute call: 1533 MB, 1498 with it, no higher than its first piece)
+                    listened = listen_to_call(samples, device=device, between_pieces=return_freed_memory)
+                else:
+                    # a stereo call's voices are told apart by CAM++ once its words are known: loaded now, while
+                    # the worker transcribes, not then, while it waits
+                    from diarization.mono import campplus
+                    campplus()
             except Exception as exc:  # noqa: BLE001  raised in the worker, when it asks for the call
                 failure = exc
+            cpu = {"listen": time.process_time() - started}
             continue
         _, transcript, operator_channel = message
+        started = time.process_time()
         try:
             if failure is not None:
                 raise failure
@@ -126,7 +156,8 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
             answer = ("error", exc)
         samples = listened = failure = None
         return_freed_memory()
-        pickle.dump(answer, answers, protocol=pickle.HIGHEST_PROTOCOL)
+        cost = ProcessCost({**cpu, "settle": time.process_time() - started}, peak_rss_mb())
+        pickle.dump((*answer, cost), answers, protocol=pickle.HIGHEST_PROTOCOL)
         answers.flush()
 
 
@@ -136,4 +167,6 @@ if __name__ == "__main__":
     # the answers keep stdout to themselves: anything printed goes to stderr
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(sys.stdin.buffer, answers)
+    # serve as this module, not as __main__: the ProcessCost it answers with must unpickle in the worker
+    from pipelines.diarization_process import serve as served
+    served(sys.stdin.buffer, answers)

@@ -35,6 +35,11 @@ PIPELINE_VERSION = version("hotline-qc")
 WORKER_MEMORY_BYTES = int(2.5 * 2**30)
 # a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
 ALLOWED_WORKER_DEATHS = 3
+# Dask's nanny starts workers with OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's) and MALLOC_TRIM_THRESHOLD_=65536: the
+# first left Whisper's second thread idle (a stereo call's ASR took 16 % longer), the second made it map and unmap
+# its buffers (1.67x the CPU, pipelines.memory.keep_buffers_on_the_heap). Every thread count is set by this
+# package itself (HOTLINE_QC_ASR_THREADS, the diarization process's torch threads).
+WORKER_ENVIRONMENT: dict[str, str] = {}
 
 
 def default_workers() -> int:
@@ -64,6 +69,8 @@ class BatchSummary:
     audio_seconds: float
     wall_seconds: float
     failures: tuple[CallOutcome, ...]
+    # every call's, with what it cost (CallCost)
+    outcomes: tuple[CallOutcome, ...] = ()
 
 
 @flow(name="process_calls", log_prints=True)
@@ -85,6 +92,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
     recordings = find_recordings(Path(inbox))
     counts: Counter[str] = Counter()
     stages: Counter[str] = Counter()
+    outcomes: list[CallOutcome] = []
     failures: list[CallOutcome] = []
     audio_seconds = 0.0
     key_names = tuple(str(Path(p).resolve()) for p in key_paths)
@@ -100,7 +108,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
         def finish(outcome: CallOutcome) -> None:
             nonlocal audio_seconds
             counts[outcome.status] += 1
-            stages.update(outcome.stage_seconds)
+            stages.update(outcome.cost.wall_seconds)
+            outcomes.append(outcome)
             audio_seconds += outcome.audio_seconds
             if outcome.status == "failed":
                 failures.append(outcome)
@@ -109,7 +118,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                 progress.note(f"[yellow]skipped[/yellow] {Path(outcome.path).name}: {outcome.reason}")
             progress.advance(Path(outcome.path).name, outcome.status, outcome.audio_seconds)
 
-        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS}), \
+        with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_WORKER_DEATHS,
+                              "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}), \
                 _task_runner(cluster, workers) as runner, \
                 CallProgress(len(recordings), enabled=show_progress) as progress:
             submitted = {}
@@ -128,8 +138,8 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
             for future in as_completed(list(submitted)):
                 recording, metadata = submitted[future]
                 try:
-                    result, timings = future.result()
-                    outcome = store(recording, db, run_id, settings, metadata, result, timings)
+                    result, cost = future.result()
+                    outcome = store(recording, db, run_id, settings, metadata, result, cost)
                 except Exception as exc:  # noqa: BLE001  retries ran out; one call must not stop the batch
                     outcome = record_unfinished(recording, db, run_id, exc)
                 finish(outcome)
@@ -139,4 +149,4 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                    calls_skipped=counts["skipped"], audio_seconds=audio_seconds, wall_seconds=wall,
                    stage_seconds=dict(stages))
     return BatchSummary(run_id, len(recordings), counts["done"], counts["failed"], counts["skipped"],
-                        audio_seconds, wall, tuple(failures))
+                        audio_seconds, wall, tuple(failures), tuple(outcomes))
