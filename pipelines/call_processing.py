@@ -199,9 +199,10 @@ def _redact(transcript: Transcript, score: CallScore, operator_channel: int | No
 
 
 def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
-                      cost: CallCost) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
+                      cost: CallCost | None = None) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
     """Judge the words as spoken, then mask them: a name masked first took «чем могу помочь» with it
     («Добрый день [ФИО] могу помочь?») and failed an offer of help that was made."""
+    cost = cost or CallCost()
     score = cost.timed("score", scorer.score, transcript, operator_channel)
     return cost.timed("redact", _redact, transcript, score, operator_channel)
 

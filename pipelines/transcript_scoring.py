@@ -35,7 +35,7 @@ def score_turns(call: dict, script_path: Path | str | None = None, db_path: Path
         with Database(db_path) as db:
             extra = taught_examples(db, shared_script(script_path))
             classifier = topic_classifier(db)
-    redacted, _, score = score_then_redact(transcript, shared_scorer(script_path, None, extra), None, {})
+    redacted, _, score = score_then_redact(transcript, shared_scorer(script_path, None, extra), None)
     return {"checklist": checklist_json(score), "metrics": score.metrics.to_json(), "score": score_json(score),
             "topic": topic_json(call, redacted, classifier)}
 

@@ -33,7 +33,7 @@ def test_a_masked_name_does_not_take_the_offer_of_help_with_it(scorer):
         said(1, "caller", 12.0, "Пятое марта восемьдесят первого года, СНИЛС 123-456-789 01."),
         said(0, "operator", 17.0, "Спасибо, Иван Сергеевич. Сбросьте пароль кнопкой восстановить на странице входа."),
     ))
-    transcript, pii, score = score_then_redact(call, scorer, 0, {})
+    transcript, pii, score = score_then_redact(call, scorer, 0)
     assert score.item("offer_help").verdict == "passed"
     # what is stored is masked: the transcript and every evidence quote
     stored = " ".join(s.text for s in transcript.segments) + " ".join(
@@ -57,7 +57,7 @@ def test_a_call_is_stored_with_its_score_or_not_at_all(scorer, tmp_path):
 
     call = Transcript("ru", 1.0, 10.0, (said(0, "operator", 0.5, "Госуслуги, Анна, чем могу помочь?"),
                                         said(1, "caller", 3.0, "Не могу войти в личный кабинет.")))
-    transcript, pii, score = score_then_redact(call, scorer, 0, {})
+    transcript, pii, score = score_then_redact(call, scorer, 0)
     metadata = CallMetadata("call-1", datetime(2025, 3, 3, 9, tzinfo=timezone.utc), "op-1", operator_channel=0)
     processed = ProcessedCall(metadata, RecordingInfo("rec-1", tmp_path / "call-1.enc", 10), transcript, (), (), pii,
                               scorer.script, score)
