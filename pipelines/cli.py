@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     proc.add_argument("--force", action="store_true", help=_("redo calls already done"))
     # --concurrency: the same, so that scripts which pass it keep working
     proc.add_argument("--workers", "--concurrency", type=int, dest="workers",
-                      help=_("worker processes on this machine (default: one per 2.5 GB of free memory, up to the "
+                      help=_("worker processes on this machine (default: one per 3 GB of free memory, up to the "
                              "cores)"))
     proc.add_argument("--cluster", metavar="tcp://HOST:8786",
                       help=_("run calls on an existing Dask cluster; recordings and keys must be at the same paths "

@@ -30,9 +30,10 @@ from storage.db import Database
 from storage.search import rebuild_index
 
 PIPELINE_VERSION = version("hotline-qc")
-# a worker with its diarization process holds Whisper, the diarization and text models and one call (about 2.3 GB
-# measured, docs/scale-out.md); with less free memory than this per worker they would swap or be killed
-WORKER_MEMORY_BYTES = int(2.5 * 2**30)
+# a worker with its diarization process holds Whisper, the diarization and text models and one call: on an hour-long
+# mono call they peaked at 1.26 and 1.58 GB (docs/scale-out.md); with less free memory than this per worker they
+# would swap or be killed
+WORKER_MEMORY_BYTES = 3 * 2**30
 # a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
 ALLOWED_WORKER_DEATHS = 3
 # Dask's nanny starts workers with OMP_NUM_THREADS=1 (and MKL's, OpenBLAS's) and MALLOC_TRIM_THRESHOLD_=65536: the
@@ -78,7 +79,7 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                   cluster: str | None = None, model_path: Path | None = None, quarantine: Path | None = None,
                   script: Path | None = None, show_progress: bool = True) -> BatchSummary:
     """`cluster` is a Dask scheduler's address (tcp://host:8786); without it a local cluster of `workers` processes
-    (default: one per 2.5 GB of free memory, up to the core count) runs the calls."""
+    (default: one per 3 GB of free memory, up to the core count) runs the calls."""
     started = time.perf_counter()
     Keyring.from_paths(key_paths)  # a key problem stops the batch here, not once per call on every worker
     workers = None if cluster else workers or default_workers()
