@@ -263,16 +263,13 @@ class Matcher:
                 continue
             span, notes, at = [begin], [matches[first]], begin
             for wanted in rest:
-                for j in range(at + 1, min(len(positions), at + 2 + MAX_GAP)):
-                    if wanted in positions[j]:
-                        span.append(j)
-                        notes.append(positions[j][wanted])
-                        at = j
-                        break
-                    if tokens[j].number:
-                        break
-                else:
+                found = next((j for j in range(at + 1, min(len(positions), at + 2 + MAX_GAP))
+                              if wanted in positions[j] or tokens[j].number), None)
+                if found is None or wanted not in positions[found]:
                     break
+                span.append(found)
+                notes.append(positions[found][wanted])
+                at = found
             else:
                 yield span, notes
 
