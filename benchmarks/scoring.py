@@ -21,7 +21,8 @@ teaches the judges analysts' overrides taken from the tune half's labels (an ove
 verdict and the text of its evidence turns), those where the script alone got the verdict wrong first, and
 scores the report half after each number of them. With `--half tune` it is a two-fold estimate that never reads
 the report half: overrides from d01-d15 teach and d16-d30 are scored, then the other way round, and the two
-macro F1 are averaged.
+macro F1 are averaged. Its last column re-scores the calls whose overrides were taught: what an analyst who
+corrected them sees.
 
 Calls are rendered once with RHVoice, transcribed once with the packaged Whisper model and given speakers and roles
 once by `diarization` as the pipeline does; all three are cached under benchmarks/out/scoring/, so a re-run only
@@ -360,20 +361,24 @@ def run_independent(encoder, verbose: bool, learning_curve: bool, halves_asked: 
         rows = learning_curve_rows(script, encoder, *halves["tune"], halves["report"][0])
         print_table(f"learning curve: analysts' overrides from the tune half (pool {rows[-1][-1]}, wrong verdicts "
                     "first), macro F1 on the report half",
-                    ["overrides", "quotes learnt", "macro F1", "F1 of the items corrected", "pool"], rows)
+                    ["overrides", "quotes learnt", "macro F1", "F1 of the items corrected", "pool",
+                     "macro F1 of the tune half re-scored"], rows)
         return
     calls, scores = halves["tune"]
     first = len(TUNE_FOLDS[0])
     folds = [learning_curve_rows(script, encoder, calls[:first], scores[:first], calls[first:]),
              learning_curve_rows(script, encoder, calls[first:], scores[first:], calls[:first])]
-    rows = [[a[0], f"{a[1]}/{b[1]}", a[2], b[2], (a[2] + b[2]) / 2, f"{a[4]}/{b[4]}"] for a, b in zip(*folds)]
+    rows = [[a[0], f"{a[1]}/{b[1]}", a[2], b[2], (a[2] + b[2]) / 2, f"{a[4]}/{b[4]}", (a[5] + b[5]) / 2]
+            for a, b in zip(*folds)]
     print_table("two-fold learning curve on the tune half: overrides from d01-d15 scored on d16-d30 (A), from "
-                "d16-d30 scored on d01-d15 (B)",
-                ["overrides", "quotes learnt A/B", "macro F1 A", "macro F1 B", "mean", "pool A/B"], rows)
+                "d16-d30 scored on d01-d15 (B); re-scored: the fold whose overrides were taught, scored again",
+                ["overrides", "quotes learnt A/B", "macro F1 A", "macro F1 B", "mean", "pool A/B", "re-scored mean"],
+                rows)
 
 
 def learning_curve_rows(script, encoder, teaching: list[dict], teaching_scores: list, scored: list[dict]) -> list[list]:
-    """Macro F1 on `scored` after 0, 10, 30 and 100 overrides taken from the labels of `teaching`."""
+    """Macro F1 on `scored` after 0, 10, 30 and 100 overrides taken from the labels of `teaching`, and on
+    `teaching` itself re-scored with them."""
     from scoring.judges import corrections_as_examples
     from scoring.scorer import CallScorer
 
@@ -386,8 +391,10 @@ def learning_curve_rows(script, encoder, teaching: list[dict], teaching_scores: 
         per_item, macro = independent_table(scored, score_independent(scored, taught), False, "scored")
         f1 = {row[0]: row[5] for row in per_item if row[0] in items}
         corrected = sorted({c.item_id for c in taken})
+        # what an analyst sees: the calls they corrected, re-scored
+        rescored = independent_table(teaching, score_independent(teaching, taught), False, "re-scored")[1]
         rows.append([len(taken), sum(len(c.quotes) for c in taken), macro,
-                     " ".join(f"{i}={f1[i]:.2f}" for i in corrected) or "-", len(pool)])
+                     " ".join(f"{i}={f1[i]:.2f}" for i in corrected) or "-", len(pool), rescored])
     return rows
 
 

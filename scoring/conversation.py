@@ -12,8 +12,11 @@ from asr.records import Segment, Transcript
 from kernel.roles import CALLER, OPERATOR, channel_role
 from scoring.tokens import Lemmatizer, Token
 
-_SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
+# A word cut short by one period and followed by a lower-case word is an abbreviation, not a sentence's end:
+# «ответ в течение 10 раб. дней».
+_SENTENCE_END = re.compile(r"(?<=[.?!…])(?<![^\W\d_]{2}\.(?=\s+[a-zа-яё]))\s+")
 _ENDS_SENTENCE = re.compile(r"[.?!…][»\"')]*$")
+_ABBREVIATED = re.compile(r"(?<![.\w])[^\W\d_]{2,}\.$")
 CONTINUATION_GAP_S = 1.5
 LONG_SENTENCE_WORDS = 25
 CLAUSE_WORDS = 8
@@ -94,9 +97,11 @@ def _sentences(segments: list[Segment]) -> list[tuple[float, float, str]]:
     words = [w for s in segments for w in s.words]
     if words:
         result, current = [], []
-        for word in words:
+        for word, following in zip(words, [*words[1:], None]):
             current.append(word)
-            if _ENDS_SENTENCE.search(word.text):
+            abbreviated = (following is not None and _ABBREVIATED.search(word.text.strip())
+                           and following.text.strip()[:1].islower())
+            if _ENDS_SENTENCE.search(word.text) and not abbreviated:
                 result.append(current)
                 current = []
         if current:

@@ -179,7 +179,7 @@ class Matcher:
             for rule in rules:
                 if not rule.ids or not present.issuperset(rule.ids):
                     continue
-                how = self._match(rule, positions)
+                how = self._match(rule, positions, sentence.tokens)
                 if how is not None:
                     hits.append((sentence, f"lemma rule '{rule.phrase}'{how}"))
                     break
@@ -242,34 +242,34 @@ class Matcher:
             for phrase in group:
                 rule = self._rule(phrase)
                 if rule.ids and present.issuperset(rule.ids):
-                    for span, _ in self._spans(rule, positions):
+                    for span, _ in self._spans(rule, positions, sentence.tokens):
                         covered.update(span)
         return len(covered)
 
-    def _match(self, rule: _Rule, positions: list[dict[int, str]]) -> str | None:
+    def _match(self, rule: _Rule, positions: list[dict[int, str]], tokens: Sequence[Token]) -> str | None:
         """'' for an exact lemma match, ' (fuzzy: …)' when an ASR-garbled word was accepted, None for no match."""
-        for _, notes in self._spans(rule, positions):
+        for _, notes in self._spans(rule, positions, tokens):
             fuzzy = [n for n in notes if n]
             return f" (fuzzy: {', '.join(fuzzy)})" if fuzzy else ""
         return None
 
     @staticmethod
-    def _spans(rule: _Rule, positions: list[dict[int, str]]) -> Iterator[tuple[list[int], list[str]]]:
-        """Every place the rule matches: the positions of its words and how each matched."""
+    def _spans(rule: _Rule, positions: list[dict[int, str]], tokens: Sequence[Token]) -> Iterator[tuple[list[int], list[str]]]:
+        """Every place the rule matches: the positions of its words and how each matched. The words a rule skips
+        are never a number: one changes what the rule says («в течение пяти суток» is no «в течение суток»)."""
         first, rest = rule.ids[0], rule.ids[1:]
         for begin, matches in enumerate(positions):
             if first not in matches:
                 continue
             span, notes, at = [begin], [matches[first]], begin
             for wanted in rest:
-                for j in range(at + 1, min(len(positions), at + 2 + MAX_GAP)):
-                    if wanted in positions[j]:
-                        span.append(j)
-                        notes.append(positions[j][wanted])
-                        at = j
-                        break
-                else:
+                found = next((j for j in range(at + 1, min(len(positions), at + 2 + MAX_GAP))
+                              if wanted in positions[j] or tokens[j].number), None)
+                if found is None or wanted not in positions[found]:
                     break
+                span.append(found)
+                notes.append(positions[found][wanted])
+                at = found
             else:
                 yield span, notes
 

@@ -1,5 +1,5 @@
-"""A sentence as the words a script rule is matched against: each word's surface, its lemma, and whether it is a
-personal first name."""
+"""A sentence as the words a script rule is matched against: each word's surface, its lemma, whether it is a
+personal first name and whether it is a number."""
 from __future__ import annotations
 
 import re
@@ -20,6 +20,7 @@ class Token:
     surface: str
     lemma: str
     first_name: bool = False  # a personal first name («Анна», «Михаил»): what the rule word {name} matches
+    number: bool = False  # digits or a numeral: a rule's words may not skip one («в течение пяти суток»)
 
 
 class Lemmatizer:
@@ -28,12 +29,12 @@ class Lemmatizer:
 
     def _token_uncached(self, word: str) -> Token:
         if word.isdigit():
-            return Token(word, word)
+            return Token(word, word, number=True)
         if word.startswith("["):
             return Token(word, word, word == NAME_LABEL)
         best = reading(word)
         # a guessed parse of an unknown (often ASR-garbled) word says Name too easily
-        return Token(word, best.lemma, "Name" in best.grammemes and is_dictionary_word(word))
+        return Token(word, best.lemma, "Name" in best.grammemes and is_dictionary_word(word), best.pos == "NUMR")
 
     def tokens(self, text: str) -> tuple[Token, ...]:
         return tuple(self._token(w) for w in _WORD.findall(text.lower().replace("ё", "е")))

@@ -14,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from asr.records import Segment, Transcript, Word
+from scoring.conversation import conversation, sentences_of
 from scoring.encoder import load_encoder
 from scoring.metrics import conversation_metrics
 from scoring.records import ItemOutcome, ScoredCall, weighted_score
 from scoring.scorecard import scorecards, worst_items
 from scoring.scorer import CallScorer
 from scoring.script import ScriptError, load_script, parse_script
+from scoring.tokens import Lemmatizer
 
 OPERATOR_CHANNEL, CALLER_CHANNEL = 0, 1
 ENGINE_SCRIPT = Path(__file__).with_name("scripts") / "engine.yaml"
@@ -145,6 +147,25 @@ def test_request_deadline_must_fit_the_request_type(rules):
                    "request_registered").verdict == "passed"
     none = verdict(rules, registration("Ответ придёт в течение двух недель."), "deadline_stated")
     assert none.verdict == "failed" and "fits no request type" in none.reason
+
+
+@pytest.mark.slow
+def test_the_shipped_script_reads_a_response_time_however_it_is_worded(scorer):
+    def told(deadline: str, problem: str = "Мою учётную запись заблокировали, не могу войти.") -> str:
+        transcript = call(("operator", "Здравствуйте, горячая линия госуслуг."), ("caller", problem),
+                          ("operator", f"Ваше обращение зарегистрировано под номером 4821-3307. {deadline}"),
+                          ("caller", "Спасибо, записываю."))
+        result = verdict(scorer, transcript, "deadline_stated")
+        return f"{result.verdict}: {result.reason}"
+
+    for day in ("Ответ поступит в течение дня.", "Ответ придёт через сутки."):
+        assert told(day).startswith("passed") and "simple" in told(day)
+    # «раб.» shortens «рабочих» and ends no sentence
+    complaint = told("Ответ поступит в течение 10 раб. дней.", "Хочу пожаловаться: пособие не пришло.")
+    assert complaint.startswith("passed") and "complex" in complaint
+    # a number between a promise's words changes it: five days are not «в течение суток»
+    for wrong in ("Ответ поступит в течение пяти суток.", "Ответ придёт в течение 48 часов."):
+        assert told(wrong).startswith("failed") and "fits no request type" in told(wrong)
 
 
 def test_a_processing_time_quoted_before_the_registration_is_no_deadline(rules):
@@ -477,3 +498,13 @@ def test_a_call_touching_two_request_types_may_be_promised_the_response_time_of_
         assert told.verdict == "passed", (deadline, told.reason)
     hours = verdict(scorer, registration("Ответ придёт в течение двадцати четырёх часов.", both), "deadline_stated")
     assert hours.verdict == "failed", hours.reason
+
+
+def test_a_period_after_an_abbreviation_ends_no_sentence():
+    said = "Ответ придёт в течение 10 раб. дней. Спасибо за ожидание."
+    assert sentences_of(said) == ["Ответ придёт в течение 10 раб. дней.", "Спасибо за ожидание."]
+    assert sentences_of("Так... нажал. Телефон ввожу, да?") == ["Так...", "нажал.", "Телефон ввожу, да?"]
+    # Whisper's words with their times are cut the same way
+    words = tuple(Word(0.3 * n, 0.3 * n + 0.25, w, 0.9) for n, w in enumerate(said.split()))
+    timed = Transcript("ru", 1.0, 4.0, (Segment(0.0, 3.0, said, words=words, channel=OPERATOR_CHANNEL),))
+    assert [s.text for s in conversation(timed, Lemmatizer(), OPERATOR_CHANNEL).sentences] == sentences_of(said)

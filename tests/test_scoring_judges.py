@@ -67,21 +67,27 @@ def test_a_second_operators_voice_is_a_transfer_even_unannounced(scorer):
     assert score.metrics.transfers == 1
 
 
-def test_overrides_teach_the_item_they_corrected(encoder, scorer):
+def test_overrides_teach_the_item_they_corrected_and_leave_other_wordings_to_the_script(encoder, scorer):
     missed = ("operator", "Раньше надо было думать.")
     flagged = ("operator", "Не ваша это проблема, а наша.")  # reassurance the script's judge hears as rudeness
+    paraphrase = ("operator", "Головой надо было думать раньше, а теперь поздно.")
     assert judged(scorer, *CASE, missed, item_id="no_forbidden_phrases").verdict == "passed"
     assert judged(scorer, *CASE, flagged, item_id="no_forbidden_phrases").verdict == "failed"
     script = load_script()
     taught = CallScorer(script, encoder, corrections_as_examples(script, [
-        # an analyst's corrections on other calls, worded otherwise
-        Correction("no_forbidden_phrases", "failed", ("Головой надо было думать раньше, а теперь поздно.",)),
-        Correction("no_forbidden_phrases", "passed", ("Это наша проблема, а не ваша.",)),
-        Correction("no_forbidden_phrases", "passed", ("Не переживайте, проблема не ваша, а наша, мы её решим.",)),
+        # an analyst's corrections, each quoting its whole turn
+        Correction("no_forbidden_phrases", "failed", (f"Понятно. {missed[1]} Теперь ждите ответа ведомства.",)),
+        Correction("no_forbidden_phrases", "passed", (f"{flagged[1]} Мы всё исправим.",)),
     ]))
     caught = judged(taught, *CASE, missed, item_id="no_forbidden_phrases")
     assert caught.verdict == "failed" and caught.evidence[0].quote == missed[1]
+    # the same line on another call, said a little otherwise
+    assert judged(taught, *CASE, ("operator", "Надо было раньше думать."),
+                  item_id="no_forbidden_phrases").verdict == "failed"
     assert judged(taught, *CASE, flagged, item_id="no_forbidden_phrases").verdict == "passed"
+    # a wording nobody corrected is judged as the script judges it
+    assert (judged(taught, *CASE, paraphrase, item_id="no_forbidden_phrases").verdict
+            == judged(scorer, *CASE, paraphrase, item_id="no_forbidden_phrases").verdict)
     assert taught.score(GOOD_CALL, operator_channel=OPERATOR_CHANNEL).item("no_forbidden_phrases").verdict == "passed"
 
 
