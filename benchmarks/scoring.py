@@ -359,7 +359,7 @@ def run_independent(encoder, verbose: bool, learning_curve: bool, halves_asked: 
         return
     if "report" in halves:
         rows = learning_curve_rows(script, encoder, *halves["tune"], halves["report"][0])
-        print_table(f"learning curve: analysts' overrides from the tune half (pool {rows[-1][-1]}, wrong verdicts "
+        print_table(f"learning curve: analysts' overrides from the tune half (pool {rows[-1][4]}, wrong verdicts "
                     "first), macro F1 on the report half",
                     ["overrides", "quotes learnt", "macro F1", "F1 of the items corrected", "pool",
                      "macro F1 of the tune half re-scored"], rows)
