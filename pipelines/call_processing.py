@@ -216,7 +216,7 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     diarizing = diarization_process()
     pcm = kept.joined()
     listening = is_mono(pcm)  # the diarization process listens to exactly these calls during the ASR
-    diarizing.begin(pcm, settings.model.device)
+    diarizing.begin(pcm, settings.model.device, listening)
     del pcm
     transcript = cost.timed("asr", _transcribe, kept, metadata, settings, listening)
     # what is left of diarization once the words are known; its listening mostly happened during the ASR

@@ -74,9 +74,10 @@ class DiarizationProcess:
         except BrokenPipeError:
             raise self._died() from None
 
-    def begin(self, samples_16k: np.ndarray, device: str) -> None:
-        """The call's (channels, n) audio; a mono call's is listened to at once, while the caller goes on."""
-        self._send(("begin", samples_16k, device))
+    def begin(self, samples_16k: np.ndarray, device: str, mono: bool) -> None:
+        """The call's (channels, n) audio; a mono call's (diarization.assign.is_mono, as the caller found it) is
+        listened to at once, while the caller goes on."""
+        self._send(("begin", samples_16k, device, mono))
 
     def finish(self, transcript: Transcript, operator_channel: int | None
                ) -> tuple[AttributedTranscript, ProcessCost]:
@@ -117,7 +118,7 @@ def diarization_process() -> DiarizationProcess:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    from diarization.assign import attribute_speakers, is_mono, listen_to_call
+    from diarization.assign import attribute_speakers, listen_to_call
     from pipelines.memory import return_freed_memory
 
     samples = listened = failure = None
@@ -128,11 +129,11 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         except EOFError:
             return
         if message[0] == "begin":
-            _, samples, device = message
+            _, samples, device, mono = message
             listened = failure = None
             started = time.process_time()
             try:
-                if is_mono(samples):
+                if mono:
                     # what a 10-minute piece freed, given back before the next: otherwise glibc kept it and the peak
                     # grew piece by piece (a 20-minute call: 1533 MB, 1498 with it, no higher than its first piece)
                     listened = listen_to_call(samples, device=device, between_pieces=return_freed_memory)
