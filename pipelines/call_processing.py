@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_
 from pipelines.diarization_process import diarization_process, peak_rss_mb
 from pipelines.memory import return_freed_memory
 from privacy.records import PiiInterval
+from privacy.redact import redact_text
 from privacy.transcript import redact_quotes, redact_transcript
 from scoring.judges import LabelledExample
 from scoring.records import CallScore
@@ -198,6 +200,18 @@ def _redact(transcript: Transcript, score: CallScore, operator_channel: int | No
     return redacted, pii, redact_quotes(score, redacted, operator_channel)
 
 
+def as_stored(text: str) -> str:
+    """A sentence as the database keeps it, and as the analysts' quotes the judges recall read."""
+    return redact_text(text).text
+
+
+def call_scorer(script_path: Path | str | None, script_text: str | None, taught: Iterable[LabelledExample]
+                ) -> CallScorer:
+    """The scorer of a call judged as spoken, in the flow or from a file: it recalls the analysts' redacted quotes
+    in the words' stored form."""
+    return shared_scorer(script_path, script_text, taught, as_stored)
+
+
 def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
                       cost: CallCost | None = None) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
     """Judge the words as spoken, then mask them: a name masked first took «чем могу помочь» with it
@@ -226,7 +240,7 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     cost.peak_rss_mb["diarization process"] = diarized.peak_rss_mb
     text = None if settings.script else settings.scripts.for_call(metadata.call_id, metadata.operator_id,
                                                                   metadata.started_at)
-    scorer = shared_scorer(settings.script, text, settings.taught.get(shared_script(settings.script, text).version, ()))
+    scorer = call_scorer(settings.script, text, settings.taught.get(shared_script(settings.script, text).version, ()))
     transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, cost)
     info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
     return ProcessedCall(metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii, scorer.script,

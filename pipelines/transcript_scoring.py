@@ -15,9 +15,9 @@ from insights.catalogue import default_catalogue
 from insights.complaints import call_context, extract_complaint
 from insights.records import CallText, Utterance
 from insights.topics import TopicClassifier, assign_topics
-from pipelines.call_processing import score_then_redact
+from pipelines.call_processing import call_scorer, score_then_redact
 from scoring.records import CallScore, critical_failures
-from scoring.scorer import shared_scorer, shared_script
+from scoring.scorer import shared_script
 from scoring.turns import TurnsError, transcript_from_turns
 
 
@@ -35,7 +35,7 @@ def score_turns(call: dict, script_path: Path | str | None = None, db_path: Path
         with Database(db_path) as db:
             extra = taught_examples(db, shared_script(script_path))
             classifier = topic_classifier(db)
-    redacted, _, score = score_then_redact(transcript, shared_scorer(script_path, None, extra), None)
+    redacted, _, score = score_then_redact(transcript, call_scorer(script_path, None, extra), None)
     return {"checklist": checklist_json(score), "metrics": score.metrics.to_json(), "score": score_json(score),
             "topic": topic_json(call, redacted, classifier)}
 

@@ -11,7 +11,7 @@ matches only that form, and `{name}` matches any personal first name.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -63,8 +63,10 @@ class Matcher:
     distinct text.
     """
 
-    def __init__(self, lemmatizer: Lemmatizer, judges: Judges | None, fuzzy: float, veto: float):
+    def __init__(self, lemmatizer: Lemmatizer, judges: Judges | None, fuzzy: float, veto: float,
+                 as_stored: Callable[[str], str] | None = None):
         self.lemmatizer = lemmatizer
+        self.as_stored = as_stored
         self.judges = judges
         self.fuzzy = fuzzy
         self.veto = veto
@@ -75,6 +77,7 @@ class Matcher:
         self._word_matches: dict[Token, dict[int, str]] = {}  # call word -> {rule word id: note}
         self._sentence_words: dict[int, list[dict[int, str]]] = {}
         self._vectors: dict[str, np.ndarray] = {}  # sentence text -> embedding, kept across calls
+        self._stored: dict[str, str] = {}  # sentence text -> as it reads once stored, for this call
 
     def learn(self, phrases: Sequence[Phrases]) -> None:
         """Compile the rules of a script once, before its calls are scored."""
@@ -85,6 +88,7 @@ class Matcher:
 
     def start(self) -> None:
         self._sentence_words = {}
+        self._stored = {}
         if len(self._word_matches) > MAX_KNOWN_WORDS:  # ASR garbles words endlessly; keep memory bounded
             self._word_matches.clear()
 
@@ -123,12 +127,14 @@ class Matcher:
         texts = [s.text for s in alone] + [f"{b.text} {s.text}" for b, s in pairs]
         if not texts:
             return {}
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            if len(self._vectors) > MAX_KNOWN_SENTENCES:
-                self._vectors.clear()
-            self._vectors.update(zip(missing, self.judges.encoder.encode(missing)))
-        judgements = judge.judge(np.stack([self._vectors[t] for t in texts]))
+        stored = None
+        if judge.recalls and self.as_stored is not None:
+            # analysts' quotes are stored redacted, while the words are judged as spoken
+            for text in texts:
+                if text not in self._stored:
+                    self._stored[text] = self.as_stored(text)
+            stored = self._embedded([self._stored[t] for t in texts])
+        judgements = judge.judge(self._embedded(texts), stored)
         best = {s.index: j for s, j in zip(alone, judgements)}
         for (before, sentence), judgement in zip(pairs, judgements[len(alone):]):
             # a sentence that does the item alone lends nothing to the one after it
@@ -136,6 +142,14 @@ class Matcher:
             if not done_before and judgement.probability > best[sentence.index].probability:
                 best[sentence.index] = judgement
         return best
+
+    def _embedded(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            if len(self._vectors) > MAX_KNOWN_SENTENCES:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, self.judges.encoder.encode(missing)))
+        return np.stack([self._vectors[t] for t in texts])
 
     def _all_groups(self, groups: Sequence[Sequence[str]], sentences: Sequence[Sentence]) -> list[tuple[Sentence, str]]:
         """Group hits where every group is said in one sentence or its neighbours of the same speaker: «Этим

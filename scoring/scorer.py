@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from asr.records import Transcript
@@ -19,13 +19,16 @@ from scoring.tokens import Lemmatizer
 
 class CallScorer:
     """A script with its judges and matcher, ready to score calls one after another (not from several threads).
-    `extra` are labelled examples beyond the script's own (analysts' overrides): they teach the judges too."""
+    `extra` are labelled examples beyond the script's own (analysts' overrides): they teach the judges too.
+    `as_stored` says how a sentence reads once stored (redacted), where the words are judged as spoken: that is how
+    the analysts' quotes read."""
 
-    def __init__(self, script: Script, encoder: SentenceEncoder | None, extra: Iterable[LabelledExample] = ()):
+    def __init__(self, script: Script, encoder: SentenceEncoder | None, extra: Iterable[LabelledExample] = (),
+                 as_stored: Callable[[str], str] | None = None):
         self.script = script
         self.encoder = encoder
         judges = build_judges(script, extra, encoder) if encoder is not None else None
-        self.matcher = Matcher(Lemmatizer(), judges, script.settings.fuzzy, script.settings.veto)
+        self.matcher = Matcher(Lemmatizer(), judges, script.settings.fuzzy, script.settings.veto, as_stored)
         self.matcher.learn(script_phrases(script))
 
     def score(self, transcript: Transcript, operator_channel: int | None = None) -> CallScore:
@@ -66,15 +69,15 @@ def shared_script(script_path: Path | str | None = None, script_text: str | None
 
 
 def shared_scorer(script_path: Path | str | None = None, script_text: str | None = None,
-                  extra: Iterable[LabelledExample] = ()) -> CallScorer:
+                  extra: Iterable[LabelledExample] = (), as_stored: Callable[[str], str] | None = None) -> CallScorer:
     """A scorer per thread (a matcher keeps per-call state) sharing one loaded encoder per process, for the script
     `shared_script` reads; `extra` are the labelled examples its judges learn besides the script's (analysts'
-    overrides), so new overrides make a new scorer."""
+    overrides), so new overrides make a new scorer; `as_stored` as for CallScorer."""
     extra = tuple(extra)
-    key = (str(script_path) if script_path else f"text:{script_text}" if script_text else "", extra)
+    key = (str(script_path) if script_path else f"text:{script_text}" if script_text else "", extra, as_stored)
     scorers = getattr(_local, "scorers", None)
     if scorers is None:
         scorers = _local.scorers = {}
     if key not in scorers:
-        scorers[key] = CallScorer(shared_script(script_path, script_text), shared_encoder(), extra)
+        scorers[key] = CallScorer(shared_script(script_path, script_text), shared_encoder(), extra, as_stored)
     return scorers[key]

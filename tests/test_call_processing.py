@@ -2,8 +2,9 @@
 import pytest
 
 from asr.records import Segment, Transcript, Word
-from pipelines.call_processing import score_then_redact
+from pipelines.call_processing import as_stored, call_scorer, score_then_redact
 from scoring.encoder import shared_encoder
+from scoring.judges import RECALLED, Correction, corrections_as_examples
 from scoring.scorer import CallScorer
 from scoring.script import load_script
 from storage.calls import call_status
@@ -44,6 +45,25 @@ def test_a_masked_name_does_not_take_the_offer_of_help_with_it(scorer):
     # the quote is the evidence's own stretch of the redacted turn
     (offer,) = score.item("offer_help").evidence
     assert offer.quote.endswith("могу помочь?") and offer.start >= 0.5
+
+
+def test_an_analysts_redacted_quote_is_recalled_on_a_call_judged_as_spoken():
+    spoken = "Спасибо, Анна, раньше надо было думать."
+    quote = as_stored(spoken)  # what the analyst saw and overrode: the stored, redacted quote
+    assert "Анна" not in quote
+    script = load_script()
+    taught = corrections_as_examples(script, [Correction("no_forbidden_phrases", "failed", (quote,))])
+    spoken_vector, quote_vector = shared_encoder().encode([spoken, quote])
+    assert spoken_vector @ quote_vector < RECALLED  # the name alone keeps the spoken line from recalling it
+    call = Transcript("ru", 1.0, 20.0, (
+        said(0, "operator", 0.5, "Здравствуйте, горячая линия госуслуг, меня зовут Ольга. Чем могу помочь?"),
+        said(1, "caller", 5.0, "Я пропустил срок подачи заявления на пособие."),
+        said(0, "operator", 9.0, spoken),
+    ))
+    _, _, score = score_then_redact(call, call_scorer(None, None, taught), 0)
+    verdict = score.item("no_forbidden_phrases")
+    assert verdict.verdict == "failed"
+    assert [e.method for e in verdict.evidence] == [f"judge 1.00, like '{quote}'"]
 
 
 def test_a_call_is_stored_with_its_score_or_not_at_all(scorer, tmp_path):
