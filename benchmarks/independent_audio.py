@@ -38,7 +38,8 @@ def call_script(d: dict, layout: str):
     """A dialogue as the generator's call script: each party its own voice (the operator the roster voice of its
     number, a specialist another operator's voice, the caller a voice drawn from its caller id)."""
     from demo_calls import people
-    from demo_calls.records import CALLER, OPERATOR, CallScript, Line, Request
+    from demo_calls.records import CallScript, Line, Request
+    from kernel.roles import CALLER, OPERATOR
 
     operator = people.OPERATORS[(int(d["operator_id"].split("_")[1]) - 1) % len(people.OPERATORS)]
     specialist = next(op for op in people.SPECIALISTS.values() if op.voice.name != operator.voice.name)
