@@ -11,6 +11,7 @@ matches only that form, and `{name}` matches any personal first name.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -32,6 +33,7 @@ MAX_KNOWN_WORDS = 200_000
 MAX_KNOWN_SENTENCES = 50_000
 MIN_JUDGED_WORDS = 3  # a word or two («Да.», «Соединяю.») means nothing to a judge: rules alone decide them
 TURN_GAP_SECONDS = 1.5  # the parts of a multi-part rule are said in one turn: sentences at most this far apart
+CLAUSE = re.compile(r"\s*[,;:—]\s+")
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,8 @@ class Matcher:
         pairs = [(before, s) for before, s in zip(sentences, sentences[1:])
                  if s.words >= MIN_JUDGED_WORDS and before.speaker == s.speaker
                  and 0 <= s.start - before.end <= TURN_GAP_SECONDS]
-        texts = [s.text for s in alone] + [f"{b.text} {s.text}" for b, s in pairs]
+        spans = [(s, span) for s in alone for span in clause_spans(s.text)] if phrases.clauses else []
+        texts = [s.text for s in alone] + [f"{b.text} {s.text}" for b, s in pairs] + [span for _, span in spans]
         if not texts:
             return {}
         stored = None
@@ -136,10 +139,13 @@ class Matcher:
             stored = self._embedded([self._stored[t] for t in texts])
         judgements = judge.judge(self._embedded(texts), stored)
         best = {s.index: j for s, j in zip(alone, judgements)}
-        for (before, sentence), judgement in zip(pairs, judgements[len(alone):]):
+        for (before, sentence), judgement in zip(pairs, judgements[len(alone):len(alone) + len(pairs)]):
             # a sentence that does the item alone lends nothing to the one after it
             done_before = before.index in best and best[before.index].probability >= judge.threshold
             if not done_before and judgement.probability > best[sentence.index].probability:
+                best[sentence.index] = judgement
+        for (sentence, _), judgement in zip(spans, judgements[len(alone) + len(pairs):]):
+            if judgement.probability > best[sentence.index].probability:
                 best[sentence.index] = judgement
         return best
 
@@ -304,6 +310,18 @@ class Matcher:
         if score >= self.fuzzy:
             return f"'{got.surface}'≈'{wanted.surface}' {score:.2f}"
         return None
+
+
+def clause_spans(text: str) -> list[str]:
+    """Each clause, and each two in a row, of a sentence of three or more. Whisper often writes a whole opening as one
+    comma-spliced sentence («Доброе утро, госушлу, луги, оператор Дмитрий, звонки записываются, что вам
+    подсказать?»), where a duty said in a few words reads unlikely: the name came to 0.07. Duties whose sense needs
+    the whole sentence (a deadline for a request, rudeness) were read worse in pieces."""
+    clauses = [c for c in CLAUSE.split(text) if c]
+    if len(clauses) < 3:
+        return []
+    spans = clauses + [f"{a}, {b}" for a, b in zip(clauses, clauses[1:])]
+    return [span for span in spans if len(span.split()) >= MIN_JUDGED_WORDS]
 
 
 def _by_sentence(found: list[tuple[Sentence, str]]) -> list[Hit]:

@@ -38,6 +38,8 @@ class Phrases:
     threshold: float | None = None  # the judge's probability that counts; None: the script's default
     # the probability from which two sentences of one call count together, each less sure than `threshold`
     threshold_twice: float | None = None
+    # the judge also reads each two clauses in a row of a sentence (matching.clause_spans)
+    clauses: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.groups or self.examples)
@@ -221,7 +223,12 @@ class _Reader(FieldReader):
                      if "threshold" in data else None)
         threshold_twice = (self.number(data["threshold_twice"], f"{where} field 'threshold_twice'", 0.0, 1.0)
                            if "threshold_twice" in data else None)
-        return Phrases(groups, examples, near_misses, threshold, threshold_twice)
+        clauses = data.get("clauses", False)
+        if not isinstance(clauses, bool):
+            raise self.fail(f"{where} field 'clauses'", f"must be true or false, got {clauses!r}")
+        if clauses and not examples:
+            raise self.fail(f"{where} field 'clauses'", "only a judge reads clauses: give the item 'examples'")
+        return Phrases(groups, examples, near_misses, threshold, threshold_twice, clauses)
 
     def script(self, data: object, text: str) -> Script:
         data = self.mapping(data, "top level",
@@ -261,7 +268,7 @@ class _Reader(FieldReader):
     def condition(self, condition_id: str, raw: object) -> Condition:
         where = f"condition '{condition_id}'"
         data = self.mapping(raw, where, {"description", "speaker", "says", "examples", "near_misses", "threshold",
-                                         "min_words"},
+                                         "min_words", "clauses"},
                             {"description", "speaker"})
         phrases = self.phrases(data, where)
         min_words = int(self.number(data["min_words"], f"{where} field 'min_words'", 1)) if "min_words" in data else None
@@ -286,8 +293,8 @@ class _Reader(FieldReader):
         where = f"item '{item_id}'" if isinstance(item_id, str) else f"items[{n}]"
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
-            "near_misses", "threshold", "threshold_twice", "when", "before", "evasive", "routine", "objections",
-            "min_words", "asks", "title", "reason",
+            "near_misses", "threshold", "threshold_twice", "clauses", "when", "before", "evasive", "routine",
+            "objections", "min_words", "asks", "title", "reason",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)

@@ -40,6 +40,15 @@ def test_a_callers_sentence_never_does_an_operators_item(scorer):
     assert by_caller.verdict == "failed", by_caller.evidence
 
 
+def test_duties_said_in_a_few_words_are_found_in_a_sentence_the_asr_spliced_together(scorer):
+    # Whisper's stereo transcript of an opening, one sentence where the text has three
+    opening = ("operator", "Доброе утро, госушлу, луги, оператор Дмитрий, звонки записываются, что вам подсказать?")
+    score = scorer.score(call(opening, CASE[1], ("operator", "Нажмите «Восстановить пароль» и введите СНИЛС.")),
+                         operator_channel=OPERATOR_CHANNEL)
+    assert score.item("operator_name").verdict == "passed", score.item("operator_name").reason
+    assert score.item("offer_help").verdict == "passed", score.item("offer_help").reason
+
+
 def test_a_transfer_is_recognised_however_it_is_worded_and_only_on_the_operators_side(scorer):
     handed = judged(scorer, *CASE, ("operator", "Я передам трубку Евгению Александровичу, он занимается "
                                                 "блокировками учётных записей и снимет её."),
