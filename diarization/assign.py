@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,12 +14,13 @@ from diarization.records import AttributedTranscript, Diarization
 from diarization.roles import (apply_roles, operator_and_caller_in_one_voice, parties, roles_from_channel,
                                roles_from_channel_content, roles_from_content)
 from diarization.settings import DiarizationSettings
-from diarization.stereo import stereo_turns
+from diarization.stereo import channel_stretches, stereo_turns, turn_edges
 from diarization.turns import as_turns
 from diarization.words import assign_speakers
 
 if TYPE_CHECKING:
     from diarization.mono import Listened
+    from diarization.voices import Embedded
 
 
 class MissingAudio(ValueError):
@@ -47,6 +49,42 @@ def listen_to_call(samples_16k: np.ndarray, settings: DiarizationSettings | None
     samples = samples_16k if samples_16k.ndim == 1 else samples_16k[0]
     return listen(samples, min_speakers=settings.min_speakers, max_speakers=settings.max_speakers,
                   folder=settings.pipeline, threads=settings.threads, device=device, between_pieces=between_pieces)
+
+
+@dataclass(frozen=True)
+class ListenedStereo:
+    """What a stereo call's audio alone says, before its words are known: where each channel's voice-activity
+    detector hears speech (diarization.stereo.channel_stretches), and the CAM++ embeddings of those stretches on the
+    channels looked at for a second voice (diarization.voices.embed_stretches). Once the words are known, only the
+    choice of the stretches that hold words and the voice decision are left."""
+
+    stretches: dict[int, list[tuple[float, float]]]
+    embedded: dict[int, Embedded]
+
+
+def _operator_channel(operator_channel: int | None, settings: DiarizationSettings) -> tuple[int | None, str]:
+    """The operator's channel of a stereo call and where it came from: the call's metadata, else the site's
+    default."""
+    if operator_channel is not None:
+        return operator_channel, "metadata"
+    return settings.operator_channel, "configured"
+
+
+def listen_to_stereo(samples_16k: np.ndarray, operator_channel: int | None = None,
+                     settings: DiarizationSettings | None = None) -> ListenedStereo:
+    """A stereo call's (2, n) audio, heard as far as it can be without its words (ListenedStereo), so that this
+    runs while they are transcribed; `operator_channel` as in `attribute_speakers`."""
+    from diarization.campplus import torch_threads
+    from diarization.mono import campplus
+    from diarization.voices import embed_stretches, may_hold_two_voices
+
+    settings = settings or DiarizationSettings.from_env()
+    channel, _ = _operator_channel(operator_channel, settings)
+    stretches = {c: channel_stretches(samples_16k[c]) for c in range(samples_16k.shape[0])}
+    with torch_threads(settings.threads):
+        embedded = {c: embed_stretches(samples_16k[c], [turn_edges(a, b) for a, b in found], campplus())
+                    for c, found in stretches.items() if may_hold_two_voices(c, channel)}
+    return ListenedStereo(stretches, embedded)
 
 
 def joined_voices(apart: Diarization, merged: Diarization) -> list[tuple[str, ...]]:
@@ -86,10 +124,11 @@ def attribute_speakers(
     samples_16k: np.ndarray | None = None,
     operator_channel: int | None = None,
     settings: DiarizationSettings | None = None,
-    listened: Listened | None = None,
+    listened: Listened | ListenedStereo | None = None,
 ) -> AttributedTranscript:
     """`transcript` as the ASR made it; `samples_16k` the call's audio at 16 kHz, (channels, n) or (n,), float32
-    or 16-bit PCM (diarization.audio). `listened` is what `listen_to_call` already heard in a mono call's audio.
+    or 16-bit PCM (diarization.audio). `listened` is what `listen_to_call` already heard in a mono call's audio, or
+    `listen_to_stereo` in a stereo call's (with the same `operator_channel` and settings).
 
     A stereo call (its segments carry their channel) works without audio: turns then follow the words' times.
     With its (2, n) audio, turn edges follow each channel's voice activity and a second voice on a channel (a
@@ -100,9 +139,9 @@ def attribute_speakers(
     settings = settings or DiarizationSettings.from_env()
     if any(s.channel is not None for s in transcript.segments):
         stereo_audio = samples_16k if samples_16k is not None and samples_16k.ndim == 2 else None
-        diarization = stereo_turns(transcript, stereo_audio)
-        channel, source = (operator_channel, "metadata") if operator_channel is not None else (
-            settings.operator_channel, "configured")
+        heard = listened if isinstance(listened, ListenedStereo) and stereo_audio is not None else None
+        diarization = stereo_turns(transcript, stereo_audio, stretches=heard.stretches if heard else None)
+        channel, source = _operator_channel(operator_channel, settings)
         if diarization.turns and stereo_audio is not None:
             # torch and CAM++: only stereo calls handed their audio pay for them
             from diarization.campplus import torch_threads
@@ -111,7 +150,7 @@ def attribute_speakers(
 
             with torch_threads(settings.threads):
                 diarization = separate_channel_voices(diarization, stereo_audio, campplus(), SAME_VOICE_SIMILARITY,
-                                                      channel)
+                                                      channel, heard.embedded if heard else None)
         attributed = assign_speakers(transcript, diarization)
         roles = (roles_from_channel(diarization, channel, source) if channel is not None
                  else roles_from_channel_content(attributed, diarization))

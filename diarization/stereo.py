@@ -113,22 +113,35 @@ def _snapped(stretches: list[tuple[int, int]], loud: np.ndarray) -> list[tuple[f
     return _bridged(sorted(snapped), 0.0)
 
 
-def _heard(samples: np.ndarray, words: list[tuple[float, float]], piece_s: float) -> list[tuple[float, float]]:
+def channel_stretches(samples: np.ndarray, piece_s: float = PIECE_S) -> list[tuple[float, float]]:
+    """Where the voice-activity detector hears speech on one channel, edges on its loud frames: the audio alone
+    decides, so a call's stretches are found while its words are transcribed. The detector hears the channel a
+    piece of at most `piece_s` at a time."""
     stretches = []
     for offset_s, piece in pieces(samples, piece_s):
         found = [(r["start"], r["end"]) for r in get_speech_timestamps(piece, _VAD)]
         stretches += [(offset_s + a, offset_s + b) for a, b in _snapped(found, _loud_frames(piece))]
-    stretches = _bridged(stretches, _ACROSS_PIECES_S)
-    return [(a, b) for a, b in stretches if any(min(b, we) > max(a, ws) for ws, we in words)]
+    return _bridged(stretches, _ACROSS_PIECES_S)
 
 
-def stereo_turns(transcript: Transcript, samples_16k: np.ndarray | None = None, piece_s: float = PIECE_S) -> Diarization:
+def turn_edges(start: float, end: float) -> tuple[float, float]:
+    """A stretch's edges as its turn carries them (to the millisecond)."""
+    return round(start, 3), round(end, 3)
+
+
+def stereo_turns(transcript: Transcript, samples_16k: np.ndarray | None = None, piece_s: float = PIECE_S,
+                 stretches: dict[int, list[tuple[float, float]]] | None = None) -> Diarization:
     """`samples_16k`: the call's (2, n) audio at 16 kHz (diarization.audio), or None to place turns by word times
-    alone. The voice-activity detector hears it a piece of at most `piece_s` at a time."""
+    alone; `stretches`: channel_stretches of each channel, when they were found already (else they are found
+    here, from `samples_16k`, `piece_s` as there)."""
     turns: list[SpeakerTurn] = []
     for channel in sorted({s.channel for s in transcript.segments if s.channel is not None}):
         words = _word_spans(transcript, channel)
-        spans = _heard(samples_16k[channel], words, piece_s) if samples_16k is not None else _bridged(words, MAX_WORD_PAUSE_S)
-        turns.extend(SpeakerTurn(round(a, 3), round(b, 3), channel_speaker(channel), channel) for a, b in spans)
+        if stretches is None and samples_16k is None:
+            spans = _bridged(words, MAX_WORD_PAUSE_S)
+        else:
+            heard = stretches[channel] if stretches is not None else channel_stretches(samples_16k[channel], piece_s)
+            spans = [(a, b) for a, b in heard if any(min(b, we) > max(a, ws) for ws, we in words)]
+        turns.extend(SpeakerTurn(*turn_edges(a, b), channel_speaker(channel), channel) for a, b in spans)
     turns.sort(key=lambda t: (t.start, t.channel))
     return Diarization(turns=tuple(turns), speakers=tuple(sorted({t.speaker for t in turns})))

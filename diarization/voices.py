@@ -58,7 +58,31 @@ def _embed(model: CAMPPlusEmbedding, speech: np.ndarray) -> np.ndarray | None:
 
 
 def _audio(samples: np.ndarray, turn: SpeakerTurn) -> np.ndarray:
-    return floats(samples[int(turn.start * SAMPLE_RATE):int(turn.end * SAMPLE_RATE)])
+    return _stretch(samples, turn.start, turn.end)
+
+
+def _stretch(samples: np.ndarray, start: float, end: float) -> np.ndarray:
+    return floats(samples[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)])
+
+
+# CAM++ embeddings of one channel's stretches by their (start, end), None where too short to carry a voice
+Embedded = dict[tuple[float, float], np.ndarray | None]
+
+
+def _embedding(model: CAMPPlusEmbedding, samples: np.ndarray, turn: SpeakerTurn, known: Embedded | None
+               ) -> np.ndarray | None:
+    """`turn`'s embedding, taken from `known` where it is there; what is embedded here is added to `known`."""
+    if known is None:
+        return _embed(model, _audio(samples, turn))
+    if (turn.start, turn.end) not in known:
+        known[turn.start, turn.end] = _embed(model, _audio(samples, turn))
+    return known[turn.start, turn.end]
+
+
+def embed_stretches(samples: np.ndarray, stretches: list[tuple[float, float]], model: CAMPPlusEmbedding) -> Embedded:
+    """The embedding of every stretch of one channel long enough for `separate_channel_voices` to look at, before
+    it is known which of them hold words (stretches, edges as the turns carry them: diarization.stereo)."""
+    return {(a, b): _embed(model, _stretch(samples, a, b)) for a, b in stretches if b - a >= _MIN_TURN_TO_MOVE_S}
 
 
 def _longest(turns: list[SpeakerTurn]) -> list[SpeakerTurn]:
@@ -190,12 +214,14 @@ class Heard:
     embeddings: dict[SpeakerTurn, np.ndarray]
 
 
-def hear(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding) -> Heard:
+def hear(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding, known: Embedded | None = None
+         ) -> Heard:
+    """`known`: embeddings of turns' audio already made (_embedding)."""
     own = defaultdict(list)
     for turn in diarization.exclusive_turns:
         own[turn.speaker].append(turn)
     embeddings = {t: e for t in diarization.exclusive_turns if t.duration >= _MIN_TURN_TO_MOVE_S
-                  and (e := _embed(model, _audio(samples_16k, t))) is not None}
+                  and (e := _embedding(model, samples_16k, t, known)) is not None}
     return Heard(prints={s: p for s in own if (p := _print(samples_16k, own[s], model, embeddings)) is not None},
                  embeddings=embeddings)
 
@@ -284,12 +310,13 @@ _MIN_SECOND_VOICE_S = 5.0
 _MIN_TURN_TO_CLUSTER_S = 1.0
 
 
-def _two_voices(turns: list[SpeakerTurn], samples: np.ndarray, model: CAMPPlusEmbedding) -> list[SpeakerTurn] | None:
+def _two_voices(turns: list[SpeakerTurn], samples: np.ndarray, model: CAMPPlusEmbedding, known: Embedded
+                ) -> list[SpeakerTurn] | None:
     """The channel's turns labelled "first" and "second" by voice, or None when there is no second voice."""
     long = [t for t in turns if t.duration >= _MIN_TURN_TO_CLUSTER_S]
     if len(long) < 2:
         return None
-    embeddings = np.array([_embed(model, _audio(samples, t)) for t in long])
+    embeddings = np.array([_embedding(model, samples, t, known) for t in long])
     groups = fcluster(linkage(embeddings, method="average", metric="cosine"), 2, criterion="maxclust")
     if min(sum(t.duration for t, g in zip(long, groups) if g == group) for group in (1, 2)) < _MIN_SECOND_VOICE_S:
         return None
@@ -299,23 +326,33 @@ def _two_voices(turns: list[SpeakerTurn], samples: np.ndarray, model: CAMPPlusEm
     return [SpeakerTurn(t.start, t.end, label[nearest.get(t, t)], t.channel) for t in turns]
 
 
+def may_hold_two_voices(channel: int, operator_channel: int | None) -> bool:
+    """Where `operator_channel` is known only it is looked at for a second voice: a transfer brings a second
+    operator, while a call has one caller, whose voice changes enough over a call (a generated caller's later turns
+    measured under the threshold) to be split in two."""
+    return operator_channel in (None, channel)
+
+
 def separate_channel_voices(diarization: Diarization, samples_16k: np.ndarray, model: CAMPPlusEmbedding,
-                            same_voice_similarity: float, operator_channel: int | None = None) -> Diarization:
+                            same_voice_similarity: float, operator_channel: int | None = None,
+                            embedded: dict[int, Embedded] | None = None) -> Diarization:
     """`samples_16k`: the call's (2, n) audio. A channel's second voice is named after the channels' own
-    speakers: SPEAKER_02, SPEAKER_03. Where `operator_channel` is known only it is looked at: a transfer brings a
-    second operator, while a call has one caller, whose voice changes enough over a call (a generated caller's
-    later turns measured under the threshold) to be split in two."""
+    speakers: SPEAKER_02, SPEAKER_03. The channels looked at are those that `may_hold_two_voices`; `embedded`:
+    embed_stretches of them, where it was run already."""
     turns: list[SpeakerTurn] = []
     extra = 2
     for channel in sorted({t.channel for t in diarization.turns}):
         own = [t for t in diarization.turns if t.channel == channel]
-        labelled = _two_voices(own, samples_16k[channel], model) if operator_channel in (None, channel) else None
+        # each turn is embedded once, for the split and for its check
+        known = dict((embedded or {}).get(channel, {}))
+        labelled = (_two_voices(own, samples_16k[channel], model, known)
+                    if may_hold_two_voices(channel, operator_channel) else None)
         if labelled is None:
             turns.extend(own)
             continue
         split = Diarization(turns=tuple(labelled), speakers=("first", "second"), exclusive_turns=tuple(labelled))
-        checked = refine(split, hear(split, samples_16k[channel], model), same_voice_similarity, min_speakers=1,
-                         max_pause_s=0.0)
+        checked = refine(split, hear(split, samples_16k[channel], model, known), same_voice_similarity,
+                         min_speakers=1, max_pause_s=0.0)
         names = {"SPEAKER_00": own[0].speaker}
         for speaker in checked.speakers[1:]:
             names[speaker] = f"SPEAKER_{extra:02d}"

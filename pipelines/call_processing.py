@@ -230,11 +230,11 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     diarizing = diarization_process()
     pcm = kept.joined()
     listening = is_mono(pcm)  # the diarization process listens to exactly these calls during the ASR
-    diarizing.begin(pcm, settings.model.device, listening)
+    diarizing.begin(pcm, settings.model.device, listening, metadata.operator_channel)
     del pcm
     transcript = cost.timed("asr", _transcribe, kept, metadata, settings, listening)
     # what is left of diarization once the words are known; its listening mostly happened during the ASR
-    attributed, diarized = cost.timed("diarize", diarizing.finish, transcript, metadata.operator_channel)
+    attributed, diarized = cost.timed("diarize", diarizing.finish, transcript)
     # the worker mostly waits during "diarize": the diarization process's own CPU is what diarization cost
     cost.cpu_seconds.update(diarized.cpu_seconds)
     cost.peak_rss_mb["diarization process"] = diarized.peak_rss_mb

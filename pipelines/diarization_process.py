@@ -9,8 +9,9 @@ page faults after the first diarization. And the two sets of models and their wo
 processes, each under a worker's budget, instead of stacking up in one.
 
 The worker sends the call's audio (`begin`), then its transcript (`finish`), and gets the attributed transcript
-back; messages are pickles over the child's stdin and stdout. The child exits when the worker's end of the pipe
-closes, so it dies with its worker.
+back. What the audio alone tells is worked out in between, while the worker transcribes; after the transcript,
+only what needs the words is left. Messages are pickles over the child's stdin and stdout. The child exits when
+the worker's end of the pipe closes, so it dies with its worker.
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ class DiarizationProcessDied(OSError):
 
 @dataclass(frozen=True)
 class ProcessCost:
-    """What a call cost the diarization process, measured there: CPU seconds of listening (during the ASR) and of
-    settling (after it), and the process's peak RSS so far."""
+    """What a call cost the diarization process, measured there: CPU seconds of listening to the audio (during the
+    ASR) and of settling who spoke each word (after it), and the process's peak RSS so far."""
 
     cpu_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
@@ -74,16 +75,15 @@ class DiarizationProcess:
         except BrokenPipeError:
             raise self._died() from None
 
-    def begin(self, samples_16k: np.ndarray, device: str, mono: bool) -> None:
-        """The call's (channels, n) audio; a mono call's (diarization.assign.is_mono, as the caller found it) is
-        listened to at once, while the caller goes on."""
-        self._send(("begin", samples_16k, device, mono))
+    def begin(self, samples_16k: np.ndarray, device: str, mono: bool, operator_channel: int | None) -> None:
+        """The call's (channels, n) audio, whether it is mono (diarization.assign.is_mono, as the caller found it)
+        and its operator's channel from the metadata. It is listened to at once, while the caller goes on."""
+        self._send(("begin", samples_16k, device, mono, operator_channel))
 
-    def finish(self, transcript: Transcript, operator_channel: int | None
-               ) -> tuple[AttributedTranscript, ProcessCost]:
+    def finish(self, transcript: Transcript) -> tuple[AttributedTranscript, ProcessCost]:
         """The call begun last, attributed (diarization.assign.attribute_speakers), with what it cost; its errors
         are raised here."""
-        self._send(("finish", transcript, operator_channel))
+        self._send(("finish", transcript))
         try:
             outcome, value, cost = pickle.load(self._child.stdout)
         except EOFError:
@@ -118,10 +118,10 @@ def diarization_process() -> DiarizationProcess:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    from diarization.assign import attribute_speakers, listen_to_call
+    from diarization.assign import attribute_speakers, listen_to_call, listen_to_stereo
     from pipelines.memory import return_freed_memory
 
-    samples = listened = failure = None
+    samples = listened = failure = operator_channel = None
     cpu: dict[str, float] = {}
     while True:
         try:
@@ -129,7 +129,7 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
         except EOFError:
             return
         if message[0] == "begin":
-            _, samples, device, mono = message
+            _, samples, device, mono, operator_channel = message
             listened = failure = None
             started = time.process_time()
             try:
@@ -138,15 +138,14 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
                     # grew piece by piece (a 20-minute call: 1533 MB, 1498 with it, no higher than its first piece)
                     listened = listen_to_call(samples, device=device, between_pieces=return_freed_memory)
                 else:
-                    # a stereo call's voices are told apart by CAM++ once its words are known: loaded now, while
-                    # the worker transcribes, not then, while it waits
-                    from diarization.mono import campplus
-                    campplus()
+                    # a stereo call's voice activity and voice prints, found now rather than while the worker waits
+                    # for them after its ASR
+                    listened = listen_to_stereo(samples, operator_channel)
             except Exception as exc:  # noqa: BLE001  raised in the worker, when it asks for the call
                 failure = exc
             cpu = {"listen": time.process_time() - started}
             continue
-        _, transcript, operator_channel = message
+        _, transcript = message
         started = time.process_time()
         try:
             if failure is not None:

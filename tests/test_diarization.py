@@ -19,7 +19,7 @@ from asr.records import Transcript, Word
 from asr.records import Segment as AsrSegment
 from asr.transcribe import transcribe_windows
 from conftest import eval_file
-from diarization.assign import MissingAudio, attribute_speakers
+from diarization.assign import MissingAudio, attribute_speakers, listen_to_stereo
 from diarization.records import Diarization, SpeakerTurn
 from diarization.roles import roles_from_content
 from diarization.settings import DiarizationSettings
@@ -158,6 +158,21 @@ def test_a_specialist_on_the_operator_channel_is_a_speaker_of_their_own():
     assert all(s.speaker == voice_of[s.text.split("_")[-1]] for s in result.transcript.segments)
     assert {s.text.split("_")[-1]: s.role for s in result.transcript.segments} == {
         "anna": OPERATOR, "mikhail": OPERATOR, "irina": CALLER}
+
+
+def test_what_a_stereo_calls_audio_tells_before_its_words_gives_the_same_speakers():
+    """The diarization process hears a stereo call's voice activity and voice prints while the worker transcribes it
+    (listen_to_stereo), and only the operator's channel is looked at for a second voice: the answer is the one found
+    from the audio once the words are known, the specialist's split included."""
+    audio, words = two_channel_call([(0, "s1_rhv_anna"), (1, "s2_rhv_irina"), (0, "s3_rhv_anna"),
+                                     (0, "s4_rhv_mikhail"), (1, "s5_rhv_irina"), (0, "s5_rhv_mikhail")])
+    pcm = np.round(audio * 32767).astype(np.int16)
+    settings = DiarizationSettings()
+    listened = listen_to_stereo(pcm, 0, settings)
+    assert set(listened.embedded) == {0} and len(listened.stretches[1]) >= 2
+    heard_first = attribute_speakers(words, pcm, 0, settings, listened=listened)
+    assert len(heard_first.diarization.speakers) == 3
+    assert heard_first == attribute_speakers(words, pcm, 0, settings)
 
 
 def test_the_callers_channel_is_one_caller_when_the_operators_channel_is_known():
