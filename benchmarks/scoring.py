@@ -193,7 +193,6 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
     """Per-item table and macro F1 of one transcript source, (seconds, call duration) of every scoring, and on
     ASR transcripts each call's role accuracy (share of words with the true role, every party right)."""
     from demo_calls.records import CHECKLIST_ITEMS
-    from privacy.transcript import redact_transcript
 
     pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
     timings, roles = [], []
@@ -210,7 +209,6 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
             roles.append(roles_right(truth, transcript))
         else:
             transcript = reference_transcript(truth)
-        transcript = redact_transcript(transcript)[0]  # the pipeline scores what it stores: redacted text
         started = time.perf_counter()
         score = scorer.score(transcript)
         elapsed = time.perf_counter() - started
@@ -248,11 +246,10 @@ def evaluate_written(seed: int, count: int, scorer, verbose: bool) -> tuple[list
     from demo_calls.generate import write_calls
     from demo_calls.records import CHECKLIST_ITEMS
     from demo_calls.truth_db import written_transcript
-    from privacy.transcript import redact_transcript
 
     pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
     for call in write_calls(count, seed):
-        score = scorer.score(redact_transcript(written_transcript(call)[0])[0])
+        score = scorer.score(written_transcript(call)[0])
         for item in CHECKLIST_ITEMS:
             predicted = generated_verdict(score, item)
             pairs[item].append((call.checklist[item], predicted))
@@ -287,22 +284,20 @@ def independent_evidence(call: dict, item_id: str) -> tuple[str, ...]:
 
 
 def score_independent(calls: list[dict], scorer):
-    from privacy.transcript import redact_transcript
+    """The dialogues scored as `hotline-qc score-transcript` scores a file: on the words as written."""
     from scoring.turns import transcript_from_turns
 
-    return [scorer.score(redact_transcript(transcript_from_turns(c["turns"], c.get("language") or "ru"))[0])
-            for c in calls]
+    return [scorer.score(transcript_from_turns(c["turns"], c.get("language") or "ru")) for c in calls]
 
 
 def score_independent_asr(calls: list[dict], scorer, layout: str) -> tuple[list[dict], list]:
     """The dialogues spoken, recorded `layout` (stereo or mono) and transcribed (benchmarks.independent_audio),
     scored as the pipeline scores a call; dialogues not transcribed yet are left out."""
     from benchmarks.independent_audio import asr_transcript
-    from privacy.transcript import redact_transcript
 
     heard = [(c, asr_transcript(int(c["call_id"][1:]), layout)) for c in calls]
     heard = [(c, t) for c, t in heard if t is not None]
-    return [c for c, _ in heard], [scorer.score(redact_transcript(t)[0]) for _, t in heard]
+    return [c for c, _ in heard], [scorer.score(t) for _, t in heard]
 
 
 def independent_table(calls: list[dict], scores: list, verbose: bool, half: str) -> tuple[list[list], float]:
