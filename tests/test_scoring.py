@@ -411,6 +411,19 @@ def test_identification_needs_a_full_name_and_a_second_identifier(scorer, asked,
 
 
 @pytest.mark.slow
+def test_a_caller_identified_by_phone_alone_fails_identification(scorer):
+    """An account the caller cannot enter is their own record, however the complaint is worded."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Мне код для входа не приходит, уже второй день."),
+        ("operator", "Какой у вас номер телефона?"),
+        ("caller", "Восемь девятьсот шестнадцать, сто двадцать, тридцать, сорок."),
+        ("operator", "Коды отправляются, проверьте, не блокирует ли их ваш оператор связи."),
+    )
+    assert verdict(scorer, transcript, "identification").verdict == "failed"
+
+
+@pytest.mark.slow
 def test_a_specialist_identifies_the_caller_before_discussing_the_case(scorer):
     """What the first operator said before transferring is not the specialist's discussion of the record."""
     transcript = call(
