@@ -11,6 +11,7 @@ prepared the tune half too).
     .venv/bin/python -m benchmarks.scoring --set report-mono  # the report set's calls, all recorded mono
     .venv/bin/python -m benchmarks.scoring --set report --written   # the calls as written: no RHVoice, no ASR
     .venv/bin/python -m benchmarks.scoring --set independent --half tune --learning-curve
+    .venv/bin/python -m benchmarks.scoring --set independent --half tune --cached --leave-out
 
 The independent set (../shared/eval/dialogues_independent, d01-d60) was written by someone who never saw this
 product; its tune half d01-d30 is the only half looked at while writing the script's examples, the report half
@@ -22,7 +23,10 @@ verdict and the text of its evidence turns), those where the script alone got th
 scores the report half after each number of them. With `--half tune` it is a two-fold estimate that never reads
 the report half: overrides from d01-d15 teach and d16-d30 are scored, then the other way round, and the two
 macro F1 are averaged. Its last column re-scores the calls whose overrides were taught: what an analyst who
-corrected them sees.
+corrected them sees. `--leave-out` also scores the tune half with the script's texts copied from the dialogues
+scored left out (difflib ratio 0.7 or cosine 0.8 against any of their sentences): each dialogue alone, and each
+half of d01-d30. A script example written from a tune dialogue is worth nothing on calls nobody tuned for, and only
+these rows do not reward it.
 
 Calls are rendered once with RHVoice, transcribed once with the packaged Whisper model and given speakers and roles
 once by `diarization` as the pipeline does; all three are cached under benchmarks/out/scoring/, so a re-run only
@@ -53,6 +57,10 @@ INDEPENDENT_HALVES = {"tune": range(1, 31), "report": range(31, 61)}
 TUNE_FOLDS = (range(1, 16), range(16, 31))
 LEARNING_CURVE = (0, 10, 30, 100)
 LEARNING_SEED = 15
+# A script example this alike to a sentence of a held-out dialogue was likely written from it: the leave-out
+# estimate drops it, so that copying a dialogue's lines into the script earns nothing
+COPIED_RATIO = 0.7  # difflib's ratio of the lower-cased texts
+COPIED_COSINE = 0.8
 _LABELS = {True: "passed", False: "failed", None: "not_applicable"}
 SETS = {"tune": 11, "report": 23, "tune-mono": 11, "report-mono": 23}
 CALLS_PER_SET = {"tune": 60, "report": 40, "tune-mono": 60, "report-mono": 40}
@@ -185,7 +193,6 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
     """Per-item table and macro F1 of one transcript source, (seconds, call duration) of every scoring, and on
     ASR transcripts each call's role accuracy (share of words with the true role, every party right)."""
     from demo_calls.records import CHECKLIST_ITEMS
-    from privacy.transcript import redact_transcript
 
     pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
     timings, roles = [], []
@@ -202,7 +209,6 @@ def evaluate(folder: Path, scorer, source: str, verbose: bool, channels: str | N
             roles.append(roles_right(truth, transcript))
         else:
             transcript = reference_transcript(truth)
-        transcript = redact_transcript(transcript)[0]  # the pipeline scores what it stores: redacted text
         started = time.perf_counter()
         score = scorer.score(transcript)
         elapsed = time.perf_counter() - started
@@ -240,11 +246,10 @@ def evaluate_written(seed: int, count: int, scorer, verbose: bool) -> tuple[list
     from demo_calls.generate import write_calls
     from demo_calls.records import CHECKLIST_ITEMS
     from demo_calls.truth_db import written_transcript
-    from privacy.transcript import redact_transcript
 
     pairs: dict[str, list[tuple[str, str]]] = {item: [] for item in CHECKLIST_ITEMS}
     for call in write_calls(count, seed):
-        score = scorer.score(redact_transcript(written_transcript(call)[0])[0])
+        score = scorer.score(written_transcript(call)[0])
         for item in CHECKLIST_ITEMS:
             predicted = generated_verdict(score, item)
             pairs[item].append((call.checklist[item], predicted))
@@ -279,22 +284,20 @@ def independent_evidence(call: dict, item_id: str) -> tuple[str, ...]:
 
 
 def score_independent(calls: list[dict], scorer):
-    from privacy.transcript import redact_transcript
+    """The dialogues scored as `hotline-qc score-transcript` scores a file: on the words as written."""
     from scoring.turns import transcript_from_turns
 
-    return [scorer.score(redact_transcript(transcript_from_turns(c["turns"], c.get("language") or "ru"))[0])
-            for c in calls]
+    return [scorer.score(transcript_from_turns(c["turns"], c.get("language") or "ru")) for c in calls]
 
 
 def score_independent_asr(calls: list[dict], scorer, layout: str) -> tuple[list[dict], list]:
     """The dialogues spoken, recorded `layout` (stereo or mono) and transcribed (benchmarks.independent_audio),
     scored as the pipeline scores a call; dialogues not transcribed yet are left out."""
     from benchmarks.independent_audio import asr_transcript
-    from privacy.transcript import redact_transcript
 
     heard = [(c, asr_transcript(int(c["call_id"][1:]), layout)) for c in calls]
     heard = [(c, t) for c, t in heard if t is not None]
-    return [c for c, _ in heard], [scorer.score(redact_transcript(t)[0]) for _, t in heard]
+    return [c for c, _ in heard], [scorer.score(t) for _, t in heard]
 
 
 def independent_table(calls: list[dict], scores: list, verbose: bool, half: str) -> tuple[list[list], float]:
@@ -315,6 +318,84 @@ def independent_table(calls: list[dict], scores: list, verbose: bool, half: str)
     return rows, macro
 
 
+class _RememberingEncoder:
+    """The encoder, each distinct text encoded once: the leave-out estimate builds the judges thirty times."""
+
+    def __init__(self, encoder):
+        self.name, self._encoder, self._known = encoder.name, encoder, {}
+
+    def encode(self, texts):
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        if missing:
+            self._known.update(zip(missing, self._encoder.encode(missing)))
+        return np.stack([self._known[t] for t in texts]) if texts else self._encoder.encode([])
+
+
+def script_texts(script) -> list[str]:
+    """Every example, near miss and everyday line of the script: what a judge learns from."""
+    owners = [*script.items, *script.conditions.values()]
+    phrases = [o.phrases for o in owners] + [p for t in script.request_types for p in (t.promises, t.cues)]
+    return sorted({t for p in phrases for t in (*p.examples, *p.near_misses)} | set(script.everyday))
+
+
+def copied_from(call: dict, texts: list[str], vectors: dict) -> set[str]:
+    """The script's texts alike to a sentence of the call (COPIED_RATIO or COPIED_COSINE)."""
+    from difflib import SequenceMatcher
+
+    from rapidfuzz import fuzz
+    from scoring.conversation import sentences_of
+
+    said = list(dict.fromkeys(s for turn in call["turns"] for s in (sentences_of(turn["text"]) or [turn["text"]])))
+    near = np.stack([vectors[t] for t in texts]) @ np.stack([vectors[s] for s in said]).T
+    copied = {t for t, row in zip(texts, near) if row.max() >= COPIED_COSINE}
+    for text in texts:
+        if text in copied:
+            continue
+        # rapidfuzz's ratio bounds difflib's from above: only the candidates it lets through are checked exactly
+        for sentence in said:
+            if (fuzz.ratio(text.lower(), sentence.lower()) >= 100 * COPIED_RATIO
+                    and SequenceMatcher(None, text.lower(), sentence.lower()).ratio() >= COPIED_RATIO):
+                copied.add(text)
+                break
+    return copied
+
+
+def without_texts(script, dropped: set[str]):
+    """The script with `dropped` taken out of every example list, near-miss list and the everyday lines."""
+    from dataclasses import replace
+
+    def kept(p):
+        return replace(p, examples=tuple(t for t in p.examples if t not in dropped),
+                       near_misses=tuple(t for t in p.near_misses if t not in dropped))
+
+    return replace(script, items=tuple(replace(i, phrases=kept(i.phrases)) for i in script.items),
+                   conditions={c: replace(k, phrases=kept(k.phrases)) for c, k in script.conditions.items()},
+                   request_types=tuple(replace(t, promises=kept(t.promises), cues=kept(t.cues))
+                                       for t in script.request_types),
+                   everyday=tuple(t for t in script.everyday if t not in dropped))
+
+
+def leave_out_scores(calls: list[dict], folds: list[list[int]], script, encoder) -> tuple[list, list[int]]:
+    """Each fold of dialogues (positions in `calls`) scored by judges built without the script's texts copied from
+    any of its dialogues; also how many texts each fold left out."""
+    from scoring.conversation import sentences_of
+    from scoring.scorer import CallScorer
+
+    encoder = _RememberingEncoder(encoder)
+    texts = script_texts(script)
+    said = {s for c in calls for turn in c["turns"] for s in (sentences_of(turn["text"]) or [turn["text"]])}
+    vectors = dict(zip(texts + sorted(said), encoder.encode(texts + sorted(said))))
+    scores: list = [None] * len(calls)
+    dropped = []
+    for fold in folds:
+        copied = set().union(*(copied_from(calls[n], texts, vectors) for n in fold))
+        dropped.append(len(copied))
+        scorer = CallScorer(without_texts(script, copied), encoder)
+        for n, score in zip(fold, score_independent([calls[n] for n in fold], scorer)):
+            scores[n] = score
+    return scores, dropped
+
+
 def overrides_from_labels(calls: list[dict], scores: list, script) -> list:
     """Analysts' overrides as the tune half's labels give them: those the script alone got wrong first (what an
     analyst corrects), then the others (what an analyst confirms), each group in a fixed random order."""
@@ -332,7 +413,8 @@ def overrides_from_labels(calls: list[dict], scores: list, script) -> list:
     return [wrong[i] for i in rng.permutation(len(wrong))] + [right[i] for i in rng.permutation(len(right))]
 
 
-def run_independent(encoder, verbose: bool, learning_curve: bool, halves_asked: tuple[str, ...]) -> None:
+def run_independent(encoder, verbose: bool, learning_curve: bool, halves_asked: tuple[str, ...],
+                    leave_out: bool = False) -> None:
     from scoring.scorer import CallScorer
     from scoring.script import load_script
 
@@ -348,6 +430,16 @@ def run_independent(encoder, verbose: bool, learning_curve: bool, halves_asked: 
         rows, macro = independent_table(calls, scores, verbose, half)
         print_table(f"independent set, {half} half (d{numbers[0]:02d}-d{numbers[-1]:02d}), reference text, "
                     f"{len(calls)} calls: macro F1 {macro:.3f}", header, rows)
+        if leave_out and half == "tune":
+            first = len(TUNE_FOLDS[0])
+            for name, folds in (("each dialogue", [[n] for n in range(len(calls))]),
+                                ("each of d01-d15 and d16-d30", [list(range(first)), list(range(first, len(calls)))])):
+                left_scores, dropped = leave_out_scores(calls, folds, script, encoder)
+                rows, macro = independent_table(calls, left_scores, verbose, f"{half}, left out per {len(folds)}")
+                print_table(f"independent set, tune half, reference text, {name} scored without the script's texts "
+                            f"copied from it (difflib {COPIED_RATIO} or cosine {COPIED_COSINE}; {min(dropped)}-"
+                            f"{max(dropped)} of {len(script_texts(script))} left out): macro F1 {macro:.3f}",
+                            header, rows)
         for layout in LAYOUTS:
             heard, heard_scores = score_independent_asr(calls, scorer, layout)
             if not heard:
@@ -409,6 +501,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="score a generated set's calls as written, timed by their words (no RHVoice, no ASR)")
     parser.add_argument("--half", choices=("tune", "report", "both"), default="both",
                         help="independent set: which half to score (tune: d01-d30 only, for work in progress)")
+    parser.add_argument("--leave-out", action="store_true",
+                        help="independent set's tune half: also score each dialogue with the script's examples "
+                             "copied from it left out, the estimate that does not reward copying")
     parser.add_argument("--learning-curve", action="store_true",
                         help="independent set: macro F1 on the report half after 0, 10, 30 and 100 overrides "
                              "(with --half tune: two-fold within the tune half)")
@@ -423,7 +518,7 @@ def main(argv: list[str] | None = None) -> int:
             halves = ("tune", "report") if args.half == "both" else (args.half,)
             if not args.cached and "report" in halves:
                 prepare(INDEPENDENT_HALVES["report"])
-            run_independent(encoder, args.verbose, args.learning_curve, halves)
+            run_independent(encoder, args.verbose, args.learning_curve, halves, args.leave_out)
             return 0
         rows, macro = evaluate_written(SETS[args.set], CALLS_PER_SET[args.set], CallScorer(load_script(), encoder),
                                        args.verbose)

@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass, replace
 from itertools import dropwhile, takewhile
 
+from kernel.language import is_dictionary_word
 from kernel.roles import CALLER, OPERATOR
 from language import N_, Nn_
 from scoring.conversation import Conversation, Sentence
 from scoring.matching import Hit, Matcher
 from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict, Reason
-from scoring.script import ChecklistItem, Condition, RequestType, Script
+from scoring.script import ChecklistItem, Condition, Phrases, RequestType, Script
 
 CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
 TRANSFER_APART_S = 15.0
@@ -220,12 +221,25 @@ class Checklist:
             proof = [evidence(h, f"condition: {self.conditions[c].reason.text}") for c in item.when
                      for h in self.conditions[c].hits[:1]]
             return FAILED, _why(not_said[item.position], item=item.description), proof
+        deadline = None
         if item.before is not None:
-            deadline = self._first_case_time(item.before)
+            # a specialist who takes over the case identifies the caller before they discuss it; what the first
+            # operator said before the transfer is not the specialist's discussion of the record
+            after = self.transfer_end if self.transfer_end is not None and hits[0].sentence.start >= self.transfer_end \
+                else None
+            deadline = self._first_case_time(item.before, after)
             if deadline is not None and hits[0].sentence.start >= deadline:
                 return FAILED, _why(N_("said only at %(at)s s, after '%(before)s' began at %(began)s s"),
                                     at=float(hits[0].sentence.start), before=item.before, began=float(deadline)), \
                     [evidence(hits[0])]
+        if item.requires:
+            in_time = [h.sentence for h in hits if deadline is None or h.sentence.start < deadline]
+            missing = [g for g in item.requires.groups if not self.matcher.said(Phrases(groups=(g,)), in_time)]
+            # a fact may hide in a word speech recognition garbled («фамилию имя участвовой номер сниус»): only a
+            # request read whole says it was left out
+            if missing and not _garbled(in_time, item.requires):
+                return FAILED, _why(N_("said at %(at)s s, but without %(missing)s"), at=float(hits[0].sentence.start),
+                                    missing=" / ".join(g[0] for g in missing)), [evidence(h) for h in hits[:3]]
         return PASSED, _why(N_("said at %(at)s s"), at=float(hits[0].sentence.start)), [evidence(h) for h in hits[:3]]
 
     def _not_said(self, item: ChecklistItem) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
@@ -285,14 +299,15 @@ class Checklist:
         return {h.sentence.index for item in self.script.items if item.position == "opening" and item.phrases
                 for h in self.hits[item.item_id] if begin <= h.sentence.start <= limit}
 
-    def _first_case_time(self, item_id: str) -> float | None:
+    def _first_case_time(self, item_id: str, after: float | None = None) -> float | None:
+        """When the item `item_id` was first done, from `after` on."""
         item = self.script.item(item_id)
         if item.check != "answered":
-            hits = self.hits.get(item_id) or []
-            return hits[0].sentence.start if hits else None
-        informative, evasive = self._answers(item)
-        times = [s.start for s in informative] + [s.start for s, _ in evasive]
-        return min(times, default=None)
+            times = [h.sentence.start for h in self.hits.get(item_id) or []]
+        else:
+            informative, evasive = self._answers(item)
+            times = [s.start for s in informative] + [s.start for s, _ in evasive]
+        return min((t for t in times if after is None or t >= after), default=None)
 
     def _answered(self, item: ChecklistItem, informative: list[Sentence], evasive: list[tuple[Sentence, str]]
                   ) -> tuple[str, tuple[Reason, ...], list[Evidence]]:
@@ -401,6 +416,7 @@ def _why(msgid: str | tuple[str, str], **values: str | int | float) -> tuple[Rea
 
 _REQUEST_WORDS = frozenset({"обращение", "заявка"})
 _QUESTION = re.compile(r"\?[»\"')]*$")
+_CYRILLIC = re.compile(r"[а-я-]+")
 
 
 def _numbered_requests(said: list[Sentence], hits: list[Hit]) -> list[Hit]:
@@ -418,6 +434,14 @@ def _numbered_requests(said: list[Sentence], hits: list[Hit]) -> list[Hit]:
                               and following.start - s.end <= NUMBER_APART_S and _has_number(following)):
             numbered.append(Hit(s, "a request named with its number"))
     return numbered
+
+
+def _garbled(sentences: list[Sentence], phrases: Phrases) -> bool:
+    """Some word of the sentences is neither in the dictionary nor one of `phrases`' words («снилс» is no
+    dictionary word): speech recognition garbled it. Words in Latin letters are another language, not garbled."""
+    known = {w.lstrip("=") for group in phrases.groups for phrase in group for w in phrase.split()}
+    return any(_CYRILLIC.fullmatch(t.surface) and t.surface not in known and not is_dictionary_word(t.surface)
+               for s in sentences for t in s.tokens)
 
 
 def _has_number(sentence: Sentence) -> bool:

@@ -48,7 +48,7 @@ class CallScorer:
 def script_phrases(script: Script) -> list[Phrases]:
     """Every phrase list of a script, to compile and embed once."""
     owners = (*script.items, *script.conditions.values())
-    return ([o.phrases for o in owners] + [p for i in script.items for p in (i.evasive, i.routine, i.objections, i.asks)]
+    return ([o.phrases for o in owners] + [p for i in script.items for p in (i.evasive, i.routine, i.objections, i.asks, i.requires)]
             + [p for t in script.request_types for p in (t.promises, t.cues)])
 
 

@@ -80,6 +80,9 @@ class ChecklistItem:
     objections: Phrases = Phrases()  # answered: what a caller says back; never an answer, whoever said it
     min_words: int = 8  # answered: how long a sentence must be to carry information
     asks: Phrases = Phrases()  # said by the operator: a line of the item with one of these asks the caller
+    # said: what the item's lines must name between them, one phrase of every group (a full name AND a second
+    # identifier), before the item it must precede
+    requires: Phrases = Phrases()
     # the item's name, and why it matters, for readers: by interface language (ru, en)
     title: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     reason: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
@@ -294,7 +297,7 @@ class _Reader(FieldReader):
         data = self.mapping(raw, where, {
             "id", "description", "speaker", "position", "weight", "critical", "check", "says", "examples",
             "near_misses", "threshold", "threshold_twice", "clauses", "when", "before", "evasive", "routine",
-            "objections", "min_words", "asks", "title", "reason",
+            "objections", "min_words", "asks", "requires", "title", "reason",
         }, {"id", "description", "speaker", "position", "weight", "critical"})
         check = self.choice(data.get("check", "said"), f"{where} field 'check'", CHECKS)
         phrases = self.phrases(data, where)
@@ -322,6 +325,10 @@ class _Reader(FieldReader):
             if check != "said" or data["speaker"] != "operator":
                 raise self.fail(f"{where} field 'asks'", "only an operator's 'said' item uses it")
             extra["asks"] = Phrases(groups=(self.texts(data["asks"], f"{where} field 'asks'"),))
+        if "requires" in data:
+            if check != "said":
+                raise self.fail(f"{where} field 'requires'", "only a 'said' item uses it")
+            extra["requires"] = self.phrases({"requires": data["requires"]}, where, says="requires")
         for key in ("title", "reason"):
             if key in data:
                 extra[key] = self.by_language(data[key], f"{where} field '{key}'")

@@ -368,16 +368,73 @@ def test_a_specialist_heard_as_the_caller_answers_for_the_operator(scorer):
     "Теперь продиктуете, пожалуйста, номер снил.",
     "Спасибо, и номер снился, пожалуйста.",
     "Спасибо. И номер с ним, пожалуйста.",
-    "Назовите, пожалуйста, ваши фамилии имы, участвуют в отрождение.",
     "Продиктуйте, пожалуйста, датурождения.",
+    "Назовите, пожалуйста, ваши фамилии имы, участвуют в отрождение.",
 ])
 def test_identification_requests_as_whisper_writes_them(scorer, request_line):
+    """Requests for the caller's data as Whisper writes them: a fact the rules cannot read in a garbled word is given
+    the benefit of the doubt."""
     transcript = call(
         ("operator", "Здравствуйте, горячая линия госуслуг."),
         ("caller", "Мне не пришло пособие на ребёнка за этот месяц."),
+        ("operator", "Назовите, пожалуйста, фамилию, имя и отчество."),
+        ("caller", "Петрова Анна Сергеевна."),
         ("operator", request_line),
         ("caller", "Сейчас, минуту."),
         ("operator", "Вижу ваш профиль. Выплата была отправлена, но банк её вернул, потому что карта перевыпущена."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == "passed", result.reason
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("asked, verdict_", [
+    ("Назовите, пожалуйста, фамилию, имя, отчество и номер телефона.", "failed"),
+    ("Фамилия, имя, отчество.", "failed"),
+    ("Продиктуйте серию и номер паспорта и ваше ФИО.", "failed"),
+    ("Назовите, пожалуйста, фамилию, имя, отчество и ИНН.", "passed"),
+    ("Назовите, пожалуйста, фамилию, имя, отчество и нумер снелса.", "passed"),  # as Whisper may write it
+])
+def test_identification_needs_a_full_name_and_a_second_identifier(scorer, asked, verdict_):
+    """However the request is worded (the judge hears each of these as identification), a phone number, a
+    passport or the name alone identifies nobody; a second identifier garbled beyond the rules' reading is given
+    the benefit of the doubt."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Мне не пришло пособие на ребёнка за этот месяц."),
+        ("operator", asked),
+        ("caller", "Петрова Анна Сергеевна, сейчас скажу."),
+        ("operator", "Вижу ваш профиль. Выплата была отправлена, но банк её вернул, потому что карта перевыпущена."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == verdict_, result.reason
+
+
+@pytest.mark.slow
+def test_a_caller_identified_by_phone_alone_fails_identification(scorer):
+    """An account the caller cannot enter is their own record, however the complaint is worded."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг."),
+        ("caller", "Мне код для входа не приходит, уже второй день."),
+        ("operator", "Какой у вас номер телефона?"),
+        ("caller", "Восемь девятьсот шестнадцать, сто двадцать, тридцать, сорок."),
+        ("operator", "Коды отправляются, проверьте, не блокирует ли их ваш оператор связи."),
+    )
+    assert verdict(scorer, transcript, "identification").verdict == "failed"
+
+
+@pytest.mark.slow
+def test_a_specialist_identifies_the_caller_before_discussing_the_case(scorer):
+    """What the first operator said before transferring is not the specialist's discussion of the record."""
+    transcript = call(
+        ("operator", "Здравствуйте, горячая линия госуслуг, Сергей."),
+        ("caller", "Я оплатил штраф со скидкой, а он опять висит, и уже полная сумма."),
+        ("operator", "Оплата со скидкой обычно доходит до ведомства за несколько дней, после этого штраф пересчитывают."),
+        ("operator", "Платежи проверяют специалисты по платежам, я переведу вас к ним, оставайтесь на линии."),
+        ("pause", "20"),
+        ("operator", "Добрый день, специалист по платежам Роман. Назовите, пожалуйста, ФИО и ИНН."),
+        ("caller", "Мухин Станислав Игоревич, ИНН семь семь ноль восемь."),
+        ("operator", "Вижу ваш платёж, он пока не привязан к постановлению, я зарегистрирую обращение на проверку."),
     )
     result = verdict(scorer, transcript, "identification")
     assert result.verdict == "passed", result.reason
@@ -414,7 +471,8 @@ def test_a_lead_in_to_identification_is_no_answer(scorer):
     transcript = call(
         ("operator", "Здравствуйте, горячая линия госуслуг."),
         ("caller", "Адрес в личном кабинете не обновился после смены регистрации."),
-        ("operator", "Начала мне нужно вас следом кефицировать. Продиктуйте, пожалуйста, фамилию, имя, отчество."),
+        ("operator", "Начала мне нужно вас следом кефицировать. Продиктуйте, пожалуйста, фамилию, имя, отчество "
+                     "и дату рождения."),
         ("caller", "Михайлова Ирина Владимировна."),
         ("operator", "Спасибо, я нашла вашу учётную запись. Чтобы обновить адрес, нужна заявка на изменение "
                      "персональных данных."),

@@ -78,7 +78,7 @@ def test_a_second_operators_voice_is_a_transfer_even_unannounced(scorer):
 
 def test_overrides_teach_the_item_they_corrected_and_leave_other_wordings_to_the_script(encoder, scorer):
     missed = ("operator", "Раньше надо было думать.")
-    flagged = ("operator", "Не ваша это проблема, а наша.")  # reassurance the script's judge hears as rudeness
+    flagged = ("operator", "Вы ни в чём не виноваты.")  # reassurance the script's judge hears as blame
     paraphrase = ("operator", "Головой надо было думать раньше, а теперь поздно.")
     assert judged(scorer, *CASE, missed, item_id="no_forbidden_phrases").verdict == "passed"
     assert judged(scorer, *CASE, flagged, item_id="no_forbidden_phrases").verdict == "failed"
