@@ -6,6 +6,9 @@ independent-audio/{stereo,mono}/dNN.*: rendered and transcribed on the first run
 
     .venv/bin/python -m benchmarks.independent_audio            # render and transcribe d31-d60
     .venv/bin/python -m benchmarks.independent_audio --all      # d01-d60
+
+The English dialogues (d17, d28) are spoken by RHVoice's English voices: unpack Debian's rhvoice-english package
+into the RHVoice folder (`apt-get download rhvoice-english && dpkg-deb -x rhvoice-english_*.deb ~/.cache/rhvoice`).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import hashlib
 import json
 import os
 import random
+from dataclasses import replace
 from pathlib import Path
 
 from asr.records import Transcript
@@ -23,6 +27,7 @@ INDEPENDENT = EVAL / "dialogues_independent"
 LAYOUTS = ("stereo", "mono")
 # the operator always on the left channel, as the hotline's recorders do it
 OPERATOR_CHANNEL = 0
+ENGLISH_VOICES = {"f": ("slt", "clb", "lyubov"), "m": ("bdl", "alan", "evgeniy-eng")}
 
 
 def cache_folder(layout: str) -> Path:
@@ -44,7 +49,10 @@ def call_script(d: dict, layout: str):
     operator = people.OPERATORS[(int(d["operator_id"].split("_")[1]) - 1) % len(people.OPERATORS)]
     specialist = next(op for op in people.SPECIALISTS.values() if op.voice.name != operator.voice.name)
     caller = people.make_caller(random.Random(d["caller_id"]))
-    voices = {"operator": operator.voice, "operator2": specialist.voice, "caller": caller.voice}
+    people_of = {"operator": operator, "operator2": specialist, "caller": caller}
+    voices = {role: person.voice for role, person in people_of.items()}
+    if d["language"] == "en":
+        voices = english_voices(people_of)
     lines = [Line(CALLER if t["speaker"] == "caller" else OPERATOR, t["speaker"], voices[t["speaker"]], t["text"])
              for t in d["turns"]]
     operators = [operator] + ([specialist] if any(t["speaker"] == "operator2" for t in d["turns"]) else [])
@@ -53,7 +61,16 @@ def call_script(d: dict, layout: str):
         complaint=d["complaint"], ivr_branch=d["ivr_branch"], misrouted=False, caller=caller, operators=operators,
         channels=layout, operator_channel=OPERATOR_CHANNEL if layout == "stereo" else None,
         repeat_of=d["repeat_of"], transfer=len(operators) > 1, request=Request(False, None, None),
-        checklist={}, lines=lines)
+        checklist={}, lines=lines, language=d["language"])
+
+
+def english_voices(people_of: dict) -> dict:
+    """An English call's parties speak with RHVoice's English voices (the rhvoice-english package), each its own,
+    of the person's gender, and fall back to their Russian voice for the Russian words in the text: a Russian
+    voice reading English is not English a Whisper told the call's language could be measured on."""
+    free = {gender: list(names) for gender, names in ENGLISH_VOICES.items()}
+    return {role: replace(person.voice, name=f"{free[person.gender].pop(0)}+{person.voice.name}")
+            for role, person in people_of.items()}
 
 
 def prepare(numbers: range) -> None:

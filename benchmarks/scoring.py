@@ -106,7 +106,7 @@ def transcribe_calls(folder: Path) -> None:
             transcript = load_transcript(asr_cache)
         else:
             model = model or shared_model(ModelSettings.from_env())
-            transcript = transcribe_windows(model, windows, "ru")
+            transcript = transcribe_windows(model, windows, sidecar.get("language", "ru"))
             asr_cache.write_text(json.dumps(asdict(transcript), ensure_ascii=False), encoding="utf-8")
         # ASR output only: speakers and roles are what is measured here
         transcript = replace(transcript, segments=tuple(

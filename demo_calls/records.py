@@ -127,6 +127,7 @@ class CallScript:
     request: Request
     checklist: dict[str, str]
     lines: list[Line]
+    language: str = "ru"  # what the recording system's sidecar says the call is in
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def sidecar(script: CallScript) -> dict:
         "ivr_branch": script.ivr_branch,
         "regional_center": script.operators[0].regional_center,
         "channels": script.channels,
-        "language": "ru",
+        "language": script.language,
     }
     if script.channels == "stereo":
         data["operator_channel"] = script.operator_channel
