@@ -313,14 +313,18 @@ class Matcher:
 
 
 def clause_spans(text: str) -> list[str]:
-    """Each clause, and each two in a row, of a sentence of three or more. Whisper often writes a whole opening as one
-    comma-spliced sentence («Доброе утро, госушлу, луги, оператор Дмитрий, звонки записываются, что вам
-    подсказать?»), where a duty said in a few words reads unlikely: the name came to 0.07. Duties whose sense needs
-    the whole sentence (a deadline for a request, rudeness) were read worse in pieces."""
+    """Each two clauses in a row of a sentence of three or more, and its last clause if it is a question. Whisper
+    often writes a whole opening as one comma-spliced sentence («Доброе утро, госушлу, луги, оператор Дмитрий,
+    звонки записываются, что вам подсказать?»), where a duty said in a few words reads unlikely: the name came to
+    0.07. Duties whose sense needs the whole sentence (a deadline for a request, rudeness) were read worse in
+    pieces, and so is a lone clause inside a statement («Честно говоря, не знаю, что вам посоветовать» is no offer
+    of help)."""
     clauses = [c for c in CLAUSE.split(text) if c]
     if len(clauses) < 3:
         return []
-    spans = clauses + [f"{a}, {b}" for a, b in zip(clauses, clauses[1:])]
+    spans = [f"{a}, {b}" for a, b in zip(clauses, clauses[1:])]
+    if text.rstrip().endswith("?"):
+        spans.append(clauses[-1])
     return [span for span in spans if len(span.split()) >= MIN_JUDGED_WORDS]
 
 
