@@ -17,6 +17,7 @@ from scoring.tokens import Lemmatizer, Token
 _SENTENCE_END = re.compile(r"(?<=[.?!…])(?<![^\W\d_]{2}\.(?=\s+[a-zа-яё]))\s+")
 _ENDS_SENTENCE = re.compile(r"[.?!…][»\"')]*$")
 _ABBREVIATED = re.compile(r"(?<![.\w])[^\W\d_]{2,}\.$")
+CLAUSE = re.compile(r"\s*[,;:—]\s+")  # where a sentence parts into clauses
 CONTINUATION_GAP_S = 1.5
 LONG_SENTENCE_WORDS = 25
 CLAUSE_WORDS = 8

@@ -10,26 +10,24 @@ same judges, and a test or benchmark can build them from any labelled examples i
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from scoring.conversation import sentences_of
+from scoring.conversation import CLAUSE, sentences_of
 from scoring.encoder import SentenceEncoder
 from scoring.records import FAILED, PASSED
 from scoring.script import Phrases, Script
 
 OTHER_ITEMS_WEIGHT = 0.5  # another item's example is a «no», but a sentence may do two duties at once
-_CLAUSE = re.compile(r"\s*[,;:—]\s+")
-REGULARISATION = 4.0
+REGULARISATION = 4.0  # sklearn's C: embeddings are few and close together, the default 1.0 underfits them
 # An analyst's reading is recalled for sentences at least this alike: the same line said again, another name or a
 # word changed. Refitting the model on the readings instead made every corrected item worse on calls nobody
 # corrected (two-fold tune half: macro 0.906 with no override, 0.846 with 100): one call's wording is too few
 # examples to move a boundary learnt from the script's many.
-RECALLED = 0.9  # sklearn's C: embeddings are few and close together, the default 1.0 underfits them
+RECALLED = 0.9
 
 
 @dataclass(frozen=True)
@@ -169,7 +167,7 @@ def _taught_readings(examples: list[LabelledExample], readings: dict[str, list[s
 
 
 def _clauses_of(sentences: list[str]) -> list[str]:
-    return [c for s in sentences for c in _CLAUSE.split(s) if len(c.split()) >= 2 and c != s]
+    return [c for s in sentences for c in CLAUSE.split(s) if len(c.split()) >= 2 and c != s]
 
 
 def _readings(text: str) -> list[str]:

@@ -11,7 +11,6 @@ matches only that form, and `{name}` matches any personal first name.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,6 +19,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
+from scoring.conversation import CLAUSE
 from scoring.script import Phrases
 from scoring.tokens import Lemmatizer, Token
 
@@ -33,7 +33,6 @@ MAX_KNOWN_WORDS = 200_000
 MAX_KNOWN_SENTENCES = 50_000
 MIN_JUDGED_WORDS = 3  # a word or two («Да.», «Соединяю.») means nothing to a judge: rules alone decide them
 TURN_GAP_SECONDS = 1.5  # the parts of a multi-part rule are said in one turn: sentences at most this far apart
-CLAUSE = re.compile(r"\s*[,;:—]\s+")
 
 
 @dataclass(frozen=True)
