@@ -31,7 +31,7 @@ from storage.search import rebuild_index
 
 PIPELINE_VERSION = version("hotline-qc")
 # a worker with its diarization process holds Whisper, the diarization and text models and one call: on an hour-long
-# mono call they peaked at 1.26 and 1.58 GB (docs/scale-out.md); with less free memory than this per worker they
+# mono call they peaked at 1.16 and 1.23 GB (docs/scale-out.md); with less free memory than this per worker they
 # would swap or be killed
 WORKER_MEMORY_BYTES = 3 * 2**30
 # a call whose worker died is rerun elsewhere; one that kills this many workers is a poison pill and fails
