@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass, replace
 from itertools import dropwhile, takewhile
 
-from kernel.language import is_dictionary_word
 from kernel.roles import CALLER, OPERATOR
 from language import N_, Nn_
 from scoring.conversation import Conversation, Sentence
-from scoring.matching import Hit, Matcher
+from scoring.matching import Hit, Matcher, garbled_word
 from scoring.records import FAILED, NOT_APPLICABLE, PASSED, Evidence, ItemVerdict, Reason
 from scoring.script import ChecklistItem, Condition, Phrases, RequestType, Script
 
@@ -354,6 +353,13 @@ class Checklist:
             return NOT_APPLICABLE, request.why if request is not None else _why(N_("the script registers no requests")), []
         registrations = [h for i in self.script.items if i.check == "request" for h in self.hits[i.item_id]]
         told = [h for h in self.window(item, self.hits[item.item_id]) if self._for_the_request(h, registrations)]
+        # a response time said with the registration is its deadline, whatever words lead to it («Срок — пять
+        # рабочих дней» needs no «ответ придёт»)
+        found = {h.sentence.index for h in told}
+        told += [Hit(s, "a request type's response time said with the registration")
+                 for s in dict.fromkeys(s for h in registrations for s in self._context(h.sentence))
+                 if s.index not in found and any(self.matcher.said(t.promises, [s]) for t in self.script.request_types)]
+        told.sort(key=lambda h: h.sentence.start)
         if not told:
             return FAILED, _why(N_("no response time was told for the request")), list(request.evidence[:1])
         kinds = self._request_types(registrations)
@@ -416,7 +422,6 @@ def _why(msgid: str | tuple[str, str], **values: str | int | float) -> tuple[Rea
 
 _REQUEST_WORDS = frozenset({"обращение", "заявка"})
 _QUESTION = re.compile(r"\?[»\"')]*$")
-_CYRILLIC = re.compile(r"[а-я-]+")
 
 
 def _numbered_requests(said: list[Sentence], hits: list[Hit]) -> list[Hit]:
@@ -438,9 +443,9 @@ def _numbered_requests(said: list[Sentence], hits: list[Hit]) -> list[Hit]:
 
 def _garbled(sentences: list[Sentence], phrases: Phrases) -> bool:
     """Some word of the sentences is neither in the dictionary nor one of `phrases`' words («снилс» is no
-    dictionary word): speech recognition garbled it. Words in Latin letters are another language, not garbled."""
+    dictionary word): speech recognition garbled it."""
     known = {w.lstrip("=") for group in phrases.groups for phrase in group for w in phrase.split()}
-    return any(_CYRILLIC.fullmatch(t.surface) and t.surface not in known and not is_dictionary_word(t.surface)
+    return any(t.surface not in known and garbled_word(t.surface)
                for s in sentences for t in s.tokens)
 
 

@@ -5,20 +5,24 @@ A lemma rule is a phrase written the way people say it («горячая лин�
 (pymorphy3 lemmas), up to two words inserted between its words («чем я могу вам помочь»), and words the ASR got
 slightly wrong: a rule word of six letters or more also matches a word at least `fuzzy` alike in spelling
 (Jaro-Winkler, which weighs the beginning most, where Russian keeps the stem: «госуслок» for «госуслуг» is 0.90,
-«перезвоните» for «перевожу» 0.86), or one that starts with it (Whisper glues «оператор Анна» into «операторанно»).
-Shorter words must match exactly: «пять» and «десять» must never be confused. A rule word written «=назовите»
-matches only that form, and `{name}` matches any personal first name.
+«перезвоните» for «перевожу» 0.86), or one that starts with it (Whisper glues «оператор Анна» into «операторанно»);
+a word no dictionary knows also matches one letter away («весяти» for «десяти»). Shorter words must match exactly,
+and a numeral only by a garbled word: «пять» and «десять», «девяти» and «десяти» must never be confused. A rule word
+written «=назовите» matches only that form, and `{name}` matches any personal first name. Every phrase list of a
+script is matched so: `says`, `requires`, `asks`, request types' `promises` and `cues`.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from kernel.language import is_dictionary_word
 from scoring.conversation import CLAUSE
 from scoring.script import Phrases
 from scoring.tokens import Lemmatizer, Token
@@ -33,6 +37,7 @@ MAX_KNOWN_WORDS = 200_000
 MAX_KNOWN_SENTENCES = 50_000
 MIN_JUDGED_WORDS = 3  # a word or two («Да.», «Соединяю.») means nothing to a judge: rules alone decide them
 TURN_GAP_SECONDS = 1.5  # the parts of a multi-part rule are said in one turn: sentences at most this far apart
+_CYRILLIC = re.compile(r"[а-яё-]+")
 
 
 @dataclass(frozen=True)
@@ -244,6 +249,9 @@ class Matcher:
                     token.surface, self._long_surfaces, scorer=JaroWinkler.normalized_similarity,
                     score_cutoff=self.fuzzy, limit=None)]
                 candidates += [w for w in self._long_words if token.surface.startswith(w.token.surface)]
+                if garbled_word(token.surface):
+                    candidates += [self._long_words[n] for _, _, n in process.extract(
+                        token.surface, self._long_surfaces, scorer=Levenshtein.distance, score_cutoff=1, limit=None)]
             matches = {}
             for word in candidates:
                 note = self._word(word, token)
@@ -305,10 +313,23 @@ class Matcher:
             return f"'{got.surface}' starts with '{wanted.surface}'"
         if rule_word.exact:
             return None
+        garbled = garbled_word(got.surface)
+        if (wanted.number or got.number) and not garbled:
+            # a numeral that is a word of its own is no slip: «девяти» (0.91 alike) is nine, never «десяти»
+            return None
         score = JaroWinkler.normalized_similarity(got.surface, wanted.surface)
         if score >= self.fuzzy:
             return f"'{got.surface}'≈'{wanted.surface}' {score:.2f}"
+        if garbled and Levenshtein.distance(got.surface, wanted.surface) == 1:
+            # a slip of the first letter is one letter wrong, yet Jaro-Winkler weighs it most («весяти»: 0.89)
+            return f"'{got.surface}' one letter from '{wanted.surface}'"
         return None
+
+
+def garbled_word(word: str) -> bool:
+    """A word in Cyrillic no dictionary knows: speech recognition got some letter of it wrong. Words in Latin
+    letters are another language, not garbled."""
+    return bool(_CYRILLIC.fullmatch(word)) and not is_dictionary_word(word)
 
 
 def clause_spans(text: str) -> list[str]:

@@ -149,6 +149,16 @@ def test_request_deadline_must_fit_the_request_type(rules):
     assert none.verdict == "failed" and "fits no request type" in none.reason
 
 
+def test_a_numeral_is_never_taken_for_another_but_a_garbled_one_is_read():
+    """«девяти» is nine however alike it is spelt to «десяти»; «весяти» is no word, Whisper's slip of «десяти»."""
+    shipped = CallScorer(load_script(), None)
+    complaint = "Хочу пожаловаться: пособие не пришло, а в фонде и в банке кивают друг на друга."
+    nine = verdict(shipped, registration("Ответ придёт в течение девяти рабочих дней.", complaint), "deadline_stated")
+    assert nine.verdict == "failed", nine.reason
+    slip = verdict(shipped, registration("Ответ придёт в течение весяти рабочих дней.", complaint), "deadline_stated")
+    assert slip.verdict == "passed", slip.reason
+
+
 @pytest.mark.slow
 def test_the_shipped_script_reads_a_response_time_however_it_is_worded(scorer):
     def told(deadline: str, problem: str = "Мою учётную запись заблокировали, не могу войти.") -> str:
@@ -205,6 +215,23 @@ def test_forbidden_phrase_fails_with_its_quote(rules):
     assert result.evidence[0].method.startswith("lemma rule 'не моя проблема'")
     score = rules.score(transcript, operator_channel=OPERATOR_CHANNEL)
     assert "no_forbidden_phrases" in score.critical_failures
+
+
+@pytest.mark.slow
+def test_the_shipped_script_tells_blame_and_brush_offs_from_reassurance_said_with_a_no(scorer):
+    """A «не» or «нечего» reassures as often as it brushes off: only the operator who blames the caller or sends
+    them away without help fails the item."""
+    problem = ("caller", "Я оплатил пошлину, а заявление всё равно не отправляется.")
+    reassured = call(("operator", "Здравствуйте, горячая линия госуслуг."), problem,
+                     ("operator", "Точного срока не назову, но обычно всё решается быстрее."),
+                     ("operator", "Соединение с отделом займёт пару секунд."))
+    assert verdict(scorer, reassured, "no_forbidden_phrases").verdict == "passed"
+    blamed = call(("operator", "Здравствуйте, горячая линия госуслуг."), problem,
+                  ("operator", "Это вы сами всё напутали, а я тут при чём?"),
+                  ("operator", "Ищите в интернете, мне некогда объяснять."))
+    result = verdict(scorer, blamed, "no_forbidden_phrases")
+    assert result.verdict == "failed", result.reason
+    assert "Это вы сами всё напутали, а я тут при чём?" in [e.quote for e in result.evidence]
 
 
 def test_identification_after_the_case_was_discussed_fails(rules):
@@ -566,3 +593,10 @@ def test_a_period_after_an_abbreviation_ends_no_sentence():
     words = tuple(Word(0.3 * n, 0.3 * n + 0.25, w, 0.9) for n, w in enumerate(said.split()))
     timed = Transcript("ru", 1.0, 4.0, (Segment(0.0, 3.0, said, words=words, channel=OPERATOR_CHANNEL),))
     assert [s.text for s in conversation(timed, Lemmatizer(), OPERATOR_CHANNEL).sentences] == sentences_of(said)
+
+
+def test_a_response_time_said_with_the_registration_is_its_deadline_however_it_is_led_in(rules):
+    """No «ответ придёт» is needed: the type's response time said in the registration's turn is the deadline."""
+    told = verdict(rules, registration("Срок — пять рабочих дней."), "deadline_stated")
+    assert told.verdict == "passed", told.reason
+    assert any("пять рабочих дней" in e.quote for e in told.evidence)

@@ -185,3 +185,16 @@ def test_two_likely_brush_offs_count_together_where_one_alone_would_not(encoder)
     assert twice.score(one, OPERATOR_CHANNEL).item("no_forbidden_phrases").verdict == "passed"
     found = twice.score(two, OPERATOR_CHANNEL).item("no_forbidden_phrases")
     assert found.verdict == "failed" and len(found.evidence) == 2, found.evidence
+
+
+def test_a_line_nearer_a_known_no_than_any_forbidden_example_is_no_forbidden_phrase(encoder):
+    """A forbidden phrase fails the call critically: a line said nearly as a near miss is no brush-off, whatever the
+    model makes of its words. Items to be done keep the model's reading alone."""
+    forbidden = parse_script(RUDE_SCRIPT.format(twice=""))
+    said = parse_script(RUDE_SCRIPT.format(twice="").replace("    check: not_said\n", ""))
+    lines = ["Давайте с вами во всём разберёмся вместе.", "Это не моя проблема, разбирайтесь сами."]
+    vectors = encoder.encode(lines)
+    polite, rude = build_judges(forbidden, [], encoder).of(forbidden.items[0].phrases).judge(vectors)
+    assert polite.probability == 0.0 and rude.probability > 0.5
+    read = build_judges(said, [], encoder).of(said.items[0].phrases).judge(vectors)
+    assert read[0].probability > 0.0
