@@ -219,10 +219,13 @@ def test_forbidden_phrase_fails_with_its_quote(rules):
 
 @pytest.mark.slow
 def test_the_shipped_script_tells_blame_and_brush_offs_from_reassurance_said_with_a_no(scorer):
-    """A «не» or «нечего» reassures as often as it brushes off: only the operator who blames the caller or sends
-    them away without help fails the item."""
+    """A «не» reassures as often as it brushes off, and sympathy sounds like impatience to the model alone (it
+    found the first two lines 0.76 and 0.65 likely, which failed the call twice over): only the operator who
+    blames the caller or sends them away without help fails the item."""
     problem = ("caller", "Я оплатил пошлину, а заявление всё равно не отправляется.")
     reassured = call(("operator", "Здравствуйте, горячая линия госуслуг."), problem,
+                     ("operator", "Понимаю ваше недовольство, давайте разберёмся."),
+                     ("operator", "Для начала мне нужно вас идентифицировать."),
                      ("operator", "Точного срока не назову, но обычно всё решается быстрее."),
                      ("operator", "Соединение с отделом займёт пару секунд."))
     assert verdict(scorer, reassured, "no_forbidden_phrases").verdict == "passed"
