@@ -2,8 +2,10 @@
 
 A judge is a logistic regression over sentence embeddings. It learns the item's `examples` as «yes» and, as «no»,
 its `near_misses`, the script's `everyday` lines and, more lightly, every other item's examples (a greeting is no
-closing). Analysts' overrides come in as labelled examples of the item they corrected: the readings of their
-quotes the script's judge got wrong are recalled, and a sentence said alike on any call gets the analyst's label.
+closing). A forbidden-phrase judge also asks where a line lies: one nearer in meaning to a «no» than to every
+example is none, whatever the model makes of it. Analysts' overrides come in as labelled examples of the item they
+corrected: the readings of their quotes the script's judge got wrong are recalled, and a sentence said alike on any
+call gets the analyst's label.
 
 Building is a pure function of (script, extra examples, encoder), so re-scoring with the same overrides gives the
 same judges, and a test or benchmark can build them from any labelled examples it likes.
