@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from faster_whisper import WhisperModel
@@ -27,17 +27,23 @@ class DecodingSettings:
     min_best_word_probability: float = 0.3
     # English is used without a hint only when detection is this sure; telephone Russian is often misheard.
     english_detection_min_probability: float = 0.7
+    # By call language, words Whisper is told to expect (faster-whisper's `hotwords`: a prompt before every
+    # 30-second window): the service's name, which base Whisper otherwise hears as words it knows («Госуд, слухи»).
+    # The call script names them (pipelines read them from it); none: decoding as before.
+    hotwords: dict[str, str] = field(default_factory=dict, hash=False)
 
     def heard(self, segment: Segment) -> bool:
         """Whether a decoded segment is speech by its words' own probabilities."""
         return not segment.words or max(w.probability for w in segment.words) >= self.min_best_word_probability
 
-    def whisper_kwargs(self) -> dict:
+    def whisper_kwargs(self, language: str) -> dict:
         return dict(
+            language=language,
             beam_size=self.beam_size,
             vad_filter=self.vad_filter,
             no_speech_threshold=self.no_speech_threshold,
             word_timestamps=True,
+            hotwords=self.hotwords.get(language),
         )
 
 
@@ -56,7 +62,7 @@ def choose_language(model: WhisperModel, samples: np.ndarray, hint: str | None, 
 
 
 def _channel_segments(model, samples, channel, offset, language, settings) -> list[Segment]:
-    segments, _ = model.transcribe(samples, language=language, **settings.whisper_kwargs())
+    segments, _ = model.transcribe(samples, **settings.whisper_kwargs(language))
     result = []
     for seg in segments:
         if seg.temperature > 0 and seg.no_speech_prob > settings.no_speech_threshold:

@@ -61,11 +61,13 @@ def one_isa() -> dict:
     from dataclasses import replace
 
     from asr.model import ModelSettings, shared_model
-    from asr.transcribe import DecodingSettings, transcribe_windows
+    from asr.transcribe import transcribe_windows
     from ingest.audio import AudioWindow
+    from pipelines.call_processing import decoding_for
+    from scoring.scorer import shared_script
 
     model = shared_model(ModelSettings.from_env())
-    product = DecodingSettings()
+    product = decoding_for(shared_script())
     unfloored = replace(product, min_best_word_probability=0.0)
 
     def segments(samples):

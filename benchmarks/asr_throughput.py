@@ -48,11 +48,12 @@ def plain_faster_whisper(calls: Path) -> dict:
     from faster_whisper import decode_audio
 
     from asr.model import ModelSettings, load_model
-    from asr.transcribe import DecodingSettings
+    from pipelines.call_processing import decoding_for
+    from scoring.scorer import shared_script
 
     started = time.perf_counter()
     model = load_model(ModelSettings.from_env())
-    kwargs = DecodingSettings().whisper_kwargs()
+    decoding = decoding_for(shared_script())
     per_call = []
     for path in sorted(p for p in calls.iterdir() if p.suffix in AUDIO_SUFFIXES):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -60,7 +61,7 @@ def plain_faster_whisper(calls: Path) -> dict:
         channels = decode_audio(str(path), split_stereo=True)
         mono = channels[0] if np.allclose(channels[0], channels[1], atol=1e-4) else None
         for samples in ([mono] if mono is not None else channels):
-            segments, _ = model.transcribe(samples, language=language, **kwargs)
+            segments, _ = model.transcribe(samples, **decoding.whisper_kwargs(language))
             list(segments)
         per_call.append({"name": path.stem, "channels": channels_of(path), "audio_seconds": len(channels[0]) / 16000,
                          "wall_seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu})
@@ -118,6 +119,8 @@ def word_error_rates() -> list[list]:
     from asr.model import ModelSettings, load_model
     from asr.transcribe import transcribe_windows
     from ingest.audio import AudioReader
+    from pipelines.call_processing import decoding_for
+    from scoring.scorer import shared_script
 
     sentences = [line.split("\t", 1)[1] for line in (EVAL / "audio_tts_ru/sentences.tsv").read_text().splitlines() if line]
     golos = json.loads((EVAL / "audio_real/golos_ru_example/example1.json").read_text())["text"]
@@ -133,7 +136,7 @@ def word_error_rates() -> list[list]:
     for relative, reference in cases:
         with open(EVAL / relative, "rb") as f, AudioReader(f) as reader:
             started = time.perf_counter()
-            transcript = transcribe_windows(model, reader.windows(), "ru")
+            transcript = transcribe_windows(model, reader.windows(), "ru", decoding_for(shared_script()))
             wall = time.perf_counter() - started
         rows.append([Path(relative).name, jiwer.wer(normalise(reference), normalise(transcript.text)),
                      transcript.duration_s / wall])

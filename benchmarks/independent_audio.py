@@ -6,6 +6,7 @@ independent-audio/{stereo,mono}/dNN.*: rendered and transcribed on the first run
 
     .venv/bin/python -m benchmarks.independent_audio            # render and transcribe d31-d60
     .venv/bin/python -m benchmarks.independent_audio --all      # d01-d60
+    .venv/bin/python -m benchmarks.independent_audio --half tune  # d01-d30 only, for measuring a change
 
 The English dialogues (d17, d28) are spoken by RHVoice's English voices: unpack Debian's rhvoice-english package
 into the RHVoice folder (`apt-get download rhvoice-english && dpkg-deb -x rhvoice-english_*.deb ~/.cache/rhvoice`).
@@ -96,7 +97,7 @@ def prepare(numbers: range) -> None:
         print(flush=True)
     for layout in LAYOUTS:
         print(f"  transcribing the {layout} recordings (cached beside them)", flush=True)
-        transcribe_calls(cache_folder(layout))
+        transcribe_calls(cache_folder(layout), [f"d{n:02d}" for n in numbers])
 
 
 def asr_transcript(number: int, layout: str) -> Transcript | None:
@@ -109,9 +110,12 @@ def asr_transcript(number: int, layout: str) -> Transcript | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--all", action="store_true", help="both halves, d01-d60 (default: the report half)")
+    halves = parser.add_mutually_exclusive_group()
+    halves.add_argument("--all", action="store_true", help="both halves, d01-d60 (default: the report half)")
+    halves.add_argument("--half", choices=("tune", "report"), default="report",
+                        help="d01-d30 or d31-d60 (default: report)")
     args = parser.parse_args(argv)
-    prepare(range(1, 61) if args.all else range(31, 61))
+    prepare(range(1, 61) if args.all else range(1, 31) if args.half == "tune" else range(31, 61))
     return 0
 
 

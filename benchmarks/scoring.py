@@ -83,8 +83,8 @@ def render_calls(folder: Path, seed: int, count: int, all_mono: bool) -> None:
                    progress=lambda done, total, call_id: print(f"  {done}/{total} {call_id}", flush=True))
 
 
-def transcribe_calls(folder: Path) -> None:
-    """The real ASR on every rendered call, then speakers and roles as the pipeline finds them
+def transcribe_calls(folder: Path, names: list[str] | None = None) -> None:
+    """The real ASR on every rendered call (or those of `names`), then speakers and roles as the pipeline finds them
     (`diarization.attribute_speakers`: the channel on stereo calls, pyannote and what was said on mono ones)."""
     from dataclasses import replace
 
@@ -92,9 +92,13 @@ def transcribe_calls(folder: Path) -> None:
     from asr.transcribe import transcribe_windows
     from diarization.assign import attribute_speakers
     from ingest.audio import AudioReader
+    from pipelines.call_processing import decoding_for
+    from scoring.scorer import shared_script
 
     model = None
     for audio in sorted(folder.glob("*.ogg")):
+        if names is not None and audio.stem not in names:
+            continue
         asr_cache, roles_cache = audio.with_suffix(".asr.json"), audio.with_suffix(".roles.json")
         if roles_cache.exists():
             continue
@@ -106,7 +110,7 @@ def transcribe_calls(folder: Path) -> None:
             transcript = load_transcript(asr_cache)
         else:
             model = model or shared_model(ModelSettings.from_env())
-            transcript = transcribe_windows(model, windows, sidecar.get("language", "ru"))
+            transcript = transcribe_windows(model, windows, sidecar.get("language", "ru"), decoding_for(shared_script()))
             asr_cache.write_text(json.dumps(asdict(transcript), ensure_ascii=False), encoding="utf-8")
         # ASR output only: speakers and roles are what is measured here
         transcript = replace(transcript, segments=tuple(

@@ -32,6 +32,7 @@ from privacy.transcript import redact_quotes, redact_transcript
 from scoring.judges import LabelledExample
 from scoring.records import CallScore
 from scoring.scorer import CallScorer, shared_scorer, shared_script
+from scoring.script import Script
 from storage.calls import call_status, save_failure, stored_recording
 from storage.db import Database
 from storage.records import ProcessedCall, RecordingInfo
@@ -179,15 +180,20 @@ def _decode(recording: Path, keyring: Keyring, settings: ProcessingSettings) -> 
         raise BadRecording("decode", str(exc)) from None
 
 
-def _transcribe(kept: KeptAudio, metadata: CallMetadata, settings: ProcessingSettings, beside_diarization: bool
-                ) -> Transcript:
+def decoding_for(script: Script, decoding: DecodingSettings = DecodingSettings()) -> DecodingSettings:
+    """How a call judged by `script` is transcribed: the script names the words its calls are heard to say."""
+    return replace(decoding, hotwords=script.settings.asr_hotwords)
+
+
+def _transcribe(kept: KeptAudio, metadata: CallMetadata, settings: ProcessingSettings, beside_diarization: bool,
+                decoding: DecodingSettings) -> Transcript:
     model = settings.model
     if beside_diarization and model.device == "cpu":
         # pyannote listens to a mono call on one thread of its own meanwhile: that core comes out of Whisper's share.
         # Oversubscribed, the two shared the cores badly: CTranslate2's OpenMP threads spin at each barrier while
         # diarization holds a core they wait for, and diarization then finished alone after the words.
         model = replace(model, cpu_threads=max(1, model.cpu_threads - 1))
-    transcript = transcribe_windows(shared_model(model), kept.windows(), metadata.language, settings.decoding)
+    transcript = transcribe_windows(shared_model(model), kept.windows(), metadata.language, decoding)
     return_freed_memory()
     if not transcript.segments:
         raise BadRecording("asr", f"silence only: no speech found in {transcript.duration_s:.1f} s of audio")
@@ -226,21 +232,23 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     """Everything made of one recording, without the database. Scoring reads the words as spoken, in memory;
     the transcript and the evidence quotes are redacted before they are handed back."""
     kept, audio, key_id = cost.timed("decode", _decode, recording, keyring, settings)
+    text = None if settings.script else settings.scripts.for_call(metadata.call_id, metadata.operator_id,
+                                                                  metadata.started_at)
+    script = shared_script(settings.script, text)
     # diarization listens in its own process while the words are transcribed here (pipelines.diarization_process)
     diarizing = diarization_process()
     pcm = kept.joined()
     listening = is_mono(pcm)  # the diarization process listens to exactly these calls during the ASR
     diarizing.begin(pcm, settings.model.device, listening, metadata.operator_channel)
     del pcm
-    transcript = cost.timed("asr", _transcribe, kept, metadata, settings, listening)
+    transcript = cost.timed("asr", _transcribe, kept, metadata, settings, listening,
+                            decoding_for(script, settings.decoding))
     # what is left of diarization once the words are known; its listening mostly happened during the ASR
     attributed, diarized = cost.timed("diarize", diarizing.finish, transcript)
     # the worker mostly waits during "diarize": the diarization process's own CPU is what diarization cost
     cost.cpu_seconds.update(diarized.cpu_seconds)
     cost.peak_rss_mb["diarization process"] = diarized.peak_rss_mb
-    text = None if settings.script else settings.scripts.for_call(metadata.call_id, metadata.operator_id,
-                                                                  metadata.started_at)
-    scorer = call_scorer(settings.script, text, settings.taught.get(shared_script(settings.script, text).version, ()))
+    scorer = call_scorer(settings.script, text, settings.taught.get(script.version, ()))
     transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, cost)
     info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
     return ProcessedCall(metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii, scorer.script,

@@ -96,6 +96,8 @@ class Settings:
     veto: float = 0.15  # a lemma rule's hit counts unless the judge gives the sentence less than this
     fuzzy: float = 0.89
     hold_seconds: float = 8.0
+    # by call language, what the ASR is told to expect (the service's name), so that it spells it
+    asr_hotwords: dict[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -240,10 +242,14 @@ class _Reader(FieldReader):
                             {"name", "version", "items"})
         settings = Settings()
         if "settings" in data:
-            raw = self.mapping(data["settings"], "settings", set(Settings.__dataclass_fields__))
+            raw = dict(self.mapping(data["settings"], "settings", set(Settings.__dataclass_fields__)))
+            hotwords = raw.pop("asr_hotwords", None) or {}
             settings = Settings(**{
                 key: self.number(value, f"settings field '{key}'", 0.0, 1.0 if key in ("threshold", "veto", "fuzzy") else None)
                 for key, value in raw.items()
+            }, asr_hotwords={
+                language: self.text(text, f"settings field 'asr_hotwords'.{language}")
+                for language, text in self.mapping(hotwords, "settings field 'asr_hotwords'", {"ru", "en"}).items()
             })
         conditions = {}
         for condition_id, raw in (data.get("conditions") or {}).items():

@@ -333,3 +333,42 @@ def test_a_gpu_the_machine_lacks_stops_the_batch_before_any_call(tmp_path, keys,
     with pytest.raises(DeviceUnavailable, match="no CUDA GPU"):
         process_calls(inbox=inbox, db_path=tmp_path / "qc.duckdb", key_paths=[keys[0].private], show_progress=False)
     assert sorted(p.name for p in inbox.iterdir()) == ["on-gpu.enc", "on-gpu.json"]
+
+
+def test_the_words_the_call_script_expects_reach_the_decoder_in_the_calls_language(tmp_path, keys, monkeypatch):
+    """The script a call is judged by names what its ASR is told to expect (settings.asr_hotwords), by language:
+    the worker hands faster-whisper that call's words with every channel it decodes, and none for a language the
+    script names nothing for."""
+    from faster_whisper import WhisperModel
+
+    from asr.model import ModelSettings
+    from pipelines.call_processing import Admitted, ProcessingSettings, admit, compute_call
+    from storage.db import Database
+    from storage.records import ProcessedCall
+
+    script = tmp_path / "script.yaml"
+    script.write_text(load_script().text.replace("    ru: Госуслуги\n", "    ru: Госуслуги, МФЦ\n"), encoding="utf-8")
+    greeting, request = (read_audio(eval_file(f"audio_tts_ru/{name}.flac"), 8000)[0]
+                         for name in ("s1_rhv_anna", "s2_rhv_irina"))
+    ru = np.zeros((2, max(len(greeting), len(request))), np.float32)
+    ru[0, :len(greeting)], ru[1, :len(request)] = greeting, request
+    asked = []
+    decode = WhisperModel.transcribe
+
+    def noted(model, audio, **kwargs):  # the real decoder, with what it was asked noted
+        asked.append((kwargs["language"], kwargs["hotwords"]))
+        return decode(model, audio, **kwargs)
+
+    monkeypatch.setattr(WhisperModel, "transcribe", noted)
+    calls = {"ru": (encode(ru, 8000, "wav"), script), "en": (eval_file(STEREO_EN), None)}
+    for language, (audio, script_path) in calls.items():
+        recording = deliver(tmp_path / "inbox", language, keys[0].public, audio,
+                            sidecar(language, channels="stereo", operator_channel=0, language=language))
+        settings = ProcessingSettings(model=ModelSettings.from_env(), script=script_path)
+        with Database(tmp_path / "qc.duckdb") as db:
+            admitted = admit(recording, db, "run", settings)
+        assert isinstance(admitted, Admitted)
+        result, _ = compute_call(recording, _keyring(keys), admitted, settings)
+        assert isinstance(result, ProcessedCall), result
+    # the shipped script, read for the English call, names nothing in English
+    assert asked == [("ru", "Госуслуги, МФЦ")] * 2 + [("en", None)] * 2
