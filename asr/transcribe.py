@@ -31,19 +31,24 @@ class DecodingSettings:
     # 30-second window): the service's name, which base Whisper otherwise hears as words it knows («Госуд, слухи»).
     # The call script names them (pipelines read them from it); none: decoding as before.
     hotwords: dict[str, str] = field(default_factory=dict, hash=False)
+    # A stereo call's channel that says them (the operator's), where known: told to expect the name, Whisper now and
+    # then ends a 30-second stretch after its first sentence, and the caller's channel has only that to lose.
+    hotwords_channel: int | None = None
 
     def heard(self, segment: Segment) -> bool:
         """Whether a decoded segment is speech by its words' own probabilities."""
         return not segment.words or max(w.probability for w in segment.words) >= self.min_best_word_probability
 
-    def whisper_kwargs(self, language: str) -> dict:
+    def whisper_kwargs(self, language: str, channel: int | None = None) -> dict:
+        """`channel`: a stereo call's channel being decoded; None for a mono call."""
+        told = channel is None or self.hotwords_channel in (None, channel)
         return dict(
             language=language,
             beam_size=self.beam_size,
             vad_filter=self.vad_filter,
             no_speech_threshold=self.no_speech_threshold,
             word_timestamps=True,
-            hotwords=self.hotwords.get(language),
+            hotwords=self.hotwords.get(language) if told else None,
         )
 
 
@@ -62,7 +67,7 @@ def choose_language(model: WhisperModel, samples: np.ndarray, hint: str | None, 
 
 
 def _channel_segments(model, samples, channel, offset, language, settings) -> list[Segment]:
-    segments, _ = model.transcribe(samples, **settings.whisper_kwargs(language))
+    segments, _ = model.transcribe(samples, **settings.whisper_kwargs(language, channel))
     result = []
     for seg in segments:
         if seg.temperature > 0 and seg.no_speech_prob > settings.no_speech_threshold:

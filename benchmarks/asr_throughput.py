@@ -53,15 +53,16 @@ def plain_faster_whisper(calls: Path) -> dict:
 
     started = time.perf_counter()
     model = load_model(ModelSettings.from_env())
-    decoding = decoding_for(shared_script())
+    script = shared_script()
     per_call = []
     for path in sorted(p for p in calls.iterdir() if p.suffix in AUDIO_SUFFIXES):
         wall, cpu = time.perf_counter(), time.process_time()
-        language = json.loads(path.with_suffix(".json").read_text()).get("language") or "ru"
+        sidecar = json.loads(path.with_suffix(".json").read_text())
+        language, decoding = sidecar.get("language") or "ru", decoding_for(script, operator_channel=sidecar.get("operator_channel"))
         channels = decode_audio(str(path), split_stereo=True)
         mono = channels[0] if np.allclose(channels[0], channels[1], atol=1e-4) else None
-        for samples in ([mono] if mono is not None else channels):
-            segments, _ = model.transcribe(samples, **decoding.whisper_kwargs(language))
+        for channel, samples in ([(None, mono)] if mono is not None else enumerate(channels)):
+            segments, _ = model.transcribe(samples, **decoding.whisper_kwargs(language, channel))
             list(segments)
         per_call.append({"name": path.stem, "channels": channels_of(path), "audio_seconds": len(channels[0]) / 16000,
                          "wall_seconds": time.perf_counter() - wall, "cpu_seconds": time.process_time() - cpu})

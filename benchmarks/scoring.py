@@ -110,7 +110,8 @@ def transcribe_calls(folder: Path, names: list[str] | None = None) -> None:
             transcript = load_transcript(asr_cache)
         else:
             model = model or shared_model(ModelSettings.from_env())
-            transcript = transcribe_windows(model, windows, sidecar.get("language", "ru"), decoding_for(shared_script()))
+            transcript = transcribe_windows(model, windows, sidecar.get("language", "ru"),
+                                            decoding_for(shared_script(), operator_channel=sidecar.get("operator_channel")))
             asr_cache.write_text(json.dumps(asdict(transcript), ensure_ascii=False), encoding="utf-8")
         # ASR output only: speakers and roles are what is measured here
         transcript = replace(transcript, segments=tuple(

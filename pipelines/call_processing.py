@@ -180,9 +180,11 @@ def _decode(recording: Path, keyring: Keyring, settings: ProcessingSettings) -> 
         raise BadRecording("decode", str(exc)) from None
 
 
-def decoding_for(script: Script, decoding: DecodingSettings = DecodingSettings()) -> DecodingSettings:
-    """How a call judged by `script` is transcribed: the script names the words its calls are heard to say."""
-    return replace(decoding, hotwords=script.settings.asr_hotwords)
+def decoding_for(script: Script, decoding: DecodingSettings = DecodingSettings(),
+                 operator_channel: int | None = None) -> DecodingSettings:
+    """How a call judged by `script` is transcribed: the script names the words its operators are heard to say,
+    on the operator's channel where the sidecar names it."""
+    return replace(decoding, hotwords=script.settings.asr_hotwords, hotwords_channel=operator_channel)
 
 
 def _transcribe(kept: KeptAudio, metadata: CallMetadata, settings: ProcessingSettings, beside_diarization: bool,
@@ -242,7 +244,7 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     diarizing.begin(pcm, settings.model.device, listening, metadata.operator_channel)
     del pcm
     transcript = cost.timed("asr", _transcribe, kept, metadata, settings, listening,
-                            decoding_for(script, settings.decoding))
+                            decoding_for(script, settings.decoding, metadata.operator_channel))
     # what is left of diarization once the words are known; its listening mostly happened during the ASR
     attributed, diarized = cost.timed("diarize", diarizing.finish, transcript)
     # the worker mostly waits during "diarize": the diarization process's own CPU is what diarization cost
