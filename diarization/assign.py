@@ -54,9 +54,10 @@ def listen_to_call(samples_16k: np.ndarray, settings: DiarizationSettings | None
 @dataclass(frozen=True)
 class ListenedStereo:
     """What a stereo call's audio alone says, before its words are known: where each channel's voice-activity
-    detector hears speech (diarization.stereo.channel_stretches), and the CAM++ embeddings of those stretches on the
-    channels looked at for a second voice (diarization.voices.embed_stretches). Once the words are known, only the
-    choice of the stretches that hold words and the voice decision are left."""
+    detector hears speech (diarization.stereo.channel_stretches), and the CAM++ embeddings of those stretches (of a
+    crop of each) on the channels looked at for a second voice (diarization.voices.embed_stretches). Once the words
+    are known, the choice of the stretches that hold words and the voice decision are left, and where a channel
+    seems to hold a second voice in few turns, the embeddings of those turns whole."""
 
     stretches: dict[int, list[tuple[float, float]]]
     embedded: dict[int, Embedded]

@@ -175,6 +175,33 @@ def test_what_a_stereo_calls_audio_tells_before_its_words_gives_the_same_speaker
     assert heard_first == attribute_speakers(words, pcm, 0, settings)
 
 
+def test_before_its_words_cam_plus_plus_hears_a_crop_of_each_stretch(monkeypatch):
+    """CAM++'s cost is linear in what it is given: while the words are transcribed it hears the middle of each of the
+    operator channel's stretches, no more, and the specialist is still found."""
+    from diarization import mono
+    from diarization.campplus import CAMPPlusEmbedding
+    from diarization.voices import STRETCH_HEARD_S
+
+    class Measured(CAMPPlusEmbedding):
+        given: list[int] = []
+
+        def forward(self, waveforms, weights=None):
+            Measured.given.append(waveforms.shape[-1])
+            return super().forward(waveforms, weights)
+
+    model = Measured().eval()
+    monkeypatch.setattr(mono, "campplus", lambda: model)
+    audio, words = two_channel_call([(0, "s1_rhv_anna"), (1, "s2_rhv_irina"), (0, "s3_rhv_anna"),
+                                     (0, "s4_rhv_mikhail"), (1, "s5_rhv_irina"), (0, "s5_rhv_mikhail")])
+    pcm = np.round(audio * 32767).astype(np.int16)
+    listened = listen_to_stereo(pcm, 0, DiarizationSettings())
+    stretches = listened.stretches[0]
+    assert max(b - a for a, b in stretches) > 1.5 * STRETCH_HEARD_S  # else this test shows nothing
+    assert sum(Measured.given) <= sum(min(b - a, STRETCH_HEARD_S) * SAMPLE_RATE + 1 for a, b in stretches)
+    result = attribute_speakers(words, pcm, 0, DiarizationSettings(), listened=listened)
+    assert len(result.diarization.speakers) == 3
+
+
 def test_the_callers_channel_is_one_caller_when_the_operators_channel_is_known():
     """Two voices on the caller's channel (a generated caller's later turns measured as another voice) stay one
     caller; only where nothing names the operator's channel is each channel's second voice looked for."""
