@@ -174,10 +174,13 @@ class Matcher:
         for index in per_group[0]:
             n = position[index]
             near = [index]
-            if n > 0 and sentences[n].start - sentences[n - 1].end <= TURN_GAP_SECONDS:
-                near.append(sentences[n - 1].index)
-            if n + 1 < len(sentences) and sentences[n + 1].start - sentences[n].end <= TURN_GAP_SECONDS:
-                near.append(sentences[n + 1].index)
+            for other in (n - 1, n + 1):
+                first, last = sorted((n, other))
+                # a neighbour of another voice is not the same speaker going on: after «Соединяю.» the specialist
+                # names their line, which explains nothing of the operator's transfer
+                if 0 <= first and last < len(sentences) and sentences[other].speaker == sentences[n].speaker \
+                        and sentences[last].start - sentences[first].end <= TURN_GAP_SECONDS:
+                    near.append(sentences[other].index)
             chosen = []
             for hits in per_group:
                 found = next((hits[i] for i in sorted(near, key=lambda i: abs(position[i] - n)) if i in hits), None)

@@ -76,6 +76,19 @@ def test_a_second_operators_voice_is_a_transfer_even_unannounced(scorer):
     assert score.metrics.transfers == 1
 
 
+def test_the_specialists_greeting_does_not_explain_the_operators_bare_transfer(scorer):
+    """The rule looks for a transfer's «to whom» around its announcement; the specialist's first line, right after
+    it, is another voice and explains nothing the operator left unsaid."""
+    transcript = transcript_from_turns([
+        {"speaker": "operator", "text": "Госуслуги, здравствуйте, меня зовут Анна, чем помочь?"},
+        {"speaker": "caller", "text": "Мне пришёл налог за машину, которую я продал ещё весной."},
+        {"speaker": "operator", "text": "Понятно, начисление пришло уже после продажи. Переключаю."},
+        {"speaker": "operator2", "text": "Добрый день, Олег, специалист отдела по налогам."},
+    ])
+    unexplained = scorer.score(transcript).item("transfer_explained")
+    assert unexplained.verdict == "failed", unexplained.evidence
+
+
 def test_overrides_teach_the_item_they_corrected_and_leave_other_wordings_to_the_script(encoder, scorer):
     missed = ("operator", "Раньше надо было думать.")
     flagged = ("operator", "Вы ни в чём не виноваты.")  # reassurance the script's judge hears as blame
