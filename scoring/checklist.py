@@ -233,7 +233,13 @@ class Checklist:
                     [evidence(hits[0])]
         if item.requires:
             in_time = [h.sentence for h in hits if deadline is None or h.sentence.start < deadline]
-            missing = [g for g in item.requires.groups if not self.matcher.said(Phrases(groups=(g,)), in_time)]
+            # what the caller told in time was obtained too, asked for or volunteered («Это Зуева Галина Петровна
+            # говорит»; «Дату рождения назовите»), and an operator who then calls the caller by name and patronymic
+            # («Спасибо, Светлана Дмитриевна») has it: either is often all that is left of a request the speech
+            # recognition garbled («фамилию имею чисто»)
+            told = [s for s in self.call.sentences if deadline is None or s.start < deadline]
+            missing = [g for g in item.requires.groups
+                       if not self.matcher.said(Phrases(groups=(g,)), in_time + told)]
             # a fact may hide in a word speech recognition garbled («фамилию имя участвовой номер сниус»): only a
             # request read whole says it was left out
             if missing and not _garbled(in_time, item.requires):
