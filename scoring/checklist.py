@@ -20,6 +20,7 @@ from scoring.script import ChecklistItem, Condition, Phrases, RequestType, Scrip
 CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
 TRANSFER_APART_S = 15.0
 EXPLAINED_BEFORE_S = 30.0  # how long before announcing a transfer its reason may be told
+ANSWER_SENTENCES = 3  # a request is answered within so many sentences after it: the caller's reply, the thanks
 NUMBER_APART_S = 1.5  # a request's number read out right after the words naming it
 # the script condition whose phrases announce a transfer: the case after it is the specialist's to answer
 TRANSFER_CONDITION = "transfer"
@@ -96,7 +97,10 @@ class Checklist:
         if item.check == "request":
             hits = sorted(hits + _numbered_requests(said, hits), key=lambda h: h.sentence.start)
         if item.asks:
-            hits = sorted(hits + self._asked_from_callers_side(item), key=lambda h: h.sentence.start)
+            hits = hits + self._asked_from_callers_side(item)
+            if item.requires:
+                hits = hits + self._garbled_requests(item, {h.sentence.index for h in hits})
+            hits = sorted(hits, key=lambda h: h.sentence.start)
         if TRANSFER_CONDITION in item.when:
             # a transfer is explained in the announcement's turn, before the caller is put through
             announced = [h.sentence for h in self._transfer_hits()]
@@ -110,6 +114,21 @@ class Checklist:
         callers = [s for s in self.call.sentences if s.role == CALLER]
         return [Hit(h.sentence, f"{h.method}, a request heard on the caller's side") for h in
                 self.matcher.said(item.phrases, callers) if self.matcher.says_any(item.asks, h.sentence) is not None]
+
+    def _garbled_requests(self, item: ChecklistItem, found: set[int]) -> list[Hit]:
+        """The operator's requests that speech recognition garbled past the judge («Назовите, пожалуйста, все
+        оелены», for «ФИО и ИНН»), known by their answer: a line or two after, the caller's reply or the operator's
+        thanks names something the item `requires` («Мухин Станислав Игоревич»; «Спасибо, Станислав Игоревич»)."""
+        sentences = self.call.sentences
+        garbled = []
+        for n, s in enumerate(sentences):
+            if s.index in found or s.role == CALLER or self.matcher.says_any(item.asks, s) is None \
+                    or not _garbled([s], item.requires):
+                continue
+            answer = sentences[n + 1:n + 1 + ANSWER_SENTENCES]
+            if any(self.matcher.said(Phrases(groups=(g,)), answer) for g in item.requires.groups):
+                garbled.append(Hit(s, "a garbled request, answered with what the item requires"))
+        return garbled
 
     def _condition(self, condition: Condition) -> ConditionResult:
         if condition is self.script.conditions.get(TRANSFER_CONDITION):

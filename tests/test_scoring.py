@@ -493,6 +493,25 @@ def test_an_operator_who_calls_the_caller_by_name_and_patronymic_has_their_name(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("reply, verdict_", [
+    ("Мухин Станислав Игоревич, семь семь ноль восемь пять пять.", "passed"),
+    ("А я куда попал? Ладно, сейчас.", "failed"),
+])
+def test_a_request_whisper_garbled_is_known_by_its_answer(scorer, reply, verdict_):
+    """«ФИО и ИНН» heard as «все оелены»: the caller answering with a full name shows what was asked; a request
+    nobody answered so stays unread."""
+    transcript = call(
+        ("operator", "Госуслуги, Сергей."),
+        ("caller", "Я штраф оплатил со скидкой через приложение, а он опять висит, и уже полная сумма."),
+        ("operator", "Назовите, пожалуйста, все оелены, чтобы я нашёл ваш платёж."),
+        ("caller", reply),
+        ("operator", "Так, я вижу ваш платёж от первого октября, он пока не привязан к постановлению."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == verdict_, result.reason
+
+
+@pytest.mark.slow
 def test_a_specialist_identifies_the_caller_before_discussing_the_case(scorer):
     """What the first operator said before transferring is not the specialist's discussion of the record."""
     transcript = call(
