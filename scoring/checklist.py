@@ -117,18 +117,24 @@ class Checklist:
 
     def _garbled_requests(self, item: ChecklistItem, found: set[int]) -> list[Hit]:
         """The operator's requests that speech recognition garbled past the judge («Назовите, пожалуйста, все
-        оелены», for «ФИО и ИНН»), known by their answer: a line or two after, the caller's reply or the operator's
-        thanks names something the item `requires` («Мухин Станислав Игоревич»; «Спасибо, Станислав Игоревич»)."""
+        оелены», for «ФИО и ИНН»; «Я и снился, назовите»), known by their answer: a line or two after, the caller's
+        reply or the operator's thanks names something the item `requires` («Мухин Станислав Игоревич»; «Спасибо,
+        Станислав Игоревич»). The request itself has a garbled word or names something `requires` too: a plain
+        «Какой у вас номер телефона?» answered with a full name is no request for it."""
         sentences = self.call.sentences
         garbled = []
         for n, s in enumerate(sentences):
-            if s.index in found or s.role == CALLER or self.matcher.says_any(item.asks, s) is None \
-                    or not _garbled([s], item.requires):
+            if s.index in found or s.role == CALLER or self.matcher.says_any(item.asks, s) is None:
                 continue
-            answer = sentences[n + 1:n + 1 + ANSWER_SENTENCES]
-            if any(self.matcher.said(Phrases(groups=(g,)), answer) for g in item.requires.groups):
+            if not _garbled([s], item.requires) and not self._names_required(item, [s]):
+                continue
+            if self._names_required(item, sentences[n + 1:n + 1 + ANSWER_SENTENCES]):
                 garbled.append(Hit(s, "a garbled request, answered with what the item requires"))
         return garbled
+
+    def _names_required(self, item: ChecklistItem, sentences: list[Sentence] | tuple[Sentence, ...]) -> bool:
+        """Whether the sentences name one of the things the item `requires`."""
+        return any(self.matcher.said(Phrases(groups=(g,)), sentences) for g in item.requires.groups)
 
     def _condition(self, condition: Condition) -> ConditionResult:
         if condition is self.script.conditions.get(TRANSFER_CONDITION):
