@@ -20,6 +20,7 @@ from scoring.script import ChecklistItem, Condition, Phrases, RequestType, Scrip
 CONTEXT_SECONDS = 20.0  # a request's number and response time are said in the registration's turn
 TRANSFER_APART_S = 15.0
 EXPLAINED_BEFORE_S = 30.0  # how long before announcing a transfer its reason may be told
+ANSWER_SENTENCES = 3  # a request is answered within so many sentences after it: the caller's reply, the thanks
 NUMBER_APART_S = 1.5  # a request's number read out right after the words naming it
 # the script condition whose phrases announce a transfer: the case after it is the specialist's to answer
 TRANSFER_CONDITION = "transfer"
@@ -96,7 +97,10 @@ class Checklist:
         if item.check == "request":
             hits = sorted(hits + _numbered_requests(said, hits), key=lambda h: h.sentence.start)
         if item.asks:
-            hits = sorted(hits + self._asked_from_callers_side(item), key=lambda h: h.sentence.start)
+            hits = hits + self._asked_from_callers_side(item)
+            if item.requires:
+                hits = hits + self._garbled_requests(item, {h.sentence.index for h in hits})
+            hits = sorted(hits, key=lambda h: h.sentence.start)
         if TRANSFER_CONDITION in item.when:
             # a transfer is explained in the announcement's turn, before the caller is put through
             announced = [h.sentence for h in self._transfer_hits()]
@@ -110,6 +114,27 @@ class Checklist:
         callers = [s for s in self.call.sentences if s.role == CALLER]
         return [Hit(h.sentence, f"{h.method}, a request heard on the caller's side") for h in
                 self.matcher.said(item.phrases, callers) if self.matcher.says_any(item.asks, h.sentence) is not None]
+
+    def _garbled_requests(self, item: ChecklistItem, found: set[int]) -> list[Hit]:
+        """The operator's requests that speech recognition garbled past the judge («Назовите, пожалуйста, все
+        оелены», for «ФИО и ИНН»; «Я и снился, назовите»), known by their answer: a line or two after, the caller's
+        reply or the operator's thanks names something the item `requires` («Мухин Станислав Игоревич»; «Спасибо,
+        Станислав Игоревич»). The request itself has a garbled word or names something `requires` too: a plain
+        «Какой у вас номер телефона?» answered with a full name is no request for it."""
+        sentences = self.call.sentences
+        garbled = []
+        for n, s in enumerate(sentences):
+            if s.index in found or s.role == CALLER or self.matcher.says_any(item.asks, s) is None:
+                continue
+            if not _garbled([s], item.requires) and not self._names_required(item, [s]):
+                continue
+            if self._names_required(item, sentences[n + 1:n + 1 + ANSWER_SENTENCES]):
+                garbled.append(Hit(s, "a garbled request, answered with what the item requires"))
+        return garbled
+
+    def _names_required(self, item: ChecklistItem, sentences: list[Sentence] | tuple[Sentence, ...]) -> bool:
+        """Whether the sentences name one of the things the item `requires`."""
+        return any(self.matcher.said(Phrases(groups=(g,)), sentences) for g in item.requires.groups)
 
     def _condition(self, condition: Condition) -> ConditionResult:
         if condition is self.script.conditions.get(TRANSFER_CONDITION):
@@ -233,7 +258,13 @@ class Checklist:
                     [evidence(hits[0])]
         if item.requires:
             in_time = [h.sentence for h in hits if deadline is None or h.sentence.start < deadline]
-            missing = [g for g in item.requires.groups if not self.matcher.said(Phrases(groups=(g,)), in_time)]
+            # what the caller told in time was obtained too, asked for or volunteered («Это Зуева Галина Петровна
+            # говорит»; «Дату рождения назовите»), and an operator who then calls the caller by name and patronymic
+            # («Спасибо, Светлана Дмитриевна») has it: either is often all that is left of a request the speech
+            # recognition garbled («фамилию имею чисто»)
+            told = [s for s in self.call.sentences if deadline is None or s.start < deadline]
+            missing = [g for g in item.requires.groups
+                       if not self.matcher.said(Phrases(groups=(g,)), in_time + told)]
             # a fact may hide in a word speech recognition garbled («фамилию имя участвовой номер сниус»): only a
             # request read whole says it was left out
             if missing and not _garbled(in_time, item.requires):

@@ -8,7 +8,8 @@ slightly wrong: a rule word of six letters or more also matches a word at least 
 «перезвоните» for «перевожу» 0.86), or one that starts with it (Whisper glues «оператор Анна» into «операторанно»);
 a word no dictionary knows also matches one letter away («весяти» for «десяти»). Shorter words must match exactly,
 and a numeral only by a garbled word: «пять» and «десять», «девяти» and «десяти» must never be confused. A rule word
-written «=назовите» matches only that form, and `{name}` matches any personal first name. Every phrase list of a
+written «=назовите» matches only that form, `{name}` matches any personal first name and `{patronymic}` any
+patronymic. Every phrase list of a
 script is matched so: `says`, `requires`, `asks`, request types' `promises` and `cues`.
 """
 from __future__ import annotations
@@ -47,6 +48,8 @@ class Hit:
 
 
 NAME = Token("{name}", "{name}", True)
+PATRONYMIC = Token("{patronymic}", "{patronymic}", patronymic=True)
+_PLACEHOLDERS = {"{name}": NAME, "{patronymic}": PATRONYMIC}
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ class Matcher:
         if rule is None:
             words = tuple(
                 word for piece in phrase.split()
-                for word in ([_RuleWord(NAME, False)] if piece == "{name}" else
+                for word in ([_RuleWord(_PLACEHOLDERS[piece], False)] if piece in _PLACEHOLDERS else
                              [_RuleWord(token, piece.startswith("=")) for token in self.lemmatizer.tokens(piece)])
             )
             for word in words:
@@ -243,9 +246,9 @@ class Matcher:
         if matches is None:
             if self._long_words is None:
                 self._long_words = [w for w in self._rule_words
-                                    if w.token is not NAME and len(w.token.surface) >= FUZZY_MIN_LENGTH]
+                                    if w.token not in _PLACEHOLDERS.values() and len(w.token.surface) >= FUZZY_MIN_LENGTH]
                 self._long_surfaces = [w.token.surface for w in self._long_words]
-            candidates = [w for w in self._rule_words if w.token is NAME or w.token.surface == token.surface
+            candidates = [w for w in self._rule_words if w.token in _PLACEHOLDERS.values() or w.token.surface == token.surface
                           or w.token.lemma == token.lemma]
             if len(token.surface) >= FUZZY_MIN_LENGTH - 1:
                 candidates += [self._long_words[n] for _, _, n in process.extract(
@@ -307,6 +310,8 @@ class Matcher:
         wanted = rule_word.token
         if wanted is NAME:
             return "" if got.first_name else None
+        if wanted is PATRONYMIC:
+            return "" if got.patronymic else None
         if got.surface == wanted.surface or (not rule_word.exact and got.lemma == wanted.lemma):
             return ""
         # a redaction label («[ПАСПОРТ]») stands for data, never for the word it is spelt like

@@ -1,5 +1,5 @@
 """A sentence as the words a script rule is matched against: each word's surface, its lemma, whether it is a
-personal first name and whether it is a number."""
+personal first name or a patronymic and whether it is a number."""
 from __future__ import annotations
 
 import re
@@ -21,6 +21,9 @@ class Token:
     lemma: str
     first_name: bool = False  # a personal first name («Анна», «Михаил»): what the rule word {name} matches
     number: bool = False  # digits or a numeral: a rule's words may not skip one («в течение пяти суток»)
+    # a patronymic («Петровна»): what {patronymic} matches. A first name and a patronymic in a row are a person's
+    # full name even where the surname is one no dictionary tags («Котов» reads as the plural of «кот»)
+    patronymic: bool = False
 
 
 class Lemmatizer:
@@ -34,7 +37,9 @@ class Lemmatizer:
             return Token(word, word, word == NAME_LABEL)
         best = reading(word)
         # a guessed parse of an unknown (often ASR-garbled) word says Name too easily
-        return Token(word, best.lemma, "Name" in best.grammemes and is_dictionary_word(word), best.pos == "NUMR")
+        known = is_dictionary_word(word)
+        return Token(word, best.lemma, "Name" in best.grammemes and known, best.pos == "NUMR",
+                     "Patr" in best.grammemes and known)
 
     def tokens(self, text: str) -> tuple[Token, ...]:
         return tuple(self._token(w) for w in _WORD.findall(text.lower().replace("ё", "е")))

@@ -454,6 +454,64 @@ def test_a_caller_identified_by_phone_alone_fails_identification(scorer):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("told, asked, verdict_", [
+    # volunteered before the operator asked for the rest
+    ("Это Зуева Галина Петровна говорит, я насчёт пенсии.", "Дату рождения назовите.", "passed"),
+    ("Это Зуева говорит, я насчёт пенсии.", "Дату рождения назовите.", "failed"),
+    ("Я насчёт пенсии, перерасчёт не сделали.", "Назовите номер телефона и дату рождения.", "failed"),
+])
+def test_a_full_name_the_caller_told_counts_toward_identification(scorer, told, asked, verdict_):
+    """The caller's name and patronymic are a full name obtained, however the operator's request read; a bare
+    surname is not."""
+    transcript = call(
+        ("operator", "Горячая линия госуслуг."),
+        ("caller", told),
+        ("operator", asked),
+        ("caller", "Четырнадцатого февраля пятьдесят второго года."),
+        ("operator", "Вижу ваше заявление на перерасчёт, его рассмотрят до конца месяца."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == verdict_, result.reason
+
+
+@pytest.mark.slow
+def test_an_operator_who_calls_the_caller_by_name_and_patronymic_has_their_name(scorer):
+    """Whisper garbled both the request for the full name and the caller's answer; the operator's thanks by name and
+    patronymic shows it was obtained. Thanks by the first name alone do not."""
+    def transcript(thanks: str) -> Transcript:
+        return call(
+            ("operator", "Здравствуйте, портал госуслуг, горячая линия, меня зовут Анна."),
+            ("caller", "Здравствуйте, мне пришёл отказ по заявлению на перевод сына в другую школу."),
+            ("operator", "Назовите, пожалуйста, вашу фамилию имею чисто полностью и номер заявления."),
+            ("caller", "Орлова Светлана в Микривно, номер четыре ноль восемь один пять шесть."),
+            ("operator", thanks),
+            ("operator", "Вижу отказ от школы с формулировкой «отсутствие свободных мест»."),
+        )
+    result = verdict(scorer, transcript("Спасибо, Светлана Дмитриевна, одну минуту."), "identification")
+    assert result.verdict == "passed", result.reason
+    assert verdict(scorer, transcript("Спасибо, Светлана, одну минуту."), "identification").verdict == "failed"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("reply, verdict_", [
+    ("Мухин Станислав Игоревич, семь семь ноль восемь пять пять.", "passed"),
+    ("А я куда попал? Ладно, сейчас.", "failed"),
+])
+def test_a_request_whisper_garbled_is_known_by_its_answer(scorer, reply, verdict_):
+    """«ФИО и ИНН» heard as «все оелены»: the caller answering with a full name shows what was asked; a request
+    nobody answered so stays unread."""
+    transcript = call(
+        ("operator", "Госуслуги, Сергей."),
+        ("caller", "Я штраф оплатил со скидкой через приложение, а он опять висит, и уже полная сумма."),
+        ("operator", "Назовите, пожалуйста, все оелены, чтобы я нашёл ваш платёж."),
+        ("caller", reply),
+        ("operator", "Так, я вижу ваш платёж от первого октября, он пока не привязан к постановлению."),
+    )
+    result = verdict(scorer, transcript, "identification")
+    assert result.verdict == verdict_, result.reason
+
+
+@pytest.mark.slow
 def test_a_specialist_identifies_the_caller_before_discussing_the_case(scorer):
     """What the first operator said before transferring is not the specialist's discussion of the record."""
     transcript = call(
