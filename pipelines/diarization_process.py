@@ -123,8 +123,11 @@ def diarization_process() -> DiarizationProcess:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    from diarization.assign import attribute_speakers, listen_to_call, listen_to_stereo
+    from diarization.assign import attribute_speakers, listen_to_call, listen_to_stereo, load_models
     from pipelines.memory import return_freed_memory
+
+    # before the first call arrives: the process starts when its worker does (pipelines.call_task.LoadedAtStart)
+    load_models()
 
     samples = listened = failure = operator_channel = None
     cpu: dict[str, float] = {}
