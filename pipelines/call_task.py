@@ -14,11 +14,9 @@ from prefect.cache_policies import NONE
 
 from pipelines import offline  # noqa: F401  a worker is a process of its own: nothing may phone home from it either
 from ingest.keys import Keyring
-from asr.model import shared_model
-from pipelines.call_processing import Admitted, CallCost, ProcessingSettings, Rejected, compute_call
-from pipelines.diarization_process import diarization_process
+from pipelines.call_processing import (Admitted, CallCost, ProcessingSettings, Rejected, compute_call,
+                                      load_worker_models)
 from pipelines.memory import keep_buffers_on_the_heap
-from scoring.encoder import shared_encoder
 from storage.records import ProcessedCall
 
 # a network share's hiccups; workers never open DuckDB, so its lock errors cannot happen here
@@ -49,21 +47,14 @@ def process_call_task(recording: Path, key_paths: tuple[str, ...], admitted: Adm
     return compute_call(recording, worker_keyring(key_paths), admitted, settings)
 
 
-def _load_models(settings: ProcessingSettings) -> None:
-    keep_buffers_on_the_heap()  # before Whisper's buffers are allocated, as in every call
-    diarization_process()  # it loads its own models meanwhile, on its own core where there is one
-    shared_model(settings.model)
-    shared_encoder()
-
-
 class LoadedAtStart(WorkerPlugin):
-    """Every worker, as it joins the cluster (a worker started after one died too), starts its diarization process
-    and loads Whisper and the text encoder, rather than inside its first call: there they cost a stereo call of 70 s
-    about 7 CPU seconds beside its own 7 (they still count in the run's CPU)."""
+    """Every worker, as it joins the cluster (one started after another died too), loads what its calls share
+    (pipelines.call_processing.load_worker_models) rather than inside its first call: there it cost a 70-second
+    stereo call about 7 CPU seconds beside its own 7. It still counts in the run's CPU."""
 
     def __init__(self, settings: ProcessingSettings) -> None:
         self.settings = settings
 
     async def setup(self, worker) -> None:
-        # off the worker's event loop, which must keep answering the scheduler while the models load
-        await asyncio.to_thread(_load_models, self.settings)
+        # on the thread that runs the calls, off the event loop, which must keep answering the scheduler meanwhile
+        await asyncio.get_running_loop().run_in_executor(worker.executor, load_worker_models, self.settings)
