@@ -26,6 +26,7 @@ from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
 from pipelines.diarization_process import diarization_process, peak_rss_mb
 from pipelines.memory import keep_buffers_on_the_heap, return_freed_memory
+from privacy.detect import load_models as load_pii_models
 from privacy.records import PiiInterval
 from privacy.redact import redact_text
 from privacy.transcript import redact_quotes, redact_transcript
@@ -227,12 +228,14 @@ def _scorer(settings: ProcessingSettings, script_text: str | None) -> CallScorer
 
 def load_worker_models(settings: ProcessingSettings) -> None:
     """What a worker's calls share, loaded before its first call: the diarization process (it loads its own models
-    meanwhile, on its own core where there is one), Whisper, and the text encoder with the adopted script's scorer.
-    Run it on the thread that runs the calls: scripts and scorers are kept per thread (scoring.scorer)."""
+    meanwhile, on its own core where there is one), Whisper, the text encoder with the adopted script's scorer and
+    the PII detector's models. Run it on the thread that runs the calls: scripts and scorers are kept per thread
+    (scoring.scorer)."""
     keep_buffers_on_the_heap()  # before Whisper's buffers are allocated, as in every call
     diarization_process()
     shared_model(settings.model)
     _scorer(settings, None if settings.script else settings.scripts.adopted)
+    load_pii_models()
 
 
 def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
