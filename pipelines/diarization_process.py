@@ -1,4 +1,4 @@
-"""Diarization in a process of its own beside each worker process, started on the worker's first call and kept.
+"""Diarization in a process of its own beside each worker process, started as the worker joins the cluster and kept.
 
 Three reasons. It listens to a mono call (pyannote and the voice prints: most of diarization's time) while the
 worker transcribes it, so where a core is free for it the call takes about as long as the longer of the two,
