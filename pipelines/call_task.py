@@ -5,6 +5,7 @@ It computes a call and hands it back; it never opens the database, which only th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from functools import cache
 from pathlib import Path
 
@@ -56,5 +57,8 @@ class LoadedAtStart(WorkerPlugin):
         self.settings = settings
 
     async def setup(self, worker) -> None:
-        # on the thread that runs the calls, off the event loop, which must keep answering the scheduler meanwhile
-        await asyncio.get_running_loop().run_in_executor(worker.executor, load_worker_models, self.settings)
+        # on the thread that runs the calls, off the event loop, which must keep answering the scheduler meanwhile.
+        # What fails to load here each call loads again, and fails alone with the reason: raised here, it would stop
+        # the whole batch
+        with contextlib.suppress(Exception):
+            await asyncio.get_running_loop().run_in_executor(worker.executor, load_worker_models, self.settings)

@@ -16,6 +16,7 @@ the worker's end of the pipe closes, so it dies with its worker.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pickle
 import resource
@@ -126,8 +127,10 @@ def serve(requests: BinaryIO, answers: BinaryIO) -> None:
     from diarization.assign import attribute_speakers, listen_to_call, listen_to_stereo, load_models
     from pipelines.memory import return_freed_memory
 
-    # before the first call arrives: the process starts when its worker does (pipelines.call_task.LoadedAtStart)
-    load_models()
+    # before the first call arrives: the process starts when its worker does (pipelines.call_task.LoadedAtStart).
+    # A model that fails to load here each call that needs it loads again, and answers with the reason
+    with contextlib.suppress(Exception):
+        load_models()
 
     samples = listened = failure = operator_channel = None
     cpu: dict[str, float] = {}
