@@ -224,8 +224,8 @@ def main() -> None:
             _, plain_audio, _, plain_cpu_mono = _sums(plain["calls"], "mono")
             print(f"mono cap on {cores} cores from the stage costs: {cores / sum(per_stage.values()):.2f}x real time;"
                   f" as a flow/plain ratio: {plain_cpu_mono / plain_audio / sum(per_stage.values()):.3f}")
-    print_table("CPU seconds per audio second, stage by stage (process flow, 1 worker; its models load before the "
-                "first call, but the first mono call's Whisper on one thread fewer)",
+    print_table("CPU seconds per audio second, stage by stage (process flow, 1 worker; each kind's first call "
+                "loads its models)",
                 ["calls", *STAGES, "all stages"], stage_rows)
     staged = sum(sum(c["stage_cpu_seconds"].values()) for c in flowed["calls"])
     # a process that exited before its parent waited for it (a diarization process whose worker the cluster

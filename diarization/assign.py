@@ -71,17 +71,6 @@ def _operator_channel(operator_channel: int | None, settings: DiarizationSetting
     return settings.operator_channel, "configured"
 
 
-def load_models(settings: DiarizationSettings | None = None) -> None:
-    """Load what listening to a call needs (the configured pyannote pipeline, CAM++), so that a process serving
-    calls pays for it once when it starts rather than inside its first call."""
-    from diarization.mono import campplus, shared_pipeline
-
-    settings = settings or DiarizationSettings.from_env()
-    # the pipeline first: oneDNN reads the bound on its cache at the process's first convolution (shared_pipeline)
-    shared_pipeline(settings.pipeline)
-    campplus()
-
-
 def listen_to_stereo(samples_16k: np.ndarray, operator_channel: int | None = None,
                      settings: DiarizationSettings | None = None) -> ListenedStereo:
     """A stereo call's (2, n) audio, heard as far as it can be without its words (ListenedStereo), so that this

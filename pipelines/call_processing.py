@@ -25,8 +25,7 @@ from ingest.envelope import EnvelopeError, open_decrypted
 from ingest.keys import Keyring
 from ingest.metadata import CallMetadata, InvalidSidecar, read_sidecar, sidecar_path
 from pipelines.diarization_process import diarization_process, peak_rss_mb
-from pipelines.memory import keep_buffers_on_the_heap, return_freed_memory
-from privacy.detect import load_models as load_pii_models
+from pipelines.memory import return_freed_memory
 from privacy.records import PiiInterval
 from privacy.redact import redact_text
 from privacy.transcript import redact_quotes, redact_transcript
@@ -221,23 +220,6 @@ def call_scorer(script_path: Path | str | None, script_text: str | None, taught:
     return shared_scorer(script_path, script_text, taught, as_stored)
 
 
-def _scorer(settings: ProcessingSettings, script_text: str | None) -> CallScorer:
-    script = shared_script(settings.script, script_text)
-    return call_scorer(settings.script, script_text, settings.taught.get(script.version, ()))
-
-
-def load_worker_models(settings: ProcessingSettings) -> None:
-    """What a worker's calls share, loaded before its first call: the diarization process (it loads its own models
-    meanwhile, on its own core where there is one), Whisper, the text encoder with the adopted script's scorer and
-    the PII detector's models. Run it on the thread that runs the calls: scripts and scorers are kept per thread
-    (scoring.scorer)."""
-    keep_buffers_on_the_heap()  # before Whisper's buffers are allocated, as in every call
-    diarization_process()
-    shared_model(settings.model)
-    _scorer(settings, None if settings.script else settings.scripts.adopted)
-    load_pii_models()
-
-
 def score_then_redact(transcript: Transcript, scorer: CallScorer, operator_channel: int | None,
                       cost: CallCost | None = None) -> tuple[Transcript, tuple[PiiInterval, ...], CallScore]:
     """Judge the words as spoken, then mask them: a name masked first took «чем могу помочь» with it
@@ -268,7 +250,7 @@ def process_call(recording: Path, keyring: Keyring, metadata: CallMetadata, info
     # the worker mostly waits during "diarize": the diarization process's own CPU is what diarization cost
     cost.cpu_seconds.update(diarized.cpu_seconds)
     cost.peak_rss_mb["diarization process"] = diarized.peak_rss_mb
-    scorer = _scorer(settings, text)
+    scorer = call_scorer(settings.script, text, settings.taught.get(script.version, ()))
     transcript, pii, score = score_then_redact(attributed.transcript, scorer, metadata.operator_channel, cost)
     info = replace(info, key_id=key_id, codec=audio.codec, sample_rate=audio.sample_rate, channel_count=audio.channels)
     return ProcessedCall(metadata, info, transcript, attributed.roles, attributed.diarization.turns, pii, scorer.script,

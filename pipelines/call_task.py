@@ -4,19 +4,15 @@ It computes a call and hands it back; it never opens the database, which only th
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from functools import cache
 from pathlib import Path
 
-from distributed import WorkerPlugin
 from prefect import task
 from prefect.cache_policies import NONE
 
 from pipelines import offline  # noqa: F401  a worker is a process of its own: nothing may phone home from it either
 from ingest.keys import Keyring
-from pipelines.call_processing import (Admitted, CallCost, ProcessingSettings, Rejected, compute_call,
-                                      load_worker_models)
+from pipelines.call_processing import Admitted, CallCost, ProcessingSettings, Rejected, compute_call
 from pipelines.memory import keep_buffers_on_the_heap
 from storage.records import ProcessedCall
 
@@ -46,19 +42,3 @@ def process_call_task(recording: Path, key_paths: tuple[str, ...], admitted: Adm
                       settings: ProcessingSettings) -> tuple[ProcessedCall | Rejected, CallCost]:
     keep_buffers_on_the_heap()
     return compute_call(recording, worker_keyring(key_paths), admitted, settings)
-
-
-class LoadedAtStart(WorkerPlugin):
-    """Every worker, as it joins the cluster (one started after another died too), loads what its calls share
-    (pipelines.call_processing.load_worker_models) rather than inside its first call: there it cost a 70-second
-    stereo call about 7 CPU seconds beside its own 7. It still counts in the run's CPU."""
-
-    def __init__(self, settings: ProcessingSettings) -> None:
-        self.settings = settings
-
-    async def setup(self, worker) -> None:
-        # on the thread that runs the calls, off the event loop, which must keep answering the scheduler meanwhile.
-        # What fails to load here each call loads again, and fails alone with the reason: raised here, it would stop
-        # the whole batch
-        with contextlib.suppress(Exception):
-            await asyncio.get_running_loop().run_in_executor(worker.executor, load_worker_models, self.settings)

@@ -1,4 +1,4 @@
-"""Diarization in a process of its own beside each worker process, started as the worker joins the cluster and kept.
+"""Diarization in a process of its own beside each worker process, started on the worker's first call and kept.
 
 Three reasons. It listens to a mono call (pyannote and the voice prints: most of diarization's time) while the
 worker transcribes it, so where a core is free for it the call takes about as long as the longer of the two,
@@ -16,7 +16,6 @@ the worker's end of the pipe closes, so it dies with its worker.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import pickle
 import resource
@@ -124,13 +123,8 @@ def diarization_process() -> DiarizationProcess:
 
 
 def serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    from diarization.assign import attribute_speakers, listen_to_call, listen_to_stereo, load_models
+    from diarization.assign import attribute_speakers, listen_to_call, listen_to_stereo
     from pipelines.memory import return_freed_memory
-
-    # before the first call arrives: the process starts when its worker does (pipelines.call_task.LoadedAtStart).
-    # A model that fails to load here each call that needs it loads again, and answers with the reason
-    with contextlib.suppress(Exception):
-        load_models()
 
     samples = listened = failure = operator_channel = None
     cpu: dict[str, float] = {}

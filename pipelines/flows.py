@@ -19,7 +19,7 @@ from prefect_dask import DaskTaskRunner
 from asr.model import ModelSettings, check_device
 from ingest.keys import Keyring
 from pipelines.call_processing import CallOutcome, ProcessingSettings, admit, find_recordings, record_unfinished, store
-from pipelines.call_task import LoadedAtStart, process_call_task
+from pipelines.call_task import process_call_task
 from pipelines.pilots import script_choice
 from pipelines.progress import CallProgress
 from pipelines.rescore import taught_examples
@@ -123,7 +123,6 @@ def process_calls(inbox: Path, db_path: Path, key_paths: list[Path], force: bool
                               "distributed.nanny.pre-spawn-environ": WORKER_ENVIRONMENT}), \
                 _task_runner(cluster, workers) as runner, \
                 CallProgress(len(recordings), enabled=show_progress) as progress:
-            runner.client.register_plugin(LoadedAtStart(settings))
             submitted = {}
             for recording in recordings:
                 try:

@@ -494,13 +494,6 @@ def _natasha() -> _Natasha:
     return _Natasha()
 
 
-def load_models() -> None:
-    """natasha's models and the morphology dictionary, loaded now rather than by the first text that needs them:
-    a process that serves calls loads them before its first call."""
-    _natasha()
-    morph()
-
-
 # --- all together --------------------------------------------------------------------------------------
 
 _PRIORITY = {kind: n for n, kind in enumerate(("card", "inn", "snils", "passport", "phone", "email",

@@ -72,7 +72,7 @@ def test_a_worker_killed_mid_call_loses_nothing_and_stores_nothing_twice(cluster
         assert run.poll() is None and time.monotonic() < deadline, run.stderr.read() if run.poll() else "no call started"
         time.sleep(0.2)
     victim = next(worker for worker, tasks in client.processing().items() if tasks)
-    time.sleep(3)  # well into the call: Whisper is decoding (the worker loaded its models before it)
+    time.sleep(3)  # well into the call: the model is loading or Whisper is decoding
     assert run.poll() is None, "the batch finished before a worker could be killed"
     os.kill(pids[victim], signal.SIGKILL)
     out, err = run.communicate(timeout=420)
