@@ -59,7 +59,10 @@ def scorecard_rows(cells: Iterable[ScorecardCell]) -> list[ScorecardRow]:
     failed critical item, and the change of the mean from the group's previous period with a mean."""
     rows, previous = [], {}
     for cell in cells:
-        mean = round(cell.score_sum / cell.scored, 1) if cell.scored else None
+        # call scores carry one decimal, so their sum is exact to far fewer places than a float keeps: summed in
+        # another order (SQL by day, then by week) it differs in the last bits, which swung a mean of 72.45 to
+        # 72.4 on the dashboard and 72.5 in the export
+        mean = round(round(cell.score_sum, 6) / cell.scored, 1) if cell.scored else None
         before = previous.get(cell.group)
         rows.append(ScorecardRow(
             group=cell.group, period_start=cell.period_start, calls=cell.calls, mean_score=mean,

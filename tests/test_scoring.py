@@ -623,6 +623,22 @@ def test_weighted_score_skips_not_applicable_and_flags_critical():
     assert [(w.item_id, w.failed, w.applicable) for w in worst][:2] == [("information", 1, 1), ("identification", 1, 2)]
 
 
+def test_a_scorecards_mean_does_not_depend_on_the_order_its_scores_were_added_in():
+    """The dashboard adds a week's scores day by day in SQL, the export call by call: the two floats differ in the
+    last bits (348.9 against 348.90000000000003), and a mean on a rounding edge must still come out the same."""
+    from datetime import date
+
+    from scoring.records import ScorecardCell
+    from scoring.scorecard import scorecard_rows
+
+    scores = [59.3, 68.4, 41.4, 63.2, 65.3, 51.3]
+    by_call, by_day = sum(scores), sum(scores[:3]) + sum(scores[3:])
+    assert by_call != by_day
+    means = {scorecard_rows([ScorecardCell("op-1", date(2025, 3, 3), 6, 6, total, 0)])[0].mean_score
+             for total in (by_call, by_day)}
+    assert means == {58.1}
+
+
 def test_script_errors_name_the_item_and_field():
     text = load_script(ENGINE_SCRIPT).text.replace("    weight: 5\n", "    weight: five\n", 1)
     with pytest.raises(ScriptError, match=r"item 'deadline_stated' field 'weight': must be a number"):
