@@ -82,12 +82,10 @@ def test_8khz_telephone_russian(whisper):
 
 
 def test_the_service_name_the_script_expects_is_spelt_and_the_rest_still_heard(whisper):
-    """Base Whisper hears «госуслуг» as words it knows («госюслук», «госус, лук»); told to expect the name (the
-    shipped script's asr_hotwords) it spells it, and the sentences around it read as well as before."""
-    from pipelines.call_processing import decoding_for
-    from scoring.scorer import shared_script
-
-    expecting = decoding_for(shared_script())
+    """Base Whisper hears «госуслуг» as words it knows («госюслук», «госус, лук»); told to expect the name (a
+    script's asr_hotwords) it spells it, and the sentences around it read as well as before. (On a silent line
+    under the GENERIC instruction set it then wrote «Ах-х-х-х-х»: why the shipped script names none.)"""
+    expecting = DecodingSettings(hotwords={"ru": "Госуслуги"})
     greetings = sorted(eval_file("audio_tts_ru").glob("s1_*.flac")) + [eval_file("audio_tts_ru/dialogue_rhv_8k.flac")]
     named = {}
     for decoding in (DecodingSettings(), expecting):
@@ -97,9 +95,6 @@ def test_the_service_name_the_script_expects_is_spelt_and_the_rest_still_heard(w
     assert named[True] >= 3 and named[True] >= named[False] + 2, named
     dialogue = transcribe(whisper, eval_file("audio_tts_ru/dialogue_rhv_8k.flac"), "ru", settings=expecting)
     assert jiwer.wer(normalise(DIALOGUE), normalise(dialogue.text)) <= 0.35
-    silence = transcribe(whisper, eval_file("audio_real/pisets_ru_en_utterances/test_silence.wav"), "ru",
-                         settings=expecting)
-    assert silence.segments == ()
 
 
 def test_windowed_transcription_matches_one_pass_and_keeps_times(whisper):

@@ -649,9 +649,9 @@ def test_script_errors_name_the_item_and_field():
         parse_script(load_script(ENGINE_SCRIPT).text.replace("    before: information\n", "    before: information\n    check: not_said\n", 1))
     shipped = load_script().text
     with pytest.raises(ScriptError, match=r"settings field 'asr_hotwords': unknown field\(s\) de; known: en, ru"):
-        parse_script(shipped.replace("    ru: Госуслуги\n", "    de: Gosuslugi\n"))
+        parse_script(shipped.replace("  hold_seconds: 8 ", "  asr_hotwords:\n    de: Gosuslugi\n  hold_seconds: 8 "))
     with pytest.raises(ScriptError, match=r"settings field 'asr_hotwords'.ru: must be non-empty text"):
-        parse_script(shipped.replace("    ru: Госуслуги\n", "    ru: ''\n"))
+        parse_script(shipped.replace("  hold_seconds: 8 ", "  asr_hotwords:\n    ru: ''\n  hold_seconds: 8 "))
 
 
 
