@@ -6,7 +6,9 @@ A lemma rule is a phrase written the way people say it («горячая лин�
 slightly wrong: a rule word of six letters or more also matches a word at least `fuzzy` alike in spelling
 (Jaro-Winkler, which weighs the beginning most, where Russian keeps the stem: «госуслок» for «госуслуг» is 0.90,
 «перезвоните» for «перевожу» 0.86), or one that starts with it (Whisper glues «оператор Анна» into «операторанно»);
-a word no dictionary knows also matches one letter away («весяти» for «десяти»). Shorter words must match exactly,
+a word no dictionary knows also matches one letter away («весяти» for «десяти»), and read together with its
+neighbour as one word, since Whisper splits a word it does not know («Госуд, слухи» for «Госуслуги»). Shorter words
+must match exactly,
 and a numeral only by a garbled word: «пять» and «десять», «девяти» and «десяти» must never be confused. A rule word
 written «=назовите» matches only that form, `{name}` matches any personal first name and `{patronymic}` any
 patronymic. Every phrase list of a
@@ -236,7 +238,17 @@ class Matcher:
         """For each word of the sentence, the rule words it matches and how."""
         positions = self._sentence_words.get(sentence.index)
         if positions is None:
-            positions = self._sentence_words[sentence.index] = [self._matches_of(t) for t in sentence.tokens]
+            tokens = sentence.tokens
+            positions = [self._matches_of(t) for t in tokens]
+            for n, (a, b) in enumerate(zip(tokens, tokens[1:])):
+                if (garbled_word(a.surface) or garbled_word(b.surface)) and not (a.number or b.number):
+                    joined = a.surface + b.surface
+                    split = {rule_id: f"'{a.surface} {b.surface}' read as one word" + (f", {note}" if note else "")
+                             for rule_id, note in self._matches_of(Token(joined, joined)).items()
+                             if rule_id not in positions[n]}
+                    if split:
+                        positions[n] = {**positions[n], **split}
+            self._sentence_words[sentence.index] = positions
         return positions
 
     def _matches_of(self, token: Token) -> dict[int, str]:

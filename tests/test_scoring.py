@@ -125,6 +125,16 @@ def test_transfer_item_is_not_applicable_without_a_transfer_and_fails_when_bare(
     assert verdict(rules, explained, "transfer_explained").verdict == "passed"
 
 
+
+def test_a_word_whisper_split_in_two_is_read_as_one():
+    """Whisper hears «Госуслуги», a word it does not know, as «Госуд, слухи»: an unknown word and its neighbour are
+    read together."""
+    shipped = CallScorer(load_script(), None)
+    split = verdict(shipped, call(("operator", "Госуд, слухи, здравствуйте, оператор Дмитрий."),
+                                  ("caller", "Добрый день.")), "greeting")
+    assert split.verdict == "passed", split.reason
+    assert "'госуд слухи' read as one word" in split.evidence[0].method
+
 def registration(deadline: str, caller_problem: str = "Я сменил номер телефона, а подтверждение приходит на старый.") -> Transcript:
     return call(
         ("operator", "Здравствуйте, горячая линия госуслуг."),
