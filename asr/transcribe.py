@@ -6,12 +6,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.vad import VadOptions, get_speech_timestamps
 
 from asr.records import Segment, Transcript, Word
 from ingest.audio import SAMPLE_RATE, AudioWindow
 
 DEFAULT_LANGUAGE = "ru"
 SUPPORTED_LANGUAGES = ("ru", "en")
+# A call in another language still opens in Russian: the operator answers before the caller asks for English.
+# Decoded as English, «Добрый день, горячая линия Госуслуг, Тимур у телефона» came out «Good afternoon, dear friends
+# of Lenin» and every opening duty failed. The opening is the first stretches of speech, each at least this far
+# apart, up to the first Whisper does not hear as Russian, within this much of the start.
+OPENING_PAUSE_MS = 500
+OPENING_WITHIN_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,20 @@ def choose_language(model: WhisperModel, samples: np.ndarray, hint: str | None, 
     return DEFAULT_LANGUAGE, probability if language == DEFAULT_LANGUAGE else 1.0 - probability
 
 
+def russian_opening(model: WhisperModel, samples: np.ndarray) -> int:
+    """How many samples at the start of a channel decoded in another language are Russian speech, with the pause
+    after it; 0 where its first stretch of speech is not Russian."""
+    head = samples[:int(OPENING_WITHIN_S * SAMPLE_RATE)]
+    stretches = get_speech_timestamps(head, VadOptions(min_silence_duration_ms=OPENING_PAUSE_MS))
+    end = 0
+    for stretch, following in zip(stretches, [*stretches[1:], None]):
+        language, _, _ = model.detect_language(head[stretch["start"]:stretch["end"]])
+        if language != DEFAULT_LANGUAGE:
+            break
+        end = following["start"] if following else stretch["end"]
+    return end
+
+
 def _channel_segments(model, samples, channel, offset, language, settings) -> list[Segment]:
     segments, _ = model.transcribe(samples, **settings.whisper_kwargs(language, channel))
     result = []
@@ -108,10 +129,16 @@ def transcribe_windows(
         if language is None:
             language, probability = choose_language(model, samples.mean(axis=0), language_hint, settings)
         for channel, channel_samples in enumerate(samples):
-            segments.extend(_channel_segments(
-                model, np.ascontiguousarray(channel_samples), channel if stereo else None,
-                window.offset_s, language, settings,
-            ))
+            channel_samples = np.ascontiguousarray(channel_samples)
+            heard_as = channel if stereo else None
+            opening = 0
+            if window.offset_s == 0 and language != DEFAULT_LANGUAGE:
+                opening = russian_opening(model, channel_samples)
+            if opening:
+                segments.extend(_channel_segments(model, channel_samples[:opening], heard_as, window.offset_s,
+                                                  DEFAULT_LANGUAGE, settings))
+            segments.extend(_channel_segments(model, channel_samples[opening:], heard_as,
+                                              window.offset_s + opening / SAMPLE_RATE, language, settings))
         duration = window.offset_s + window.samples.shape[1] / SAMPLE_RATE
     segments.sort(key=lambda s: (s.start, s.channel or 0))
     return Transcript(language=language or language_hint or DEFAULT_LANGUAGE, language_probability=round(probability, 4),
