@@ -112,16 +112,37 @@ def cmd_search(args) -> int:
 
 
 def cmd_score(args) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import TimeRemainingColumn
+
     from pipelines.rescore import rescore
     from scoring.encoder import load_encoder
     from storage.db import Database
 
     require_db(args.db)
-    with Database(args.db) as db:
-        summary = rescore(db, args.script, encoder=load_encoder(args.encoder) if args.encoder else None)
-    piloted = f" ({summary.piloted} in running pilots with their pilot's version)" if summary.piloted else ""
-    print(f"scored {summary.calls_scored} calls with {summary.script_name} {summary.script_version}{piloted}; "
-          f"{summary.verdicts_changed} verdicts changed; {summary.seconds:.0f} s")
+    with Database(args.db) as db, Progress(TextColumn("[bold]" + _("calls")), BarColumn(), MofNCompleteColumn(),
+                                           TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                                           disable=args.no_progress) as bar:
+        task = bar.add_task("", total=None)
+        summary = rescore(db, args.script, encoder=load_encoder(args.encoder) if args.encoder else None,
+                          progress=lambda done, total: bar.update(task, completed=done, total=total))
+    lang = language.current()
+    scored = language.ngettext(
+        "scored %(num)d call with %(script)s %(version)s in %(time)s; %(changed)s verdicts changed",
+        "scored %(num)d calls with %(script)s %(version)s in %(time)s; %(changed)s verdicts changed",
+        summary.calls_scored)
+    print(scored % {"num": summary.calls_scored, "script": summary.script_name, "version": summary.script_version,
+                    "time": lang.duration(summary.seconds), "changed": summary.verdicts_changed})
+    if summary.piloted:
+        print(_("of them in running pilots, scored with their pilot's script version: %(num)d")
+              % {"num": summary.piloted})
+    if summary.agreement:
+        print(_("the judges learnt from analysts' overrides; automatic verdicts that agree with them, "
+                "before and after:"))
+        for item in summary.agreement:
+            print(f"  {item.title.get(lang.code) or item.item_id}: {item.before}/{item.overrides} → "
+                  f"{item.after}/{item.overrides}")
     return 0
 
 
@@ -243,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--script", type=Path, help=_("script YAML (default: the shipped hotline script)"))
     sc.add_argument("--encoder", type=Path,
                     help=_("transformers model folder (default: packaged multilingual encoder)"))
+    sc.add_argument("--no-progress", action="store_true")
     sc.set_defaults(func=cmd_score)
 
     st = sub.add_parser("score-transcript",

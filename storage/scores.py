@@ -133,6 +133,7 @@ def overrides(db: Database, call_id: str) -> list[VerdictOverride]:
 class OverrideQuotes:
     """An override in force with the quotes it is about: what the checklist's judges learn from."""
 
+    call_id: str
     item_id: str
     verdict: str
     quotes: tuple[str, ...]
@@ -143,12 +144,12 @@ def overrides_in_force(db: Database, script_version: str) -> list[OverrideQuotes
     made; an override made under another version judged that version's wording of the item."""
     with db.read() as cur:
         rows = cur.execute(
-            "SELECT o.item_id, o.verdict, q.quotes FROM verdict_overrides AS o LEFT JOIN override_quotes AS q"
-            " USING (override_id) WHERE o.script_version = ?"
+            "SELECT o.call_id, o.item_id, o.verdict, q.quotes"
+            " FROM verdict_overrides AS o LEFT JOIN override_quotes AS q USING (override_id) WHERE o.script_version = ?"
             " QUALIFY row_number() OVER (PARTITION BY o.call_id, o.item_id ORDER BY o.override_id DESC) = 1"
             " ORDER BY o.override_id", [script_version]).fetchall()
-    return [OverrideQuotes(item_id, verdict, tuple(json.loads(quotes)) if quotes else ())
-            for item_id, verdict, quotes in rows]
+    return [OverrideQuotes(call_id, item_id, verdict, tuple(json.loads(quotes)) if quotes else ())
+            for call_id, item_id, verdict, quotes in rows]
 
 
 def save_operator_teams(db: Database, teams: Mapping[str, str]) -> None:

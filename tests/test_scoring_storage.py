@@ -9,6 +9,7 @@ import pytest
 
 from asr.records import Segment, Transcript
 from ingest.metadata import CallMetadata
+from pipelines.cli import main
 from pipelines.rescore import rescore
 from scoring.encoder import shared_encoder
 from scoring.scorecard import scorecards, worst_items
@@ -96,9 +97,26 @@ def test_rescoring_learns_from_the_overrides_of_its_script_version(db):
     assert stored.automatic_verdict == "passed"
     summary = rescore(db, encoder=shared_encoder())
     assert summary.taught >= 1
+    # the corrected item's automatic verdict agreed with the analyst on none of its calls before, on all after
+    assert [(a.item_id, a.overrides, a.before, a.after) for a in summary.agreement] == [("no_forbidden_phrases", 1, 0, 1)]
     after = export_fields(db, ["call-2"])["call-2"]["checklist"]["no_forbidden_phrases"]
     assert after["automatic_verdict"] == "failed" and after["evidence"][0]["quote"] == rude
     assert export_fields(db, ["call-1"])["call-1"]["checklist"]["no_forbidden_phrases"]["automatic_verdict"] == "passed"
+
+
+def test_the_score_command_shows_what_the_overrides_taught(tmp_path, capsys):
+    path = tmp_path / "qc.duckdb"
+    rude = "Раньше надо было думать, а не звонить теперь."
+    with Database(path) as db:
+        store_call(db, "call-1")
+        store_call(db, "call-2", TURNS[:3] + ((0, rude),) + TURNS[3:])
+        rescore(db, encoder=shared_encoder())
+        override_verdict(db, "call-2", "no_forbidden_phrases", "failed", reason="blames the caller",
+                         analyst="k.ivanova", quotes=[rude])
+    assert main(["--lang", "ru", "score", "--db", str(path), "--no-progress"]) == 0
+    said = capsys.readouterr().out
+    assert f"оценено 2 звонка по скрипту hotline-default {load_script().version}" in said
+    assert "Без запрещённых фраз: 0/1 → 1/1" in said
 
 
 def test_an_override_keeps_the_quotes_it_is_about(db):
