@@ -8,11 +8,10 @@ slightly wrong: a rule word of six letters or more also matches a word at least 
 «перезвоните» for «перевожу» 0.86), or one that starts with it (Whisper glues «оператор Анна» into «операторанно»);
 a word no dictionary knows also matches one letter away («весяти» for «десяти»), and read together with its
 neighbour as one word, since Whisper splits a word it does not know («Госуд, слухи» for «Госуслуги»). Shorter words
-must match exactly,
-and a numeral only by a garbled word: «пять» and «десять», «девяти» and «десяти» must never be confused. A rule word
-written «=назовите» matches only that form, `{name}` matches any personal first name and `{patronymic}` any
-patronymic. Every phrase list of a
-script is matched so: `says`, `requires`, `asks`, request types' `promises` and `cues`.
+must match exactly, and a numeral only by a garbled word: «пять» and «десять», «девяти» and «десяти» must never be
+confused. A rule word written «=назовите» matches only that form, `{name}` matches any personal first name and
+`{patronymic}` any patronymic. Every phrase list of a script is matched so: `says`, `requires`, `asks`, request
+types' `promises` and `cues`.
 """
 from __future__ import annotations
 
