@@ -33,6 +33,18 @@ def tts_dialogue_text() -> str:
     return " ".join(sentences[f"s{n}"] for n in range(1, 6))
 
 
+def shipped_script_with_hotwords(hotwords: str) -> str:
+    """The shipped script's text with `settings.asr_hotwords` set to `hotwords` (its YAML lines, «ru: Госуслуги»),
+    which the shipped script names none of."""
+    from scoring.script import load_script
+
+    text = load_script().text
+    if "\nsettings:\n" not in text or "asr_hotwords:" in text:
+        pytest.fail("the shipped script's settings no longer read as this helper expects")
+    lines = "".join(f"    {line}\n" for line in hotwords.splitlines())
+    return text.replace("\nsettings:\n", f"\nsettings:\n  asr_hotwords:\n{lines}", 1)
+
+
 # tests with none of these marks are fast unit tests: `pytest -m unit` runs them alone, in under a minute
 SLOW_MARKS = ("model", "browser", "slow")
 

@@ -63,7 +63,6 @@ def test_metadata_hint_wins_over_detection(whisper):
     assert transcript.language == "ru" and transcript.language_probability == 1.0
 
 
-
 def _speech(relative: str) -> np.ndarray:
     with open(eval_file(relative), "rb") as f, AudioReader(f) as reader:
         return np.concatenate([w.samples for w in reader.windows()], axis=1)[0]
@@ -89,6 +88,7 @@ def test_an_english_call_keeps_its_russian_opening(whisper):
     assert jiwer.wer(jfk, normalise(heard_then)) <= 0.3
     english_only = transcribe_windows(whisper, [AudioWindow(0.0, english[None, :])], "en")
     assert jiwer.wer(jfk, normalise(english_only.text)) <= 0.3
+
 
 def test_stereo_channels_are_transcribed_apart(whisper):
     transcript = transcribe(whisper, eval_file("audio_real/fasterwhisper_en_fixtures/stereo_diarization.wav"))

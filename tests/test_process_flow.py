@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from audio_factory import encode, read_audio
-from conftest import eval_file, normalise, tts_dialogue_text
+from conftest import eval_file, normalise, shipped_script_with_hotwords, tts_dialogue_text
 from inbox import deliver, sidecar
 from ingest.keys import generate_key_pair
 from pipelines.flows import process_calls
@@ -347,7 +347,7 @@ def test_the_words_the_call_script_expects_reach_the_decoder_in_the_calls_langua
     from storage.records import ProcessedCall
 
     script = tmp_path / "script.yaml"
-    script.write_text(load_script().text.replace("  hold_seconds: 8 ", "  asr_hotwords:\n    ru: Госуслуги, МФЦ\n  hold_seconds: 8 "), encoding="utf-8")
+    script.write_text(shipped_script_with_hotwords("ru: Госуслуги, МФЦ"), encoding="utf-8")
     greeting, request = (read_audio(eval_file(f"audio_tts_ru/{name}.flac"), 8000)[0]
                          for name in ("s1_rhv_anna", "s2_rhv_irina"))
     ru = np.zeros((2, max(len(greeting), len(request))), np.float32)

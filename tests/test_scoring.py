@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from asr.records import Segment, Transcript, Word
+from conftest import shipped_script_with_hotwords
 from scoring.conversation import conversation, sentences_of
 from scoring.encoder import load_encoder
 from scoring.metrics import conversation_metrics
@@ -125,7 +126,6 @@ def test_transfer_item_is_not_applicable_without_a_transfer_and_fails_when_bare(
     assert verdict(rules, explained, "transfer_explained").verdict == "passed"
 
 
-
 def test_a_word_whisper_split_in_two_is_read_as_one():
     """Whisper hears «Госуслуги», a word it does not know, as «Госуд, слухи»: an unknown word and its neighbour are
     read together."""
@@ -134,6 +134,7 @@ def test_a_word_whisper_split_in_two_is_read_as_one():
                                   ("caller", "Добрый день.")), "greeting")
     assert split.verdict == "passed", split.reason
     assert "'госуд слухи' read as one word" in split.evidence[0].method
+
 
 def registration(deadline: str, caller_problem: str = "Я сменил номер телефона, а подтверждение приходит на старый.") -> Transcript:
     return call(
@@ -657,11 +658,10 @@ def test_script_errors_name_the_item_and_field():
         parse_script(load_script(ENGINE_SCRIPT).text.replace("when: [personal_case]", "when: [someone]"))
     with pytest.raises(ScriptError, match=r"item 'identification' field 'asks': only an operator's 'said' item"):
         parse_script(load_script(ENGINE_SCRIPT).text.replace("    before: information\n", "    before: information\n    check: not_said\n", 1))
-    shipped = load_script().text
     with pytest.raises(ScriptError, match=r"settings field 'asr_hotwords': unknown field\(s\) de; known: en, ru"):
-        parse_script(shipped.replace("  hold_seconds: 8 ", "  asr_hotwords:\n    de: Gosuslugi\n  hold_seconds: 8 "))
+        parse_script(shipped_script_with_hotwords("de: Gosuslugi"))
     with pytest.raises(ScriptError, match=r"settings field 'asr_hotwords'.ru: must be non-empty text"):
-        parse_script(shipped.replace("  hold_seconds: 8 ", "  asr_hotwords:\n    ru: ''\n  hold_seconds: 8 "))
+        parse_script(shipped_script_with_hotwords("ru: ''"))
 
 
 
