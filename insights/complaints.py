@@ -3,14 +3,16 @@
 A call opens with the operator's script, the caller's greeting and, later, identification data; none of that
 says what the problem is, and all of it is alike across calls, so it would pull unrelated complaints together.
 The statement is the caller's first substantive turn, sentence by sentence, without greetings, names, dates
-and document numbers, consent, remarks about the IVR menu, thanks, or the words about an earlier call (those
-are kept as a flag: they mark a repeat call, not a kind of problem).
+and document numbers, consent, remarks about the IVR menu, a request for another language, thanks, or the words
+about an earlier call (those are kept as a flag: they mark a repeat call, not a kind of problem). The cues are
+data: insights/complaint_cues.yaml.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
+from insights.complaint_cues import load_complaint_cues
 from insights.lemmas import content_lemmas
 from insights.records import CallText, Complaint, Utterance
 from kernel.language import is_numeral, is_personal_name, words
@@ -23,52 +25,12 @@ MAX_CONTENT_WORDS = 45
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _NUMBER_GROUPS = re.compile(r"\d+")
-
-_GREETING_WORDS = frozenset(
-    "здравствуйте здравствуй алло добрый доброе день вечер утро да привет слушаю девушка".split())
-_SMALL_TALK_WORDS = frozenset(
-    """спасибо большое благодарю до свидания всего доброго хорошо понятно ясно ага угу так да нет ладно конечно
-    записываю записал записала жду ок окей сейчас минуту секунду всё все это больше ничего понял поняла""".split())
-_IDENTITY_CUES = re.compile(
-    r"(меня зовут|фамили|дата рождения|родил(ся|ась)|года рождения|снилс|инн\b|серия|номер паспорта|паспорт\s+\d"
-    r"|прописка|адрес регистрации|номер заявления\s*\d|почта\s|собака)", re.IGNORECASE)
-_CONSENT = re.compile(r"\bсоглас(ен|на|ны|ие|ен\.)", re.IGNORECASE)
-_IVR_REMARK = re.compile(
-    r"(кнопк|цифр|меню|пункт)\w*\W+(\w+\W+){0,3}?(нажал|выбра)"
-    r"|(нажал|выбра)\w*\W+(\w+\W+){0,3}?(кнопк|цифр|меню|пункт)",
-    re.IGNORECASE)
-# with the forms speech recognition was heard to make of them: «вонила», «номера вращения», «поэтому уже
-# вопросу» and «по этому уже в вопросу» for «по этому же вопросу», «вопрос все-то тоже» for «вопрос всё тот же».
-# Not «мне обещали»: a first call says it of the agency's promised term («обещали ответ за десять дней»); nor
-# the operator's «позвоните через неделю»
-_EARLIER_CALL = re.compile(
-    r"((уже|раньше|назад|вчера|позавчера|недел|утром)\W+(\w+\W+){0,4}?(звон|вонил|обращал)\w*"
-    r"|(звонил|звоню|вонил|обращал)\w*\W+(\w+\W+){0,4}?(уже|раньше|назад|вчера|позавчера|недел\w*|утром)"
-    r"|(повторно|снова|опять|ещ[её] раз)\W+(\w+\W+){0,2}?(звон|обращ)\w*"
-    r"|(звон|обращ)\w*\W+(\w+\W+){0,2}?(повторно|снова|опять|ещ[её] раз)"
-    r"|в прошл\w+ раз|номер\w* \w*ращени|ответа так и нет|всё объяснили|все объяснили|как сказали|толку нет"
-    r"|снова вернул|(вопрос|проблема)\w*\W+(вс[её]\W*)?(тот|та|то)\W*(же|тоже)\b"
-    r"|по ?этому\W+у?же\W+(в\W+)?вопрос\w*)",
-    re.IGNORECASE)
 _CLAUSE = re.compile(r"(?<=[,;:—])\s+|(?<=[.!?…])\s+")
-_OPERATOR_SCRIPT = re.compile(
-    r"(чем (я )?могу (вам )?(помо|быть полез)|чем (я )?могу\W*$|с вами говорит|разговор записывается|горяч\w+ лини"
-    r"|контактн\w+ центр|служба поддержки"
-    r"|оператор \w+|меня зовут \w+\W*$|назовите|продиктуйте|оставайтесь|не кладите трубку|спасибо за ожидание"
-    r"|благодарю за ожидание|ваше обращение|зарегистрировал|могу ли я ещё|могу ли я еще|оцените|не слышно"
-    r"|перезвоните|говорите)", re.IGNORECASE)
+_CUES = load_complaint_cues()
 
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-# words that come with identification data; what is left of a sentence without them says what it is about
-_IDENTITY_WORDS = frozenset("""
-зовут фамилия имя отчество дата рождения родиться родился родилась год года снилс инн серия номер паспорт прописка
-адрес регистрация почта собака точка ру ком мейл майл яндекс улица дом квартира город проспект переулок мой меня
-января февраля марта апреля мая июня июля августа сентября октября ноября декабря
-""".split())
 
 
 def is_identity_data(sentence: str) -> bool:
@@ -78,8 +40,8 @@ def is_identity_data(sentence: str) -> bool:
     # a number is one token however many digits it has: a request number in a question does not make the
     # question identification
     digits = min(len(_NUMBER_GROUPS.findall(sentence)), 4)
-    personal = [w for w in tokens if w in _IDENTITY_WORDS or is_personal_name(w) or is_numeral(w)]
-    if _IDENTITY_CUES.search(sentence):
+    personal = [w for w in tokens if w in _CUES.identity_words or is_personal_name(w) or is_numeral(w)]
+    if _CUES.identity.search(sentence):
         rest = [w for w in tokens if w not in personal]
         return len(content_lemmas(" ".join(rest))) <= 2
     return (len(personal) + digits) / max(1, len(tokens) + digits) >= 0.5
@@ -87,18 +49,20 @@ def is_identity_data(sentence: str) -> bool:
 
 def _is_small_talk(sentence: str) -> bool:
     tokens = words(sentence)
-    return all(t in _GREETING_WORDS or t in _SMALL_TALK_WORDS for t in tokens)
+    return all(t in _CUES.greetings or t in _CUES.small_talk for t in tokens)
 
 
 def classify_sentence(sentence: str) -> str:
-    """'problem', 'earlier_call', or why it is left out: 'small_talk', 'identity', 'consent', 'ivr', 'operator'."""
+    """'problem', 'earlier_call', or why it is left out: 'small_talk', 'language', 'identity', 'consent', 'ivr'."""
     if _is_small_talk(sentence):
         return "small_talk"
-    if _EARLIER_CALL.search(sentence):
+    if _CUES.language.search(sentence):
+        return "language"
+    if _CUES.earlier_call.search(sentence):
         return "earlier_call"
-    if _IVR_REMARK.search(sentence):
+    if _CUES.ivr.search(sentence):
         return "ivr"
-    if _CONSENT.search(sentence) and len(words(sentence)) <= 5:
+    if _CUES.consent.search(sentence) and len(words(sentence)) <= 5:
         return "consent"
     if is_identity_data(sentence):
         return "identity"
@@ -112,7 +76,8 @@ _CLAUSE_REST_CONTENT_WORDS = 3
 def _without(remark: re.Pattern, sentence: str) -> str:
     """Speech recognition runs a remark about an earlier call or the IVR menu into the problem itself («…номер
     обращения 77, но ответа так и нет срок моей подписи закончился», «…заявление отклонили, не знала, какую цифру
-    выбрать»): only the remark's words go, with the clauses they leave empty."""
+    выбрать»), and a caller asks for English on the way to it: only the remark's words go, with the clauses they
+    leave empty."""
     kept = []
     for clause in _CLAUSE.split(sentence):
         if remark.search(clause):
@@ -152,29 +117,23 @@ def extract_complaint(call: CallText) -> Complaint:
             continue
         for utterance in turn:
             for sentence in sentences(utterance.text):
-                if not roles_known and _OPERATOR_SCRIPT.search(sentence):
+                if not roles_known and _CUES.operator_script.search(sentence):
                     continue
                 kind = classify_sentence(sentence)
                 if kind == "earlier_call":
                     earlier = True
-                    sentence = _without(_EARLIER_CALL, sentence)
+                    sentence = _without(_CUES.earlier_call, sentence)
                     kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
-                if kind == "ivr":
-                    sentence = _without(_IVR_REMARK, sentence)
-                    kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
+                for remark, cue in (("ivr", _CUES.ivr), ("language", _CUES.language)):
+                    if kind == remark:
+                        sentence = _without(cue, sentence)
+                        kind = classify_sentence(sentence) if content_lemmas(sentence) else "small_talk"
                 if kind == "problem" and content < MAX_CONTENT_WORDS:
                     kept.append(sentence)
                     content += len(content_lemmas(sentence))
         if content >= ENOUGH_CONTENT_WORDS:
             break
     return Complaint(call.call_id, " ".join(kept), earlier)
-
-
-# what an operator says on every call whatever the matter: asking for data, the request number, the survey
-_ROUTINE = re.compile(
-    r"(идентифицир|серию и номер|номер телефона для связи|учетн\w+ запис|коротк\w+ (опрос|вопрос)|оцените"
-    r"|обращени\w+ (за)?регистр|в течение \w+ рабочих|ответ при(дет|шл)|подождите|на линии|уточнить)",
-    re.IGNORECASE)
 
 
 def call_context(call: CallText) -> str:
@@ -186,6 +145,6 @@ def call_context(call: CallText) -> str:
         sentence
         for utterance in sorted(call.utterances, key=lambda u: u.start)
         for sentence in sentences(utterance.text)
-        if not _OPERATOR_SCRIPT.search(sentence) and not _ROUTINE.search(sentence)
+        if not _CUES.operator_script.search(sentence) and not _CUES.routine.search(sentence)
         and classify_sentence(sentence) in ("problem", "earlier_call")
     )

@@ -65,12 +65,6 @@ class _CuesReader(FieldReader):
                     frozenset(w.lower() for w in self.texts(data["filler"], "field 'filler'")),
                     frozenset(w.lower() for w in self.texts(data["backchannel"], "field 'backchannel'")))
 
-    def pattern(self, value: object, where: str) -> re.Pattern:
-        try:
-            return re.compile(self.text(value, where), re.I)
-        except re.error as exc:
-            raise self.fail(where, f"not a valid regular expression: {exc}") from None
-
     def count(self, value: object, where: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self.fail(where, f"must be a whole number of words, at least 1, got {value!r}")

@@ -7,6 +7,7 @@ every field.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -202,6 +203,15 @@ class FieldReader:
         if not isinstance(value, list) or not value:
             raise self.fail(where, "must be a non-empty list")
         return tuple(self.text(v, f"{where}[{n}]") for n, v in enumerate(value))
+
+    def pattern(self, value: object, where: str) -> re.Pattern:
+        """A regular expression matched case-blind; one written over several lines is joined without the line
+        breaks and the indentation."""
+        text = "".join(line.strip() for line in self.text(value, where).splitlines())
+        try:
+            return re.compile(text, re.IGNORECASE)
+        except re.error as exc:
+            raise self.fail(where, f"not a valid regular expression: {exc}") from None
 
 
 

@@ -72,6 +72,51 @@ def test_a_run_on_sentence_loses_only_its_ivr_remark():
     assert "цифру" not in c.text
 
 
+def test_an_english_callers_request_for_english_is_not_the_complaint():
+    # as independent dialogue d17 goes: the first turn only asks for the language, the problem comes after
+    c = extract_complaint(call(
+        "en",
+        (OPERATOR, "Добрый день, горячая линия Госуслуг. Чем помочь?"),
+        (CALLER, "Hello... sorry, do you speak English? My Russian is, um, not so good."),
+        (OPERATOR, "Yes, of course, we can talk in English. What's your question?"),
+        (CALLER, "Thank you! My Russian passport expires in December. Can I renew it through Gosuslugi from Toronto?"),
+    ))
+    assert c.text == "My Russian passport expires in December. Can I renew it through Gosuslugi from Toronto?"
+    assert topic_of(c.text)[0] == "passport_documents"
+
+
+def test_a_request_for_english_run_into_the_problem_leaves_the_problem():
+    c = extract_complaint(call(
+        "en2",
+        (OPERATOR, "Госуслуги, горячая линия, здравствуйте!"),
+        (CALLER, "Hi, hello. Sorry — English? My account is not confirmed, I need to go to a centre, which one?"),
+    ))
+    assert c.text == "My account is not confirmed, I need to go to a centre, which one?"
+    russian = extract_complaint(call(
+        "ru", (OPERATOR, "Госуслуги, здравствуйте."),
+        (CALLER, "Извините, я плохо говорю по-русски. Мне не приходит код на новый номер телефона."),
+    ))
+    assert russian.text == "Мне не приходит код на новый номер телефона."
+
+
+@pytest.mark.parametrize("original, broken, said", [
+    ("consent: '\\bсоглас", "consent: '(соглас", ("field 'consent': not a valid regular expression",)),
+    ("greetings: [", "greeting: [", ("unknown field(s) greeting",)),
+    # YAML reads a bare yes as true
+    ("ok, okay, 'yes'", "ok, okay, yes", ("field 'small_talk'[", "must be non-empty text, got True")),
+])
+def test_a_wrong_complaint_cue_names_the_file_and_field(tmp_path, original, broken, said):
+    from insights.complaint_cues import ComplaintCuesError, complaint_cues_path, load_complaint_cues
+
+    text = complaint_cues_path().read_text(encoding="utf-8")
+    assert original in text
+    path = tmp_path / "cues.yaml"
+    path.write_text(text.replace(original, broken, 1), encoding="utf-8")
+    with pytest.raises(ComplaintCuesError) as error:
+        load_complaint_cues(path)
+    assert str(path) in str(error.value) and all(part in str(error.value) for part in said)
+
+
 def test_a_run_on_sentence_loses_only_the_words_about_the_earlier_call():
     c = extract_complaint(call(
         "g",
