@@ -32,6 +32,13 @@ class DecodingSettings:
     # wrote «Oh» at word probability 0.004; across the shared eval recordings under AVX-512, AVX2 and GENERIC the
     # least likely real Russian segment still had a word at 0.499 (`python -m benchmarks.asr_isa`).
     min_best_word_probability: float = 0.3
+    # What Whisper's temperature fallback writes where it found the window probably not speech is kept only on a
+    # channel whose voice activity passed it this much speech. On a line with little speech the fallback draws
+    # text at random: the eval's silent clip, whose one click VAD passes as 0.9 s of speech, came out «Ахххххххх..»
+    # 1 run in 30 (no-speech 0.56, log-prob -0.94, t 0.8), and forced to sample it writes «СТУК В ДВЕРЬ» or «Ах!»
+    # with word probabilities as high as real speech has. Dropped everywhere, it cost an English caller's whole
+    # first 74 s (independent d17, stereo: 33 s of speech, t 0.2, no-speech 0.61, words up to 0.99).
+    fallback_kept_from_speech_s: float = 5.0
     # English is used without a hint only when detection is this sure; telephone Russian is often misheard.
     english_detection_min_probability: float = 0.7
     # By call language, words Whisper is told to expect (faster-whisper's `hotwords`: a prompt before every
@@ -41,6 +48,11 @@ class DecodingSettings:
     # A stereo call's channel that says them (the operator's), where known: told to expect the name, Whisper now and
     # then ends a 30-second stretch after its first sentence, and the caller's channel has only that to lose.
     hotwords_channel: int | None = None
+
+    def likely_silence(self, temperature: float, no_speech_prob: float, speech_s: float) -> bool:
+        """Whether a decoded segment is text the fallback drew on a line with little speech."""
+        return (temperature > 0 and no_speech_prob > self.no_speech_threshold
+                and speech_s < self.fallback_kept_from_speech_s)
 
     def heard(self, segment: Segment) -> bool:
         """Whether a decoded segment is speech by its words' own probabilities."""
@@ -88,12 +100,11 @@ def russian_opening(model: WhisperModel, samples: np.ndarray) -> int:
 
 
 def _channel_segments(model, samples, channel, offset, language, settings) -> list[Segment]:
-    segments, _ = model.transcribe(samples, **settings.whisper_kwargs(language, channel))
+    segments, info = model.transcribe(samples, **settings.whisper_kwargs(language, channel))
     result = []
     for seg in segments:
-        if seg.temperature > 0 and seg.no_speech_prob > settings.no_speech_threshold:
-            # Whisper's own rule keeps likely-silence when the text scored well, but a fallback's text is drawn at
-            # random: on a silent line 1 run in 30 came out «Ахххххххх..» (no-speech 0.56, log-prob -0.94, t 0.8).
+        # Whisper's own rule keeps likely-silence when the text scored well, which a fallback's random draw can
+        if settings.likely_silence(seg.temperature, seg.no_speech_prob, info.duration_after_vad):
             continue
         words = tuple(
             Word(start=round(offset + w.start, 3), end=round(offset + w.end, 3), text=w.word.strip(),
