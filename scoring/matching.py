@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -85,7 +85,7 @@ class Matcher:
         self._long_words: list[_RuleWord] | None = None  # rule words long enough to match approximately
         self._long_surfaces: list[str] = []
         self._word_matches: dict[Token, dict[int, str]] = {}  # call word -> {rule word id: note}
-        self._sentence_words: dict[int, list[dict[int, str]]] = {}
+        self._sentence_words: dict[str, list[dict[int, str]]] = {}  # sentence text -> its words' matches
         self._vectors: dict[str, np.ndarray] = {}  # sentence text -> embedding, kept across calls
         self._stored: dict[str, str] = {}  # sentence text -> as it reads once stored, for this call
 
@@ -104,10 +104,9 @@ class Matcher:
 
     def hits(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:
         """Sentences the judge of `phrases` finds doing it, and those its lemma rules find where the judge does not
-        object (it read the sentence and found it unlikely: «я извинюсь перед …» is no «переведу»)."""
+        object (it read the sentence and found it unlikely: «я извинюсь перед …» is no «переведу»; see `_vetoed`)."""
         judged = self.judged(phrases, sentences)
-        found = [(s, m) for s, m in self._all_groups(phrases.groups, sentences)
-                 if s.index not in judged or judged[s.index].probability >= self.veto]
+        found = [(s, m) for s, m in self._all_groups(phrases.groups, sentences) if not self._vetoed(phrases, s, judged)]
         judge = self.judges.of(phrases) if self.judges is not None else None
         found += [(s, j.method) for s in sentences if (j := judged.get(s.index)) is not None
                   and j.probability >= judge.threshold]
@@ -118,6 +117,25 @@ class Matcher:
             if len(likely) >= 2:
                 found += likely
         return _by_sentence(found)
+
+    def _vetoed(self, phrases: Phrases, sentence: Sentence, judged: dict[int, Judgement]) -> bool:
+        """The judge read the sentence a rule found the duty in, and found it unlikely. A duty said in a few words
+        (`clauses`) must read unlikely in the clause the rule found it in too, where that clause is long enough to
+        judge at all: spliced into a whole opening, «…меня зовут Тимур, чем могу быть полезен.» reads 0.06 as an offer
+        of help, its last clause 0.32."""
+        judgement = judged.get(sentence.index)
+        if judgement is None or judgement.probability >= self.veto:
+            return False
+        if not phrases.clauses:
+            return True
+        clauses = [replace(sentence, text=c, tokens=self.lemmatizer.tokens(c)) for c in CLAUSE.split(sentence.text) if c]
+        said = [c for c in clauses if len(clauses) > 1 and self._all_groups(phrases.groups, [c])]
+        if not said:
+            return True
+        if any(c.words < MIN_JUDGED_WORDS for c in said):
+            return False
+        judgements = self.judges.of(phrases).judge(self._embedded([c.text for c in said]))
+        return all(j.probability < self.veto for j in judgements)
 
     def said(self, phrases: Phrases, sentences: Sequence[Sentence]) -> list[Hit]:
         """Lemma-rule hits only."""
@@ -235,7 +253,7 @@ class Matcher:
 
     def _positions(self, sentence: Sentence) -> list[dict[int, str]]:
         """For each word of the sentence, the rule words it matches and how."""
-        positions = self._sentence_words.get(sentence.index)
+        positions = self._sentence_words.get(sentence.text)
         if positions is None:
             tokens = sentence.tokens
             positions = [self._matches_of(t) for t in tokens]
@@ -247,7 +265,7 @@ class Matcher:
                              if rule_id not in positions[n]}
                     if split:
                         positions[n] = {**positions[n], **split}
-            self._sentence_words[sentence.index] = positions
+            self._sentence_words[sentence.text] = positions
         return positions
 
     def _matches_of(self, token: Token) -> dict[int, str]:

@@ -115,6 +115,20 @@ def test_the_judge_catches_a_paraphrase_neither_rules_nor_examples_name(scorer):
     assert offer.evidence[0].quote == line and offer.evidence[0].method.startswith("judge ")
 
 
+@pytest.mark.slow
+def test_a_duty_spliced_into_a_long_opening_is_judged_in_its_own_clause(scorer):
+    # as Whisper wrote the opening of independent d28: read whole, the sentence is no offer of help to the judge
+    opening = call(("operator", "засосуги, горячие линия здравствуйте, меня зовут Тимур, чем могу быть полезен."),
+                   ("caller", "Здравствуйте, у меня вопрос."))
+    offer_help = scorer.script.item("offer_help")
+    sentences = conversation(opening, scorer.matcher.lemmatizer, OPERATOR_CHANNEL).sentences
+    scorer.matcher.start()
+    assert scorer.matcher.judged(offer_help.phrases, sentences[:1])[0].probability < scorer.script.settings.veto
+    offer = verdict(scorer, opening, "offer_help")
+    assert offer.verdict == "passed", offer.reason
+    assert "lemma rule 'чем могу быть полезен'" in offer.evidence[0].method
+
+
 def test_transfer_item_is_not_applicable_without_a_transfer_and_fails_when_bare(rules):
     assert verdict(rules, GOOD_CALL, "transfer_explained").verdict == "not_applicable"
     bare = call(("operator", "Здравствуйте, горячая линия госуслуг."), ("caller", "Мне нужен перерасчёт пенсии."),
