@@ -51,10 +51,10 @@ class Checklist:
     def __init__(self, script: Script, matcher: Matcher, call: Conversation):
         self.script, self.matcher = script, matcher
         self._read(call)
-        unknown = self._openings_taken_for_callers()
+        unknown = set() if call.channels_apart else self._openings_taken_for_callers()
         if unknown:
-            self._read(Conversation(tuple(replace(s, role=None) if s.index in unknown else s
-                                          for s in call.sentences), call.duration_s))
+            self._read(replace(call, sentences=tuple(replace(s, role=None) if s.index in unknown else s
+                                                     for s in call.sentences)))
 
     def _read(self, call: Conversation) -> None:
         self.call = call
@@ -66,9 +66,11 @@ class Checklist:
     def _openings_taken_for_callers(self) -> set[int]:
         """Sentences of an operator's opening that diarization gave to the caller; their role is left unknown, so
         either side's items may judge them. The operator opens the call: a first turn of the caller's voice that
-        opens it as an operator does is the operator's, split off by diarization. After a transfer a third voice joins a mono call, and diarization may give it to
-        the caller's speaker: that turn («Здравствуйте, линия специалистов. Специалист Татьяна, чем могу
-        помочь?») is the specialist's, and so is what that speaker says from then on, mixed with the caller's."""
+        opens it as an operator does is the operator's, split off by diarization. After a transfer a third voice
+        joins a mono call, and diarization may give it to the caller's speaker: that turn («Здравствуйте, линия
+        специалистов. Специалист Татьяна, чем могу помочь?») is the specialist's, and so is what that speaker says
+        from then on, mixed with the caller's. Asked only of a call diarized from one channel: on a stereo call the
+        caller's channel is the caller, whose «Здравствуйте, это горячая линия госуслуг?» opens nothing."""
         unknown = {s.index for s in self._callers_opening(self.call.sentences)}
         if self.transfer_end is not None:
             turn = self._callers_opening([s for s in self.call.sentences if s.start >= self.transfer_end])

@@ -46,6 +46,8 @@ class Sentence:
 class Conversation:
     sentences: tuple[Sentence, ...]
     duration_s: float
+    # each side recorded on a channel of its own (a stereo call): a line of the caller's channel is the caller's
+    channels_apart: bool = False
 
     def by(self, speaker: str) -> list[Sentence]:
         return [s for s in self.sentences if s.said_by(speaker)]
@@ -72,7 +74,7 @@ def conversation(transcript: Transcript, lemmatizer: Lemmatizer, operator_channe
         Sentence(n, start, end, role, speaker, text, lemmatizer.tokens(text))
         for n, (start, end, role, speaker, text) in enumerate(pieces)
     )
-    return Conversation(sentences, transcript.duration_s)
+    return Conversation(sentences, transcript.duration_s, any(s.channel is not None for s in transcript.segments))
 
 
 def _runs(segments: tuple[Segment, ...], operator_channel: int | None) -> list[tuple[str | None, str, list[Segment]]]:

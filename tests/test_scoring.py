@@ -386,6 +386,20 @@ def test_an_opening_heard_as_the_callers_is_still_the_operators(scorer):
     assert score.item("information").evidence[0].quote.startswith("Проверьте")
 
 
+@pytest.mark.slow
+def test_a_caller_who_names_the_hotline_on_a_stereo_call_does_not_open_it_for_the_operator(scorer):
+    """On a stereo call each side has its own channel: the caller's words are the caller's, however much they sound
+    like an opening, and an operator who only said «Да, слушаю» neither greeted nor gave a name (independent d19)."""
+    transcript = call(
+        ("operator", "Да, слушаю."),
+        ("caller", "Здравствуйте, это горячая линия госуслуг? Меня зовут Анна, мне не приходит код из смс."),
+        ("operator", "Проверьте, пожалуйста, не включена ли на телефоне блокировка сообщений с коротких номеров."),
+    )
+    score = scorer.score(transcript, operator_channel=OPERATOR_CHANNEL)
+    for item_id in ("greeting", "operator_name"):
+        assert score.item(item_id).verdict == "failed", (item_id, score.item(item_id).reason)
+
+
 TRANSFER_TO_TAXES = (
     ("operator", "Здравствуйте, служба поддержки госуслуг. Оператор Ирина. Чем я могу вам помочь?"),
     ("caller", "Здравствуйте. Мне начислили налог за квартиру, которую я продала два года назад."),
