@@ -103,7 +103,7 @@ def _channel_segments(model, samples, channel, offset, language, settings) -> li
     segments, info = model.transcribe(samples, **settings.whisper_kwargs(language, channel))
     result = []
     for seg in segments:
-        # Whisper's own rule keeps likely-silence when the text scored well, which a fallback's random draw can
+        # Whisper's own rule keeps likely silence whose text scored well, and a fallback's random draw can score well
         if settings.likely_silence(seg.temperature, seg.no_speech_prob, info.duration_after_vad):
             continue
         words = tuple(
