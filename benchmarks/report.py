@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="write the database and the report here and keep them")
     parser.add_argument("--screenshots", type=Path, help="also save the PDF's pages as report-page-N.png here")
     args = parser.parse_args(argv)
-    from pipelines.report_flows import run_weekly_report
+    from pipelines.report_flows import weekly_report
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
             write_synthetic(db, args.calls)
         built = time.perf_counter() - started
         started = time.perf_counter()
-        paths = run_weekly_report(db_path, folder / "report")
+        paths = weekly_report(db_path, folder / "report")
         flow_seconds = time.perf_counter() - started
         size_mb = db_path.stat().st_size / 1e6
         html_kb, pdf_kb = paths.html.stat().st_size / 1e3, paths.pdf.stat().st_size / 1e3

@@ -193,11 +193,11 @@ def cmd_weekly_report(args) -> int:
     from rich.console import Console
 
     from pipelines.cli_checks import require_db
-    from pipelines.report_flows import run_weekly_report
+    from pipelines.report_flows import weekly_report
 
     require_db(args.db)
     with Console(stderr=True).status(_("building the weekly report: register, KPIs, pilots, charts, PDF")):
-        paths = run_weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of, lang=language.current().code)
+        paths = weekly_report(db_path=args.db, out_dir=args.out, as_of=args.as_of, lang=language.current().code)
     print(_("report for the week of %(date)s: %(html)s") % {"date": language.current().date(paths.week_start),
                                                             "html": paths.html})
     print("    " + language.ngettext("%(path)s (%(num)d page)", "%(path)s (%(num)d pages)", paths.pages)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
-from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
 
 from dashboards.reports.charts import chart_pngs
 from dashboards.reports.records import ReportData
@@ -15,10 +14,6 @@ from dashboards.reports.render import render_html, write_pdf
 from language import DEFAULT, language
 from pipelines.report_data import gather
 from storage.db import Database
-
-# On 2 cores shared with other jobs the temporary API server a flow starts without PREFECT_API_URL took longer
-# than Prefect's default 20 s to come up, and the run failed before it began.
-SERVER_STARTUP_S = 120
 
 
 @dataclass(frozen=True)
@@ -57,9 +52,3 @@ def weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None, lang:
     html = html_task(data, stem.with_suffix(".html"), lang)
     pages = pdf_task(data, stem.with_suffix(".pdf"), lang)
     return ReportPaths(html, stem.with_suffix(".pdf"), pages, data.week_start)
-
-
-def run_weekly_report(db_path: Path, out_dir: Path, as_of: date | None = None, lang: str = DEFAULT) -> ReportPaths:
-    """The flow with time for a busy machine to start Prefect's temporary server."""
-    with temporary_settings({PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS: SERVER_STARTUP_S}):
-        return weekly_report(db_path, out_dir, as_of, lang)

@@ -17,7 +17,7 @@ from PIL import Image
 
 from demo_calls.pilot import PILOT_VERSION, pilot_script
 from demo_calls.scale import write_synthetic
-from pipelines.report_flows import run_weekly_report
+from pipelines.report_flows import weekly_report
 from scoring.script import load_script
 from storage.db import Database
 
@@ -32,7 +32,7 @@ def report(tmp_path_factory):
     folder = tmp_path_factory.mktemp("report")
     with Database(folder / "hotline.duckdb") as db:
         write_synthetic(db, CALLS)
-    return folder, run_weekly_report(folder / "hotline.duckdb", folder / "out")
+    return folder, weekly_report(folder / "hotline.duckdb", folder / "out")
 
 
 def text_of(page_text: str) -> str:
@@ -91,7 +91,7 @@ def test_html_report_inlines_every_chart(report):
 
 def test_the_report_in_english_on_request(report, tmp_path):
     folder, _ = report
-    paths = run_weekly_report(folder / "hotline.duckdb", tmp_path, lang="en")
+    paths = weekly_report(folder / "hotline.duckdb", tmp_path, lang="en")
     (kpi_text, _), (problem_text, _), (last_text, _) = pages(paths.pdf)
     assert "Weekly management report — week of March 24, 2025" in kpi_text
     assert "Average time to resolution, h" in kpi_text and "Top problems and corrective actions" in problem_text
