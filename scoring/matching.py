@@ -129,7 +129,7 @@ class Matcher:
         if not phrases.clauses:
             return True
         clauses = [replace(sentence, text=c, tokens=self.lemmatizer.tokens(c)) for c in CLAUSE.split(sentence.text) if c]
-        said = [c for c in clauses if len(clauses) > 1 and self._all_groups(phrases.groups, [c])]
+        said = [c for c in clauses if self._all_groups(phrases.groups, [c])] if len(clauses) > 1 else []
         if not said:
             return True
         if any(c.words < MIN_JUDGED_WORDS for c in said):

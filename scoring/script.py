@@ -214,7 +214,6 @@ class FieldReader:
             raise self.fail(where, f"not a valid regular expression: {exc}") from None
 
 
-
 class _Reader(FieldReader):
     error = ScriptError
 
